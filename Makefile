@@ -1,0 +1,65 @@
+# Two commands matter: `make run` (the product on 127.0.0.1) and `make test` (every check).
+# Each installs what it needs: a virtualenv with pinned packages, the pinned CDK CLI from npm,
+# and (for the browser tests) Debian's chromium.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAGE ?= sandbox
+PORT ?= 3000
+EDGE_PORT ?= 3001
+CDK := node_modules/.bin/cdk
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CDK_DISABLE_VERSION_CHECK := true
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: setup run test lint typecheck unit synth deploy bench explain clean chromium
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+chromium:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+setup: $(VENV)/.installed node_modules/.installed
+
+## make run [STAGE=sandbox PORT=3000 EDGE_PORT=3001]: synth the stage, serve it on 127.0.0.1
+run: setup
+	$(MAKE) --no-print-directory synth STAGE=$(STAGE)
+	$(PY) -m tools.local_gateway --stage $(STAGE) --port $(PORT) --edge-port $(EDGE_PORT)
+
+## make test: lint, format check, types, every test
+test: setup chromium
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/pytest
+
+## make synth STAGE=NAME: write cdk.out/ for a stage (offline, no credentials)
+synth: setup
+	$(CDK) synth --quiet -c stage=$(STAGE)
+
+## make deploy STAGE=NAME: cdk deploy every stack of a stage
+deploy: setup
+	$(CDK) deploy --all -c stage=$(STAGE)
+
+## make bench: measure cold start, per-event cost and bundle size -> BENCHMARKS.md
+bench: setup
+	$(PY) -m benchmarks.run
+
+## make explain STATE='<state or callback URL>' [STAGE=NAME]
+explain: setup
+	PYTHONPATH=lambda:. $(PY) -m callback_router explain --stage $(STAGE) '$(STATE)'
+
+clean:
+	rm -rf cdk.out .build .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Thin adapters: one event source each, from event to core inputs and from decision to response."""

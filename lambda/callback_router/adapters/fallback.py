@@ -1,0 +1,145 @@
+"""What API Gateway and ALB handlers do with a request that is not Junction's.
+
+``reject`` -> 404; ``redirect`` -> 307 to the company's URL plus the original query;
+``proxy`` -> the request is replayed to the company's URL and its answer returned as is
+(status, repeated headers, every ``Set-Cookie``, binary bodies; redirects are *not* followed).
+Uses ``http.client`` directly: it follows no redirects and exposes repeated headers, which
+``urllib.request`` would hide behind its redirect handler.
+"""
+
+from __future__ import annotations
+
+import http.client
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import quote, urlsplit
+
+from aws_lambda_powertools.event_handler import Response
+
+from callback_router.adapters.api import text_response
+from callback_router.core.routes import PROVIDER_PLACEHOLDER
+from callback_router.core.uri import escape_query, with_query
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.shared.cookies import Cookie
+
+    from callback_router.core.config import Fallback
+
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "trailers",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+"""RFC 9110 section 7.6.1: meaningful for one connection only, never forwarded."""
+_NOT_FORWARDED = HOP_BY_HOP | {"host", "content-length"}
+_TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript", "+json", "+xml")
+
+
+class UpstreamError(Exception):
+    """The proxy fallback's upstream could not be reached or answered badly."""
+
+
+@dataclass(frozen=True)
+class ForwardedRequest:
+    """The parts of a request the proxy fallback replays."""
+
+    method: str
+    raw_query: str
+    headers: list[tuple[str, str]]
+    body: bytes | None
+
+
+def target_url(template: str, provider: str | None) -> str | None:
+    """The fallback URL with ``{provider}`` filled in (escaped), or ``None`` if it cannot be."""
+    if PROVIDER_PLACEHOLDER not in template:
+        return template
+    if provider is None:
+        return None
+    return template.replace(PROVIDER_PLACEHOLDER, quote(provider, safe=""))
+
+
+def fallback_response(
+    fallback: Fallback,
+    provider: str | None,
+    request: ForwardedRequest,
+) -> Response[Any]:
+    """Apply the configured fallback to a request that is not a Junction callback.
+
+    Raises:
+        UpstreamError: from :func:`proxy`.
+    """
+    url = None if fallback.mode == "reject" or fallback.url is None else target_url(fallback.url, provider)
+    if url is None:
+        return text_response(404, "Not Found\n")
+    if fallback.mode == "redirect":
+        return Response(
+            status_code=307,
+            headers={"Location": with_query(url, request.raw_query), "Cache-Control": "no-store"},
+            body="",
+        )
+    return proxy(url, request, fallback.timeout_seconds)
+
+
+def proxy(url: str, request: ForwardedRequest, timeout: float) -> Response[Any]:
+    """Replay ``request`` to ``url`` and return the upstream's answer unchanged.
+
+    Raises:
+        UpstreamError: on refusal, timeout or a malformed upstream answer.
+    """
+    parts = urlsplit(url)
+    connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    connection = connection_class(parts.hostname or "", parts.port, timeout=timeout)
+    target = (parts.path or "/") + (f"?{escape_query(request.raw_query)}" if request.raw_query else "")
+    try:
+        connection.putrequest(request.method, target, skip_accept_encoding=True)
+        for name, value in request.headers:
+            if name.lower() not in _NOT_FORWARDED:
+                connection.putheader(name, value)
+        if request.body is not None:
+            connection.putheader("Content-Length", str(len(request.body)))
+        connection.endheaders(request.body)
+        upstream = connection.getresponse()
+        body = upstream.read()
+        status, headers = upstream.status, upstream.getheaders()
+    except (OSError, http.client.HTTPException, ValueError) as error:
+        raise UpstreamError(type(error).__name__) from error
+    finally:
+        connection.close()
+    return upstream_response(status, headers, body)
+
+
+def upstream_response(status: int, headers: Iterable[tuple[str, str]], body: bytes) -> Response[Any]:
+    """Turn an upstream answer into a Powertools ``Response`` without losing repeated headers."""
+    grouped: dict[str, list[str]] = {}
+    cookies: list[str] = []
+    names: dict[str, str] = {}
+    for name, value in headers:
+        lower = name.lower()
+        if lower in _NOT_FORWARDED:
+            continue
+        if lower == "set-cookie":
+            cookies.append(value)
+            continue
+        grouped.setdefault(names.setdefault(lower, name), []).append(value)
+    content_type = next((values[0] for name, values in grouped.items() if name.lower() == "content-type"), "")
+    payload: str | bytes = body
+    if not body:
+        payload = ""
+    elif any(marker in content_type.lower() for marker in _TEXT_TYPES):
+        try:
+            payload = body.decode("utf-8")
+        except UnicodeDecodeError:
+            payload = body
+    # Powertools serializes each cookie with str(); the upstream's Set-Cookie lines are already
+    # serialized, so they pass through byte for byte instead of being re-parsed into Cookie objects.
+    return Response(status_code=status, headers=dict(grouped), body=payload, cookies=cast("list[Cookie]", cookies))

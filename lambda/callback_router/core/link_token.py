@@ -1,0 +1,95 @@
+"""Reading the unverified claims of a Junction Link Token.
+
+The Link Token arrives as the OAuth ``state``. Junction's guide says its signature need not be
+verified, but its ``aud`` claim must equal an expected Link API base URL: that check is the CSRF
+protection. Two readers live here and must agree on every input:
+
+* :func:`read_claims_pyjwt` uses PyJWT (``jwt.decode`` with ``verify_signature=False``). The API
+  Gateway and ALB handlers use it. ``jwt`` is imported on first use, so a ``state`` that cannot be
+  a JWT never pays for PyJWT.
+* :func:`read_claims_lean` splits, base64url-decodes and ``json.loads`` by hand, following
+  PyJWT's own ``PyJWS._load`` step by step. The Lambda@Edge handler uses it because
+  ``import jwt`` pulls ``jwt.jwks_client`` -> ``urllib.request``, ``http.client``, ``ssl``:
+  measured ~42 ms of a cold start with ``.pyc`` and ~46 ms without (see BENCHMARKS.md), on a
+  path where most invocations are cold, and PyJWT adds to a bundle capped at 1 MB.
+  ``tests/unit/test_link_token.py`` proves both readers equal with hypothesis.
+
+Both readers first apply :func:`could_be_jwt`, a cheap shape check, so garbage and ordinary
+OAuth ``state`` values cost no decoding at all.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+DEFAULT_MAX_STATE_LENGTH = 4096
+"""Longest ``state`` we are willing to parse; real Link Tokens are a few hundred bytes."""
+
+_BASE64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+Claims = dict[str, Any]
+
+
+def could_be_jwt(state: str, max_length: int = DEFAULT_MAX_STATE_LENGTH) -> bool:
+    """Cheap shape check: three base64url segments, a JSON-object header, within the cap.
+
+    A JWS compact serialization is ``header.payload.signature``, each base64url without
+    padding (RFC 7515 section 7.1). The header is a JSON object, so its encoding starts with
+    ``eyJ`` (``{"``) in every token PyJWT or any other mainstream library writes.
+    """
+    if len(state) > max_length or state.count(".") != 2 or not state.startswith("eyJ"):
+        return False
+    return _BASE64URL.issuperset(state.replace(".", ""))
+
+
+def read_claims_pyjwt(state: str, max_length: int = DEFAULT_MAX_STATE_LENGTH) -> Claims | None:
+    """Return the unverified claims of ``state`` read with PyJWT, or ``None`` if not a JWT."""
+    if not could_be_jwt(state, max_length):
+        return None
+    import jwt  # deferred: see the module docstring
+
+    try:
+        claims: Claims = jwt.decode(state, options={"verify_signature": False})
+    except (jwt.PyJWTError, ValueError, TypeError):
+        return None
+    return claims
+
+
+def _b64url(segment: str) -> bytes:
+    # PyJWT's jwt.utils.base64url_decode: pad to a multiple of 4, then urlsafe_b64decode.
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+def read_claims_lean(state: str, max_length: int = DEFAULT_MAX_STATE_LENGTH) -> Claims | None:
+    """Return the unverified claims of ``state`` decoded by hand, or ``None`` if not a JWT.
+
+    Mirrors PyJWT 2.x ``PyJWS._load`` + ``PyJWT._decode_payload`` with
+    ``verify_signature=False``: header must decode to a JSON object, a ``"b64": false`` header
+    means a detached (empty) payload, which is not a claim set; payload must be a JSON object;
+    the signature segment must still be valid base64url.
+    """
+    if not could_be_jwt(state, max_length):
+        return None
+    header_segment, payload_segment, signature_segment = state.split(".")
+    try:
+        header = json.loads(_b64url(header_segment))
+        if not isinstance(header, dict) or header.get("b64", True) is False:
+            return None
+        payload = json.loads(_b64url(payload_segment))
+        _b64url(signature_segment)
+    except (ValueError, binascii.Error, RecursionError):
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def audiences(claims: Claims) -> tuple[str, ...]:
+    """The ``aud`` claim as a tuple of strings (RFC 7519 4.1.3: a string or array of strings)."""
+    aud = claims.get("aud")
+    if isinstance(aud, str):
+        return (aud,)
+    if isinstance(aud, list):
+        return tuple(item for item in aud if isinstance(item, str))
+    return ()

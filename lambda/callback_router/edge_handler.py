@@ -1,0 +1,64 @@
+"""Lambda@Edge viewer-request handler: wiring only (config, logging, metrics).
+
+Deliberately free of ``aws_lambda_powertools.event_handler`` and of PyJWT: see
+:mod:`callback_router.core.link_token` and BENCHMARKS.md for the measured cold-start cost.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from callback_router.adapters.edge import (
+    CloudFrontRequest,
+    GeneratedResponse,
+    ViewerRequest,
+    bad_request_response,
+    response_for,
+)
+from callback_router.core.config import ConfigError, RouterConfig
+from callback_router.core.decision import decide
+from callback_router.core.link_token import read_claims_lean
+from callback_router.core.routes import match_routes
+from callback_router.core.uri import query_values
+from callback_router.observability import CONFIG_ERROR_METRIC, ROUTER_ERROR_METRIC, Observability
+from callback_router.settings import load_config
+
+CONFIG: RouterConfig | None
+CONFIG_PROBLEM: ConfigError | None
+try:
+    CONFIG, CONFIG_PROBLEM = load_config(), None
+except ConfigError as problem:
+    # Fail open: a broken bundle must not take the company's own callbacks down with it.
+    CONFIG, CONFIG_PROBLEM = None, problem
+
+observability = Observability(CONFIG)
+logger, metrics = observability.logger, observability.metrics
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+def viewer_request_handler(event: dict[str, Any], context: Any) -> CloudFrontRequest | GeneratedResponse:
+    """Answer Junction callbacks with a 307; return every other request unchanged."""
+    try:
+        view = ViewerRequest(event)
+    except (KeyError, IndexError, TypeError, AttributeError) as error:
+        observability.failure(ROUTER_ERROR_METRIC, "not a CloudFront viewer-request event", error, None)
+        return bad_request_response()
+    if CONFIG is None:
+        logger.error("config unusable; passing the request on", extra={"problem": str(CONFIG_PROBLEM)})
+        observability.count(CONFIG_ERROR_METRIC)
+        return view.request
+    try:
+        decision = decide(
+            CONFIG,
+            method=view.method,
+            provider=match_routes(CONFIG.routes, view.path),
+            state_values=query_values(view.raw_query, "state"),
+            raw_query=view.raw_query,
+            read_claims=read_claims_lean,
+        )
+    except Exception as error:  # noqa: BLE001 -- fail open, by design
+        observability.failure(ROUTER_ERROR_METRIC, "routing failed; passing the request on", error, view.request_id)
+        return view.request
+    observability.record(decision, view.request_id)
+    return response_for(decision, view.request)

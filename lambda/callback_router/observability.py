@@ -1,0 +1,61 @@
+"""Structured logging and EMF metrics with Powertools, one line and one count per request.
+
+Service name and namespace come from the config, not from ``POWERTOOLS_SERVICE_NAME`` /
+``POWERTOOLS_METRICS_NAMESPACE``: Lambda@Edge has no environment variables.
+Nothing here ever receives ``code``, ``state``, tokens, cookies or the query string.
+"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.logging import Logger
+from aws_lambda_powertools.metrics import Metrics, MetricUnit
+
+from callback_router.core.config import DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE, RouterConfig
+from callback_router.core.decision import Decision, Outcome
+
+ROUTER_ERROR_METRIC = "RouterError"
+"""Counted when deciding raised and the request failed open."""
+CONFIG_ERROR_METRIC = "ConfigError"
+"""Counted on every request while the configuration cannot be loaded."""
+UPSTREAM_ERROR_METRIC = "FallbackUpstreamError"
+"""Counted when the proxy fallback's upstream failed (answered 502)."""
+
+
+class Observability:
+    """The Logger and Metrics of one handler, built once at cold start."""
+
+    def __init__(self, config: RouterConfig | None) -> None:
+        service = config.service if config else DEFAULT_SERVICE
+        namespace = config.metrics_namespace if config else DEFAULT_METRICS_NAMESPACE
+        self.logger = Logger(service=service)
+        self.metrics = Metrics(namespace=namespace, service=service)
+
+    def count(self, metric: str) -> None:
+        """Add one to ``metric`` (flushed by ``metrics.log_metrics`` at the end of the call)."""
+        self.metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
+
+    def record(self, decision: Decision, request_id: str | None) -> None:
+        """The one log line and the one metric of a request."""
+        self.count(decision.outcome.value)
+        log = self.logger.warning if decision.outcome is Outcome.FOREIGN_ENVIRONMENT else self.logger.info
+        log(
+            "callback routed",
+            extra={
+                "decision": decision.outcome.value,
+                "reason": decision.reason,
+                "environment": decision.environment,
+                "provider": decision.provider,
+                "request_id": request_id,
+            },
+        )
+
+    def failure(self, metric: str, message: str, error: BaseException, request_id: str | None) -> None:
+        """Log an error by type and place only: exception messages may quote request data."""
+        self.count(metric)
+        frame = error.__traceback__
+        while frame is not None and frame.tb_next is not None:
+            frame = frame.tb_next
+        where = f"{frame.tb_frame.f_code.co_filename}:{frame.tb_lineno}" if frame else None
+        self.logger.error(
+            message, extra={"error_type": type(error).__name__, "error_at": where, "request_id": request_id}
+        )
