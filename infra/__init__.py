@@ -1,0 +1,1 @@
+"""CDK infrastructure for the callback router: stages, bundling, constructs and stacks."""
