@@ -1,0 +1,1 @@
+"""CDK app entry point (placeholder until the infrastructure lands)."""

@@ -1,0 +1,1 @@
+"""Developer tools: local gateway, edge attachment."""
