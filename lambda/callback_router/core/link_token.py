@@ -59,8 +59,13 @@ def read_claims_pyjwt(state: str, max_length: int = DEFAULT_MAX_STATE_LENGTH) ->
 
 
 def _b64url(segment: str) -> bytes:
-    # PyJWT's jwt.utils.base64url_decode: pad to a multiple of 4, then urlsafe_b64decode.
-    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    # As PyJWT 2.15's PyJWS._decode_base64url_segment (the shape check has already refused
+    # '=' and non-alphabet characters): pad, decode, and insist on the canonical encoding so
+    # that no two texts decode to the same token.
+    decoded = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    if base64.urlsafe_b64encode(decoded).rstrip(b"=") != segment.encode("ascii"):
+        raise ValueError("non-canonical base64url")
+    return decoded
 
 
 def read_claims_lean(state: str, max_length: int = DEFAULT_MAX_STATE_LENGTH) -> Claims | None:

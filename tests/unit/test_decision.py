@@ -1,0 +1,177 @@
+"""The routing decision, table-driven, plus the properties a user relies on."""
+
+from __future__ import annotations
+
+import re
+import string
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from callback_router.core.config import RouterConfig, parse_config
+from callback_router.core.decision import Decision, Outcome, decide
+from callback_router.core.environments import JUNCTION_ENVIRONMENTS
+from callback_router.core.link_token import read_claims_lean, read_claims_pyjwt
+from callback_router.core.routes import is_valid_slug
+from callback_router.core.uri import query_values
+from tests.unit.conftest import link_token, mint
+
+SANDBOX_US = "https://api.sandbox.tryvital.io/v2/link"
+SANDBOX_US_JUNCTION = "https://api.sandbox.us.junction.com/v2/link"
+PRODUCTION_US = "https://api.tryvital.io/v2/link"
+
+
+def route(
+    config: RouterConfig, query: str, *, provider: str | None = "fitbit", method: str = "GET", pyjwt: bool = True
+) -> Decision:
+    return decide(
+        config,
+        method=method,
+        provider=provider,
+        state_values=query_values(query, "state"),
+        raw_query=query,
+        read_claims=read_claims_pyjwt if pyjwt else read_claims_lean,
+    )
+
+
+TOKEN = link_token(SANDBOX_US)
+
+
+@pytest.mark.parametrize("pyjwt", [True, False], ids=["pyjwt", "lean"])
+@pytest.mark.parametrize(
+    ("query", "method", "provider", "outcome", "reason", "location"),
+    [
+        (f"code=abc&state={TOKEN}", "GET", "fitbit", Outcome.JUNCTION_REDIRECT, "accepted_audience",
+         f"{SANDBOX_US}/connect/fitbit?code=abc&state={TOKEN}"),
+        (f"state={TOKEN}&code=abc&scope=activity%20sleep", "HEAD", "oura", Outcome.JUNCTION_REDIRECT,
+         "accepted_audience", f"{SANDBOX_US}/connect/oura?state={TOKEN}&code=abc&scope=activity%20sleep"),
+        (f"error=access_denied&error_description=User+denied&state={TOKEN}", "GET", "strava",
+         Outcome.JUNCTION_REDIRECT, "accepted_audience",
+         f"{SANDBOX_US}/connect/strava?error=access_denied&error_description=User+denied&state={TOKEN}"),
+        (f"code=abc&state={TOKEN}", "POST", "fitbit", Outcome.NOT_JUNCTION, "method_not_redirected", None),
+        (f"code=abc&state={TOKEN}", "GET", None, Outcome.NOT_A_CALLBACK, "no_route", None),
+        (f"code=abc&state={TOKEN}", "GET", "Fitbit", Outcome.INVALID_PROVIDER, "provider_not_allowed", None),
+        (f"code=abc&state={TOKEN}", "GET", "fit/bit", Outcome.INVALID_PROVIDER, "provider_not_allowed", None),
+        (f"code=abc&state={TOKEN}&state={TOKEN}", "GET", "fitbit", Outcome.NOT_JUNCTION, "repeated_state", None),
+        ("code=abc", "GET", "fitbit", Outcome.NOT_JUNCTION, "no_state", None),
+        ("state=success", "GET", "fitbit", Outcome.NOT_JUNCTION, "state_not_a_jwt", None),
+        ("state=error&error_type=provider_credential_error", "GET", "fitbit", Outcome.NOT_JUNCTION,
+         "state_not_a_jwt", None),
+        ("oauth_token=t&oauth_verifier=v", "GET", "garmin", Outcome.NOT_JUNCTION, "no_state", None),
+        (f"code=abc&state={'e' * 5000}", "GET", "fitbit", Outcome.NOT_JUNCTION, "state_too_long", None),
+        (f"code=abc&state={link_token(PRODUCTION_US)}", "GET", "fitbit", Outcome.FOREIGN_ENVIRONMENT,
+         "environment_not_accepted", None),
+        (f"code=abc&state={link_token('https://auth.example.com')}", "GET", "fitbit", Outcome.NOT_JUNCTION,
+         "audience_not_junction", None),
+        (f"code=abc&state={link_token(SANDBOX_US + '/')}", "GET", "fitbit", Outcome.NOT_JUNCTION,
+         "audience_not_junction", None),
+        (f"code=abc&state={link_token(SANDBOX_US.upper())}", "GET", "fitbit", Outcome.NOT_JUNCTION,
+         "audience_not_junction", None),
+        (f"code=abc&state={mint({'sub': 'no-aud'})}", "GET", "fitbit", Outcome.NOT_JUNCTION,
+         "audience_not_junction", None),
+    ],
+)  # fmt: skip
+def test_decision_table(sandbox_config, query, method, provider, outcome, reason, location, pyjwt):
+    decision = route(sandbox_config, query, provider=provider, method=method, pyjwt=pyjwt)
+    assert (decision.outcome, decision.reason, decision.location) == (outcome, reason, location)
+
+
+def test_junction_com_audience_redirects_to_the_same_family(sandbox_config):
+    decision = route(sandbox_config, f"state={link_token(SANDBOX_US_JUNCTION)}")
+    assert decision.location == f"{SANDBOX_US_JUNCTION}/connect/fitbit?state={link_token(SANDBOX_US_JUNCTION)}"
+    assert decision.environment == "sandbox-us"
+
+
+def test_list_audience_redirects_to_the_first_accepted_entry(sandbox_config):
+    token = link_token(["https://evil.example/v2/link", PRODUCTION_US, SANDBOX_US])
+    decision = route(sandbox_config, f"state={token}")
+    assert decision.outcome is Outcome.JUNCTION_REDIRECT
+    assert decision.location is not None and decision.location.startswith(f"{SANDBOX_US}/connect/fitbit?")
+
+
+def test_foreign_environment_names_the_environment(sandbox_config):
+    decision = route(sandbox_config, f"state={link_token('https://api.eu.junction.com/v2/link')}")
+    assert (decision.outcome, decision.environment) == (Outcome.FOREIGN_ENVIRONMENT, "production-eu")
+
+
+def test_provider_allowlist_and_extra_environments():
+    config = parse_config(
+        {"environments": [], "extra_environments": {"local": "http://127.0.0.1:9/v2/link"}, "providers": ["oura"]}
+    )
+    token = link_token("http://127.0.0.1:9/v2/link")
+    assert route(config, f"state={token}", provider="oura").location == (
+        f"http://127.0.0.1:9/v2/link/connect/oura?state={token}"
+    )
+    assert route(config, f"state={token}", provider="fitbit").outcome is Outcome.INVALID_PROVIDER
+    # every documented Junction environment is foreign to this deployment
+    assert route(config, f"state={link_token(SANDBOX_US)}", provider="oura").outcome is Outcome.FOREIGN_ENVIRONMENT
+
+
+def test_header_breaking_characters_are_percent_encoded(sandbox_config):
+    query = f"code=a\r\nSet-Cookie: x=1&name=J\u00f6rg <b>&state={TOKEN}"
+    location = route(sandbox_config, query).location
+    assert location == (
+        f"{SANDBOX_US}/connect/fitbit?code=a%0D%0ASet-Cookie:%20x=1&name=J%C3%B6rg%20%3Cb%3E&state={TOKEN}"
+    )
+
+
+SANDBOX = parse_config({"environments": ["sandbox-us", "sandbox-eu"]})
+ACCEPTED = {url for env in ("sandbox-us", "sandbox-eu") for url in JUNCTION_ENVIRONMENTS[env]}
+ALL_JUNCTION = [url for urls in JUNCTION_ENVIRONMENTS.values() for url in urls]
+URI_QUERY_CHARS = string.ascii_letters + string.digits + "-._~:/?[]@!$&'()*+,;=%"
+audience_values = st.one_of(
+    st.sampled_from(ALL_JUNCTION),
+    st.text(max_size=40),
+    st.lists(st.sampled_from([*ALL_JUNCTION, "https://evil.example/v2/link"]) | st.text(max_size=10), max_size=3),
+    st.integers(),
+    st.none(),
+)
+providers = st.one_of(st.none(), st.sampled_from(["fitbit", "whoop_v2", "dexcom_v3"]), st.text(max_size=70))
+
+
+@st.composite
+def callbacks(draw: st.DrawFn) -> tuple[str, str, str | None]:
+    """(method, raw query, provider) with a Junction-ish, garbage or absent state."""
+    state = draw(
+        st.one_of(
+            st.builds(lambda aud: link_token(aud), audience_values),
+            st.text(max_size=80),
+            st.text(alphabet=URI_QUERY_CHARS, max_size=80),
+        )
+    )
+    before = draw(st.text(max_size=60))
+    after = draw(st.text(alphabet=URI_QUERY_CHARS, max_size=60))
+    query = draw(
+        st.sampled_from([f"{before}&state={state}&{after}", f"state={state}", before, f"{after}&state={state}"])
+    )
+    return draw(st.sampled_from(["GET", "HEAD", "POST", "get", "OPTIONS"])), query, draw(providers)
+
+
+@settings(max_examples=600)
+@given(callbacks(), st.booleans())
+def test_never_raises_and_only_redirects_to_an_accepted_base(callback, pyjwt):
+    method, query, provider = callback
+    decision = route(SANDBOX, query, provider=provider, method=method, pyjwt=pyjwt)
+    if decision.outcome is Outcome.JUNCTION_REDIRECT:
+        assert decision.location is not None
+        base, _, rest = decision.location.partition("/connect/")
+        assert base in ACCEPTED
+        slug = rest.split("?", 1)[0]
+        assert is_valid_slug(slug) and slug == provider
+        states = query_values(query, "state")
+        assert len(states) == 1
+        assert base in (read_claims_pyjwt(states[0], 4096) or {}).get("aud", [])
+    else:
+        assert decision.location is None
+    if decision.location is not None:
+        assert not re.search(r"[\x00-\x20\x7f-\U0010ffff\"<>\\^`{|}#]", decision.location.split("?", 1)[1])
+
+
+@settings(max_examples=400)
+@given(st.text(alphabet=URI_QUERY_CHARS.replace("&", ""), max_size=200), st.sampled_from(sorted(ACCEPTED)))
+def test_raw_query_of_uri_characters_is_forwarded_byte_for_byte(noise, audience):
+    query = f"code={noise}&state={link_token(audience)}&x={noise}"
+    decision = route(SANDBOX, query)
+    assert decision.location is not None
+    assert decision.location.split("?", 1)[1] == query

@@ -1,0 +1,132 @@
+"""Reading unverified claims: the PyJWT reader, the hand-written edge reader, and their agreement."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from callback_router.core.link_token import (
+    DEFAULT_MAX_STATE_LENGTH,
+    audiences,
+    could_be_jwt,
+    read_claims_lean,
+    read_claims_pyjwt,
+)
+from tests.unit.conftest import link_token, mint
+
+READERS = [read_claims_pyjwt, read_claims_lean]
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def raw_token(header: bytes, payload: bytes, signature: bytes = b"sig") -> str:
+    return ".".join((b64url(header), b64url(payload), b64url(signature)))
+
+
+@pytest.mark.parametrize("read", READERS)
+@pytest.mark.parametrize(
+    ("state", "expected_aud"),
+    [
+        (link_token(), "https://api.sandbox.tryvital.io/v2/link"),
+        (link_token(aud=["https://api.tryvital.io/v2/link"]), ["https://api.tryvital.io/v2/link"]),
+        (mint({"aud": "x"}, kid="k1"), "x"),
+        (raw_token(b'{"alg":"none"}', b'{"aud":"a"}', b""), "a"),  # unsigned JWTs have an empty third part
+    ],
+)
+def test_reads_claims_of_a_compact_jwt(read, state, expected_aud):
+    claims = read(state, DEFAULT_MAX_STATE_LENGTH)
+    assert claims is not None
+    assert claims["aud"] == expected_aud
+
+
+@pytest.mark.parametrize("read", READERS)
+@pytest.mark.parametrize(
+    "state",
+    [
+        "",
+        "success",
+        "error",
+        "abc123",
+        "eyJ",
+        "eyJ..",
+        "a.b.c",
+        "eyJhbGciOiJIUzI1NiJ9.eyJhdWQiOiJ4In0",  # two segments
+        "eyJhbGciOiJIUzI1NiJ9.eyJhdWQiOiJ4In0.c2ln.extra",  # four segments
+        raw_token(b"[1]", b'{"aud":"a"}'),  # header is not an object
+        raw_token(b'{"alg":"HS256"}', b'["a"]'),  # payload is not an object
+        raw_token(b'{"alg":"HS256"}', b"not json"),
+        raw_token(b'{"alg":"HS256"}', b'{"aud":"a"}', b"x")[:-1] + "!",  # not base64url
+        raw_token(b'{"alg":"HS256","b64":false}', b'{"aud":"a"}'),  # detached payload form
+        raw_token(b'{"alg":"HS256"}', b'{"aud":"a"}') + "A",  # signature length impossible in base64
+        raw_token(b'{"alg":"HS256"}', b'{"aud": "' + b"a" * 5000 + b'"}'),  # over the cap
+        raw_token(b'{"alg":"HS256"}', '{"aud":"é"}'.encode("latin-1")),  # not UTF-8
+    ],
+)
+def test_rejects_what_is_not_a_jwt_claim_set(read, state):
+    assert read(state, DEFAULT_MAX_STATE_LENGTH) is None
+
+
+def test_seed_sample_bug_does_not_apply():
+    """The guide's sample base64-decodes the whole token; we read the payload segment."""
+    state = link_token()
+    assert read_claims_lean(state, DEFAULT_MAX_STATE_LENGTH) == read_claims_pyjwt(state, DEFAULT_MAX_STATE_LENGTH)
+    assert read_claims_lean(state, DEFAULT_MAX_STATE_LENGTH) == {
+        "aud": "https://api.sandbox.tryvital.io/v2/link",
+        "sub": "link-session-1",
+        "team_id": "team-1",
+        "user_id": "user-1",
+    }
+
+
+def test_shape_check_refuses_cheaply_before_decoding():
+    assert could_be_jwt(link_token())
+    assert not could_be_jwt("success")
+    assert not could_be_jwt("eyJ.a.b c")
+    assert not could_be_jwt(link_token(), max_length=10)
+
+
+@pytest.mark.parametrize(
+    ("claims", "expected"),
+    [
+        ({"aud": "a"}, ("a",)),
+        ({"aud": ["a", "b"]}, ("a", "b")),
+        ({"aud": ["a", 3, None, "b"]}, ("a", "b")),
+        ({"aud": []}, ()),
+        ({"aud": 3}, ()),
+        ({"aud": {"a": 1}}, ()),
+        ({}, ()),
+    ],
+)
+def test_audiences_accepts_a_string_or_a_list_of_strings(claims, expected):
+    assert audiences(claims) == expected
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=8,
+)
+segments = st.one_of(
+    st.builds(lambda v: b64url(json.dumps(v).encode()), json_values),
+    st.builds(b64url, st.binary(max_size=40)),
+    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", max_size=40),
+)
+jwt_like = st.builds(lambda h, p, s: "eyJ" + h[3:] + "." + p + "." + s, segments, segments, segments) | st.builds(
+    lambda h, p, s: f"{h}.{p}.{s}", segments, segments, segments
+)
+
+
+@settings(max_examples=800)
+@given(jwt_like | st.text(max_size=200))
+@example(raw_token(b'{"alg":"none","b64":true}', b'{"aud":"a"}'))
+@example(raw_token(b'{"alg":"none"}', b'{"aud":"a"}', b"s").replace("eyJ", "eyJ", 1) + "AAAA")
+@example(raw_token(b'{"alg":"none"}', '{"aud":"a"}'.encode("utf-16")))
+def test_hand_written_reader_agrees_with_pyjwt(state):
+    """The edge's reader is only allowed to exist because it decides exactly as PyJWT does."""
+    assert read_claims_lean(state, DEFAULT_MAX_STATE_LENGTH) == read_claims_pyjwt(state, DEFAULT_MAX_STATE_LENGTH)

@@ -1,0 +1,77 @@
+"""Route matching, slugs, and query escaping."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from callback_router.core.routes import Route, is_valid_route_path, is_valid_slug, match_routes
+from callback_router.core.uri import encode_query_pairs, escape_query, query_values, with_query
+
+ROUTES = (Route("/oauth_callback/{provider}"), Route("/auth/strava/callback", "strava"), Route("/v1/{provider}/cb"))
+
+
+@pytest.mark.parametrize(
+    ("path", "provider"),
+    [
+        ("/oauth_callback/fitbit", "fitbit"),
+        ("/oauth_callback/whoop_v2", "whoop_v2"),
+        ("/oauth_callback/Fit%20bit", "Fit%20bit"),  # matched; the slug check refuses it later
+        ("/auth/strava/callback", "strava"),
+        ("/v1/oura/cb", "oura"),
+        ("/oauth_callback/", None),
+        ("/oauth_callback/fitbit/", None),
+        ("/oauth_callback/a/b", None),
+        ("/auth/strava/callback/", None),
+        ("/v1//cb", None),
+        ("/other", None),
+    ],
+)
+def test_match_routes(path, provider):
+    assert match_routes(ROUTES, path) == provider
+
+
+@pytest.mark.parametrize(
+    ("slug", "valid"),
+    [("fitbit", True), ("whoop_v2", True), ("0x", True), ("a" * 64, True), ("a" * 65, False), ("_a", False),
+     ("Fitbit", False), ("fit-bit", False), ("", False), ("fit bit", False), ("fitbit\n", False)],
+)  # fmt: skip
+def test_slug(slug, valid):
+    assert is_valid_slug(slug) is valid
+
+
+@pytest.mark.parametrize(
+    ("path", "valid"),
+    [("/oauth_callback/{provider}", True), ("/a/{provider}/b", True), ("/auth/callback", True), ("/", False),
+     ("a/{provider}", False), ("/a/", False), ("/a//b", False), ("/a/{provider}x", False), ("/a b", False)],
+)  # fmt: skip
+def test_route_path(path, valid):
+    assert is_valid_route_path(path) is valid
+
+
+def test_escape_keeps_uri_characters_and_encodes_the_rest():
+    assert escape_query("a=1&b=%2F+c~!$'()*,;:@/?[]") == "a=1&b=%2F+c~!$'()*,;:@/?[]"
+    assert escape_query('a=x y"<>\\^`{|}#\x00\x7f\u00e9') == "a=x%20y%22%3C%3E%5C%5E%60%7B%7C%7D%23%00%7F%C3%A9"
+    assert with_query("https://h/x", "") == "https://h/x"
+    assert with_query("https://h/x", "a=1") == "https://h/x?a=1"
+
+
+@given(st.text())
+def test_escaped_query_is_always_header_safe(text):
+    escaped = escape_query(text)
+    assert escaped.isascii()
+    assert all(0x20 < ord(char) < 0x7F for char in escaped)
+    assert "#" not in escaped
+
+
+def test_rest_api_pairs_are_encoded_once():
+    assert (
+        encode_query_pairs([("code", "a b+c/d"), ("state", "x.y_z-"), ("e", "")])
+        == "code=a%20b%2Bc%2Fd&state=x.y_z-&e="
+    )
+
+
+def test_query_values():
+    assert query_values("a=1&state=x%2By&state=z+w&xstate=q", "state") == ["x+y", "z w"]
+    assert query_values("state", "state") == []
