@@ -1,0 +1,775 @@
+"""The router on 127.0.0.1, through the same handler functions that deploy.
+
+``python -m tools.local_gateway --stage sandbox --port 3000 --edge-port 3001`` (``make run``)
+starts three stdlib HTTP servers, all bound to 127.0.0.1:
+
+* the **HTTP API front** (``--port``): each request becomes an API Gateway HTTP API payload 2.0
+  event (``rawPath``, ``rawQueryString`` exactly as received, lowercased headers, ``cookies``,
+  ``requestContext``, ``pathParameters`` when a ``{provider}`` route matches, base64 bodies) and
+  goes to ``callback_router.handlers.http_api_handler``; its answer becomes the HTTP response;
+* the **CloudFront front** (``--edge-port``): each request becomes a Lambda@Edge viewer-request
+  event and goes to ``callback_router.handlers.viewer_request_handler``; a generated response is
+  sent back, a returned request is forwarded to the origin, like CloudFront would;
+* a **company stand-in** (ephemeral port): the company's own OAuth callback. It answers with a
+  page that shows what it received (method, path and query, cookies) and records it. It is the
+  CloudFront front's origin, and the proxy/redirect fallback of the HTTP API front points at it
+  (the stage's own fallback host is not reachable from here; mode and path are kept).
+
+The handlers read their configuration once, at import, from ``CALLBACK_ROUTER_CONFIG``: the
+gateway sets it from ``infra.stages.load_stage(stage).runtime_json()`` (with the local fallback)
+before importing them, exactly what the bundled ``config.json`` would hold.
+
+Tests and the load generator use :func:`start_gateway` / :class:`LocalGateway`, the very code
+``make run`` runs. The handler modules hold process-wide state (config, Powertools resolvers
+and metrics), so one gateway runs per process at a time, and handler calls are serialized, as in
+one warm Lambda container.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import html
+import http.client
+import importlib
+import json
+import logging
+import os
+import shlex
+import signal
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    from callback_router.core.config import RouterConfig
+    from infra.stages import Stage
+
+HOST = "127.0.0.1"
+CONFIG_ENV_VAR = "CALLBACK_ROUTER_CONFIG"
+DEMO_SIGNING_KEY = "local-gateway-demo-key, not a secret: signatures are never verified"
+"""PyJWT wants a key to mint a token; Junction's guide says the router must not verify it."""
+
+HANDLER_MODULES = ("callback_router.api_handlers", "callback_router.edge_handler")
+CF_READ_ONLY_OR_DISALLOWED = frozenset(
+    {
+        "connection",
+        "content-length",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "via",
+        "x-accel-buffering",
+        "x-accel-charset",
+        "x-accel-limit-rate",
+        "x-accel-redirect",
+        "x-cache",
+        "x-forwarded-proto",
+        "x-real-ip",
+    }
+)
+"""Headers CloudFront refuses in a viewer-request generated response (it answers 502 then).
+https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/edge-functions-restrictions.html"""
+CF_MAX_GENERATED_BODY = 40 * 1024
+"""Viewer-request generated responses are capped at 40 KB (CloudFront quotas)."""
+HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "content-length"}
+)
+
+_HANDLER_LOCK = threading.Lock()
+"""Handler calls share module state (Powertools resolver's current event, metric set): one at a time."""
+_ACTIVE_LOCK = threading.Lock()
+_active: LocalGateway | None = None
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+@dataclass(frozen=True)
+class FakeLambdaContext:
+    """The attributes of the Lambda context object that Powertools' Logger reads."""
+
+    function_name: str
+    aws_request_id: str
+    memory_limit_in_mb: int = 128
+    function_version: str = "$LATEST"
+    log_group_name: str = "/aws/lambda/local"
+    log_stream_name: str = "local"
+
+    @property
+    def invoked_function_arn(self) -> str:
+        """A syntactically valid ARN in a placeholder account."""
+        return f"arn:aws:lambda:us-east-1:123456789012:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Time left, as Lambda would report it (constant here: there is no deadline)."""
+        return 5000
+
+
+# ---------------------------------------------------------------- stand-in servers
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as a stand-in server received it."""
+
+    method: str
+    target: str
+    """The request target exactly as sent: raw path, ``?`` and raw query."""
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    @property
+    def path(self) -> str:
+        """The raw path (before ``?``)."""
+        return self.target.partition("?")[0]
+
+    @property
+    def raw_query(self) -> str:
+        """The raw query string (after the first ``?``), untouched."""
+        return self.target.partition("?")[2]
+
+    @property
+    def cookie(self) -> str:
+        """Every ``Cookie`` header, joined as a browser would send them."""
+        return "; ".join(value for name, value in self.headers if name.lower() == "cookie")
+
+
+class _QuietHandler(BaseHTTPRequestHandler):
+    """Keep-alive capable, silent request handler base."""
+
+    protocol_version = "HTTP/1.1"
+    timeout = 10  # an idle keep-alive connection frees its thread after this many seconds
+    server_version = "local-gateway"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """No access log: the handlers' structured log lines say what happened."""
+
+    def read_body(self) -> bytes:
+        """The request body (``Content-Length`` only; clients here do not send chunked bodies)."""
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def reply(self, status: int, headers: list[tuple[str, str]], body: bytes, reason: str | None = None) -> None:
+        """Send a complete answer with ``Content-Length`` (so the connection can be kept alive)."""
+        self.send_response(status, reason)
+        for name, value in headers:
+            # send_response() already wrote this server's own Server and Date.
+            if name.lower() not in HOP_BY_HOP and name.lower() not in ("server", "date"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD" and body:
+            self.wfile.write(body)
+
+
+class StandInServer(ThreadingHTTPServer):
+    """A server that records each request and answers with a page showing what it received.
+
+    Used for the company's own callback (here) and for the Junction stand-in (in the tests).
+    The answer carries ``X-Stand-In-Target`` (the raw target received) so that a client can
+    check, without parsing HTML, exactly what arrived.
+    """
+
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(self, title: str, port: int = 0, set_cookies: tuple[str, ...] = ()) -> None:
+        self.title = title
+        self.set_cookies = set_cookies
+        self.requests: list[RecordedRequest] = []
+        self._lock = threading.Lock()
+        self.keep_requests = True
+        super().__init__((HOST, port), _StandInHandler)
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT`` (no trailing slash)."""
+        return f"http://{HOST}:{self.server_address[1]}"
+
+    def record(self, request: RecordedRequest) -> None:
+        """Remember one request (thread-safe)."""
+        if self.keep_requests:
+            with self._lock:
+                self.requests.append(request)
+
+    def received(self) -> list[RecordedRequest]:
+        """A snapshot of what was received so far."""
+        with self._lock:
+            return list(self.requests)
+
+
+class _StandInHandler(_QuietHandler):
+    server: StandInServer
+
+    def _serve(self) -> None:
+        body = self.read_body()
+        request = RecordedRequest(self.command, self.path, tuple(self.headers.items()), body)
+        self.server.record(request)
+        rows = [
+            ("method", request.method),
+            ("path", request.path),
+            ("query", request.raw_query),
+            ("cookies", request.cookie or "(none)"),
+            ("body", body.decode("utf-8", "replace") if body else "(none)"),
+        ]
+        text = "\n".join(f"{name:8} {value}" for name, value in rows)
+        title = html.escape(self.server.title)
+        page = (
+            f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head>"
+            f"<body><h1>{title}</h1><pre id='received'>{html.escape(text)}</pre></body></html>\n"
+        )
+        headers = [
+            ("Content-Type", "text/html; charset=utf-8"),
+            ("Cache-Control", "no-store"),
+            ("X-Stand-In", self.server.title),
+            ("X-Stand-In-Target", request.target),
+        ]
+        headers += [("Set-Cookie", cookie) for cookie in self.server.set_cookies]
+        self.reply(200, headers, page.encode("utf-8"))
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
+
+
+# ---------------------------------------------------------------- events in, answers out
+
+
+def _route_match(config: RouterConfig, raw_path: str) -> tuple[str, dict[str, str] | None]:
+    """API Gateway's route key and path parameters for ``raw_path`` (``$default`` if none)."""
+    path = unquote(raw_path)
+    for route in config.routes:
+        provider = route.match(path)
+        if provider is not None:
+            parameters = {"provider": provider} if route.has_placeholder else None
+            return f"ANY {route.path}", parameters
+    return "$default", None
+
+
+def http_api_event(
+    config: RouterConfig,
+    method: str,
+    target: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    client_ip: str,
+) -> dict[str, Any]:
+    """An API Gateway HTTP API payload 2.0 event for one request (as the service builds it).
+
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
+    """
+    raw_path, _, raw_query = target.partition("?")
+    merged: dict[str, str] = {}
+    cookies: list[str] = []
+    for name, value in headers:
+        lower = name.lower()
+        if lower == "cookie":  # payload 2.0 moves cookies into their own list
+            cookies += [part.strip() for part in value.split(";") if part.strip()]
+            continue
+        # Repeated headers are comma-joined in payload 2.0.
+        merged[lower] = f"{merged[lower]},{value}" if lower in merged else value
+    route_key, path_parameters = _route_match(config, raw_path)
+    now = datetime.now(UTC)
+    request_id = str(uuid.uuid4())
+    host = merged.get("host", HOST)
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": raw_path,
+        "rawQueryString": raw_query,
+        "headers": merged,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "local",
+            "domainName": host,
+            "domainPrefix": host.split(".")[0],
+            "http": {
+                "method": method,
+                "path": unquote(raw_path),
+                "protocol": "HTTP/1.1",
+                "sourceIp": client_ip,
+                "userAgent": merged.get("user-agent", ""),
+            },
+            "requestId": request_id,
+            "routeKey": route_key,
+            "stage": "$default",
+            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(now.timestamp() * 1000),
+        },
+        "isBase64Encoded": False,
+    }
+    if cookies:
+        event["cookies"] = cookies
+    if path_parameters:
+        event["pathParameters"] = path_parameters
+    if body:
+        # API Gateway base64-encodes bodies it does not treat as text; always doing it is allowed.
+        event["body"] = base64.b64encode(body).decode("ascii")
+        event["isBase64Encoded"] = True
+    return event
+
+
+def http_api_answer(result: Any) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Turn a payload 2.0 Lambda answer into status, headers (repeats kept) and body bytes."""
+    if not isinstance(result, dict) or "statusCode" not in result:
+        # API Gateway's format-2.0 inference: anything else is a 200 JSON body.
+        return 200, [("Content-Type", "application/json")], json.dumps(result).encode("utf-8")
+    headers: list[tuple[str, str]] = []
+    for name, value in (result.get("headers") or {}).items():
+        headers.append((name, str(value)))
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        headers += [(name, str(value)) for value in values]
+    headers += [("Set-Cookie", cookie) for cookie in result.get("cookies") or []]
+    raw_body = result.get("body") or ""
+    body = base64.b64decode(raw_body) if result.get("isBase64Encoded") else str(raw_body).encode("utf-8")
+    return int(result["statusCode"]), headers, body
+
+
+def viewer_request_event(
+    method: str, target: str, headers: list[tuple[str, str]], client_ip: str, distribution_domain: str
+) -> dict[str, Any]:
+    """A CloudFront viewer-request event for one request (body not included, the default).
+
+    https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/lambda-event-structure.html
+    """
+    uri, _, querystring = target.partition("?")
+    cf_headers: dict[str, list[dict[str, str]]] = {}
+    for name, value in headers:
+        cf_headers.setdefault(name.lower(), []).append({"key": name, "value": value})
+    return {
+        "Records": [
+            {
+                "cf": {
+                    "config": {
+                        "distributionDomainName": distribution_domain,
+                        "distributionId": "ELOCALGATEWAY",
+                        "eventType": "viewer-request",
+                        "requestId": base64.urlsafe_b64encode(uuid.uuid4().bytes * 2).decode("ascii").rstrip("="),
+                    },
+                    "request": {
+                        "clientIp": client_ip,
+                        "headers": cf_headers,
+                        "method": method,
+                        "querystring": querystring,
+                        "uri": uri,
+                    },
+                }
+            }
+        ]
+    }
+
+
+def _cf_header_list(cf_headers: Any) -> list[tuple[str, str]]:
+    return [(item.get("key") or name, item["value"]) for name, items in (cf_headers or {}).items() for item in items]
+
+
+def generated_answer(result: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes, str | None]:
+    """A viewer-request generated response as status, headers, body, reason (CloudFront's checks applied)."""
+    headers = _cf_header_list(result.get("headers"))
+    bad = sorted({name.lower() for name, _ in headers} & CF_READ_ONLY_OR_DISALLOWED)
+    bad += sorted({name.lower() for name, _ in headers if name.lower().startswith("x-amz-cf-")})
+    raw_body = result.get("body") or ""
+    body = base64.b64decode(raw_body) if result.get("bodyEncoding") == "base64" else str(raw_body).encode("utf-8")
+    if bad or len(body) > CF_MAX_GENERATED_BODY:
+        problem = f"disallowed header {bad[0]}" if bad else "generated body over 40 KB"
+        text = f"502 ERROR: the Lambda function returned an invalid response ({problem}).\n".encode()
+        return 502, [("Content-Type", "text/plain; charset=utf-8")], text, "Bad Gateway"
+    return int(result["status"]), headers, body, result.get("statusDescription")
+
+
+def forward_to_origin(
+    origin: str, request: dict[str, Any], body: bytes, timeout: float = 10.0
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Send the (possibly modified) viewer request on to the origin, as CloudFront would.
+
+    Redirects are not followed; every response header, repeated ``Set-Cookie`` included, is kept.
+    """
+    parts = urlsplit(origin)
+    connection = http.client.HTTPConnection(parts.hostname or HOST, parts.port, timeout=timeout)
+    target = request.get("uri", "/") + (f"?{request['querystring']}" if request.get("querystring") else "")
+    try:
+        connection.putrequest(request.get("method", "GET"), target, skip_host=True, skip_accept_encoding=True)
+        connection.putheader("Host", parts.netloc)  # CloudFront sends the origin's domain name by default
+        for name, value in _cf_header_list(request.get("headers")):
+            if name.lower() not in HOP_BY_HOP | {"host"}:
+                connection.putheader(name, value)
+        if body:
+            connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders(body or None)
+        response = connection.getresponse()
+        return response.status, response.getheaders(), response.read()
+    except (OSError, http.client.HTTPException) as error:
+        text = f"502 ERROR: CloudFront could not connect to the origin ({type(error).__name__}).\n".encode()
+        return 502, [("Content-Type", "text/plain; charset=utf-8")], text
+    finally:
+        connection.close()
+
+
+def _invoke(handler: Handler, event: dict[str, Any], function_name: str) -> Any:
+    context = FakeLambdaContext(function_name=function_name, aws_request_id=str(uuid.uuid4()))
+    with _HANDLER_LOCK:
+        return handler(event, context)
+
+
+class _FrontHandler(_QuietHandler):
+    server: FrontServer
+
+    def _serve(self) -> None:
+        gateway = self.server.gateway
+        body = self.read_body()
+        headers = list(self.headers.items())
+        client_ip = self.client_address[0]
+        reason: str | None = None
+        try:
+            if self.server.kind == "http_api":
+                event = http_api_event(gateway.router, self.command, self.path, headers, body, client_ip)
+                result = _invoke(gateway.http_api_handler, event, "callback-router-http-api")
+                status, out_headers, out_body = http_api_answer(result)
+            else:
+                domain = f"{HOST}:{self.server.server_address[1]}"
+                event = viewer_request_event(self.command, self.path, headers, client_ip, domain)
+                result = _invoke(gateway.viewer_request_handler, event, "us-east-1.callback-router-edge")
+                if isinstance(result, dict) and "status" in result:
+                    status, out_headers, out_body, reason = generated_answer(result)
+                else:
+                    status, out_headers, out_body = forward_to_origin(gateway.company.url, result, body)
+        except Exception as error:  # noqa: BLE001 -- a handler crash is a 500/502 answer, as in AWS
+            sys.stderr.write(f"local gateway: handler raised {type(error).__name__}: {error}\n")
+            status, out_headers = (500 if self.server.kind == "http_api" else 502), [("Content-Type", "text/plain")]
+            out_body = b"Internal Server Error\n"
+        self.reply(status, out_headers, out_body, reason)
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
+
+
+class FrontServer(ThreadingHTTPServer):
+    """One front of the gateway: ``kind`` is ``http_api`` or ``edge``."""
+
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(self, gateway: LocalGateway, kind: str, port: int) -> None:
+        self.gateway = gateway
+        self.kind = kind
+        super().__init__((HOST, port), _FrontHandler)
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT``."""
+        return f"http://{HOST}:{self.server_address[1]}"
+
+
+# ---------------------------------------------------------------- the gateway
+
+
+def local_runtime_config(stage: Stage, company_url: str) -> tuple[dict[str, Any], str | None]:
+    """The stage's runtime config with its fallback pointed at the local company stand-in.
+
+    Returns the document and a sentence saying what was changed (``None`` if nothing). The
+    mode and the path of the fallback URL are kept; only scheme and host change. Edge stages
+    have no fallback (CloudFront passes on to the origin), so the HTTP API front gets a proxy
+    fallback to the stand-in's ``/oauth_callback/{provider}``.
+    """
+    runtime = json.loads(stage.runtime_json())
+    fallback = runtime.get("fallback")
+    local = urlsplit(company_url)
+    if fallback is None and stage.is_edge:
+        runtime["fallback"] = {"mode": "proxy", "url": f"{company_url}/oauth_callback/{{provider}}"}
+        return runtime, (
+            f"stage {stage.name!r} is CloudFront-only (no fallback); the HTTP API front proxies "
+            f"non-Junction callbacks to the local company stand-in: {runtime['fallback']['url']}"
+        )
+    if not isinstance(fallback, dict) or fallback.get("mode") not in ("proxy", "redirect") or not fallback.get("url"):
+        return runtime, None
+    original = str(fallback["url"])
+    parts = urlsplit(original)
+    fallback["url"] = urlunsplit((local.scheme, local.netloc, parts.path, "", ""))
+    return runtime, (
+        f"fallback {fallback['mode']} {original} is not reachable from here; "
+        f"using the local company stand-in instead: {fallback['url']}"
+    )
+
+
+class LocalGateway:
+    """Both fronts and the company stand-in, started and stopped together.
+
+    Use :func:`start_gateway`, or ``with LocalGateway(stage).start() as gateway: ...``.
+    """
+
+    def __init__(
+        self,
+        stage: Stage,
+        *,
+        port: int = 0,
+        edge_port: int = 0,
+        company_port: int = 0,
+        log_level: str = "INFO",
+        metrics: bool = True,
+    ) -> None:
+        self.stage = stage
+        self.log_level = log_level
+        self.metrics = metrics
+        self._ports = (port, edge_port, company_port)
+        self.company: StandInServer
+        self.http_api: FrontServer
+        self.edge: FrontServer
+        self.runtime: dict[str, Any] = {}
+        self.notes: list[str] = []
+        self._threads: list[threading.Thread] = []
+        self._started = False
+
+    # URLs of the three servers (valid after start()).
+    @property
+    def http_api_url(self) -> str:
+        """The HTTP API front, ``http://127.0.0.1:PORT``."""
+        return self.http_api.url
+
+    @property
+    def edge_url(self) -> str:
+        """The CloudFront front, ``http://127.0.0.1:PORT``."""
+        return self.edge.url
+
+    @property
+    def company_url(self) -> str:
+        """The company stand-in, ``http://127.0.0.1:PORT``."""
+        return self.company.url
+
+    @property
+    def router(self) -> RouterConfig:
+        """The validated config the handlers run with (local fallback included)."""
+        from callback_router.core.config import parse_config
+
+        return parse_config(self.runtime)
+
+    def start(self) -> LocalGateway:
+        """Bind every server, load the handlers with the stage's config, and serve in threads.
+
+        Raises:
+            RuntimeError: if another gateway is running in this process.
+            OSError: if a port is taken (nothing is left running then).
+        """
+        global _active
+        port, edge_port, company_port = self._ports
+        with _ACTIVE_LOCK:
+            if _active is not None:
+                raise RuntimeError("a local gateway is already running in this process; stop() it first")
+            self.company = StandInServer("Company callback stand-in", company_port, ("company_seen=1; Path=/",))
+            try:
+                self.runtime, note = local_runtime_config(self.stage, self.company.url)
+                self.notes = [note] if note else []
+                self._router = self.router
+                self._load_handlers()
+                self.http_api = FrontServer(self, "http_api", port)
+                try:
+                    self.edge = FrontServer(self, "edge", edge_port)
+                except OSError:
+                    self.http_api.server_close()
+                    raise
+            except BaseException:
+                self.company.server_close()
+                raise
+            _active = self
+        for server in (self.company, self.http_api, self.edge):
+            thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        self._started = True
+        return self
+
+    def _load_handlers(self) -> None:
+        # The handler modules read CALLBACK_ROUTER_CONFIG once, at import (a cold start): set it,
+        # then import them, or re-import them if an earlier gateway in this process loaded them.
+        os.environ[CONFIG_ENV_VAR] = json.dumps(self.runtime)
+        if not self.metrics:
+            os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+        else:
+            os.environ.pop("POWERTOOLS_METRICS_DISABLED", None)
+        for name in HANDLER_MODULES:
+            module = sys.modules.get(name)
+            if module is None:
+                importlib.import_module(name)
+            else:
+                importlib.reload(module)
+        handlers = importlib.import_module("callback_router.handlers")
+        self.http_api_handler: Handler = handlers.http_api_handler
+        self.viewer_request_handler: Handler = handlers.viewer_request_handler
+        # Powertools' Logger is a stdlib logger named after the service: set its level directly.
+        logging.getLogger(self._router.service).setLevel(self.log_level.upper())
+
+    def stop(self) -> None:
+        """Stop serving, close every socket, and let another gateway start. Idempotent."""
+        global _active
+        if not self._started:
+            return
+        self._started = False
+        for server in (self.http_api, self.edge, self.company):
+            server.shutdown()
+            server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        with _ACTIVE_LOCK:
+            if _active is self:
+                _active = None
+
+    def __enter__(self) -> LocalGateway:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+
+def start_gateway(
+    stage: Stage,
+    *,
+    port: int = 0,
+    edge_port: int = 0,
+    company_port: int = 0,
+    log_level: str = "INFO",
+    metrics: bool = True,
+) -> LocalGateway:
+    """Start the gateway for ``stage`` on 127.0.0.1 (port 0 = ephemeral) and return it running.
+
+    ``gateway.http_api_url``, ``gateway.edge_url`` and ``gateway.company_url`` are the bound
+    addresses; ``gateway.company.received()`` what the company stand-in got; ``gateway.stop()``
+    stops everything. ``log_level``/``metrics`` quieten the handlers' log and EMF lines.
+    """
+    return LocalGateway(
+        stage, port=port, edge_port=edge_port, company_port=company_port, log_level=log_level, metrics=metrics
+    ).start()
+
+
+# ---------------------------------------------------------------- samples for the user
+
+
+def sample_provider(router: RouterConfig) -> tuple[str, str]:
+    """A provider slug this config accepts and a callback path for it."""
+    for route in router.routes:
+        if route.has_placeholder:
+            slug = "fitbit" if router.provider_allowed("fitbit") else sorted(router.providers or ["fitbit"])[0]
+            return slug, route.path.replace("{provider}", slug)
+    route = router.routes[0]
+    return str(route.provider), route.path
+
+
+def mint_link_token(
+    audience: str, *, sub: str | None = None, team_id: str | None = None, user_id: str | None = None
+) -> str:
+    """A Junction-shaped Link Token (``aud``, ``sub``, ``team_id``, ``user_id``), signed with a demo key."""
+    import jwt
+
+    now = int(time.time())
+    claims = {
+        "aud": audience,
+        "sub": sub or str(uuid.uuid4()),
+        "team_id": team_id or str(uuid.uuid4()),
+        "user_id": user_id or str(uuid.uuid4()),
+        "iat": now,
+        "exp": now + 3600,  # Link Tokens live 60 minutes
+    }
+    return jwt.encode(claims, DEMO_SIGNING_KEY, algorithm="HS256")
+
+
+def _expected_fallback(gateway: LocalGateway, front: str) -> str:
+    if front == "edge":
+        return "passed on to the origin (the company stand-in), 200"
+    fallback = gateway.router.fallback
+    return {
+        "proxy": "proxied to the company stand-in, its 200 page",
+        "redirect": "307 to the company stand-in",
+        "reject": "404 (fallback mode reject)",
+    }[fallback.mode]
+
+
+def banner(gateway: LocalGateway) -> str:
+    """What ``make run`` prints: addresses, a sample token and the curl lines to paste."""
+    router = gateway.router
+    audience = next(iter(router.accepted_base_urls))
+    environment = router.accepted_base_urls[audience]
+    provider, path = sample_provider(router)
+    token = mint_link_token(audience)
+    query = f"code=demo-code&scope=activity+heartrate&state={token}"
+    own_query = "code=demo-code&state=company-own-state-42"
+    lines = [
+        f"Junction callback router, stage {gateway.stage.name!r} (shape {gateway.stage.shape}), on 127.0.0.1",
+        f"  HTTP API front (payload 2.0 -> http_api_handler):   {gateway.http_api_url}",
+        f"  CloudFront front (viewer-request -> viewer_request_handler): {gateway.edge_url}",
+        f"  company callback stand-in (fallback / origin):      {gateway.company_url}",
+        f"  accepts: {', '.join(sorted(set(router.accepted_base_urls.values())))}",
+        *(f"  note: {note}" for note in gateway.notes),
+        "",
+        f"Sample Link Token ({environment}, aud {audience}; minted with PyJWT, signature not checked):",
+        f"  {token}",
+        "",
+    ]
+    for front, base in (("HTTP API", gateway.http_api_url), ("CloudFront", gateway.edge_url)):
+        kind = "edge" if front == "CloudFront" else "http_api"
+        lines += [
+            f"{front} front, Junction callback -> 307 to {audience}/connect/{provider}?...:",
+            f"  curl -i {shlex.quote(f'{base}{path}?{query}')}",
+            f"{front} front, the company's own callback (non-Junction state) -> {_expected_fallback(gateway, kind)}:",
+            f"  curl -i -H 'Cookie: company_session=abc123' {shlex.quote(f'{base}{path}?{own_query}')}",
+            "",
+        ]
+    lines.append("Handler log lines (Powertools, JSON) and EMF metrics follow. Ctrl-C stops everything.")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tools.local_gateway``: serve a stage until Ctrl-C or SIGTERM."""
+    parser = argparse.ArgumentParser(prog="python -m tools.local_gateway", description=__doc__.split("\n")[0])
+    parser.add_argument("--stage", default="sandbox", help="stage name in cdk.json context.stages (default: sandbox)")
+    parser.add_argument("--port", type=int, default=3000, help="HTTP API front port (default 3000)")
+    parser.add_argument("--edge-port", type=int, default=3001, help="CloudFront front port (default 3001)")
+    parser.add_argument("--company-port", type=int, default=0, help="company stand-in port (default: any free)")
+    parser.add_argument("--log-level", default="INFO", help="handler log level (default INFO)")
+    args = parser.parse_args(argv)
+
+    from infra.stages import StageError, load_stage
+
+    try:
+        stage = load_stage(args.stage)
+    except StageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    stopping = threading.Event()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        gateway = start_gateway(
+            stage, port=args.port, edge_port=args.edge_port, company_port=args.company_port, log_level=args.log_level
+        )
+    except OSError as error:
+        print(f"error: cannot listen on 127.0.0.1: {error}", file=sys.stderr)
+        return 2
+    print(banner(gateway), flush=True)
+    try:
+        while not stopping.wait(0.5):
+            pass
+    finally:
+        gateway.stop()
+    print("local gateway stopped", flush=True)
+    return 0
+
+
+def iter_fronts(gateway: LocalGateway) -> Iterator[tuple[str, str]]:
+    """``(front kind, base URL)`` for both fronts."""
+    yield "http_api", gateway.http_api_url
+    yield "edge", gateway.edge_url
+
+
+if __name__ == "__main__":
+    sys.exit(main())
