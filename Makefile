@@ -36,7 +36,7 @@ setup: $(VENV)/.installed node_modules/.installed
 ## make run [STAGE=sandbox PORT=3000 EDGE_PORT=3001]: synth the stage, serve it on 127.0.0.1
 run: setup
 	$(MAKE) --no-print-directory synth STAGE=$(STAGE)
-	$(PY) -m tools.local_gateway --stage $(STAGE) --port $(PORT) --edge-port $(EDGE_PORT)
+	PYTHONPATH=lambda:. $(PY) -m tools.local_gateway --stage $(STAGE) --port $(PORT) --edge-port $(EDGE_PORT)
 
 ## make test: lint, format check, types, every test
 test: setup chromium
@@ -58,8 +58,11 @@ bench: setup
 	$(PY) -m benchmarks.run
 
 ## make explain STATE='<state or callback URL>' [STAGE=NAME]
+# STATE is read from the environment ("$$STATE"), so '&' or quotes in a URL need no Make escaping.
 explain: setup
-	PYTHONPATH=lambda:. $(PY) -m callback_router explain --stage $(STAGE) '$(STATE)'
+	@test -n "$$STATE" || { echo "usage: make explain STATE='<state or callback URL>' [STAGE=name]" >&2; exit 2; }
+	@config="$$(PYTHONPATH=lambda:. $(PY) -m tools.local_gateway --stage '$(STAGE)' --print-runtime-config)" \
+	  && CALLBACK_ROUTER_CONFIG="$$config" PYTHONPATH=lambda $(PY) -m callback_router explain "$$STATE"
 
 clean:
 	rm -rf cdk.out .build .pytest_cache .mypy_cache .ruff_cache .hypothesis

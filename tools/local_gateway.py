@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 
 HOST = "127.0.0.1"
 CONFIG_ENV_VAR = "CALLBACK_ROUTER_CONFIG"
+METRICS_DISABLED_ENV_VAR = "POWERTOOLS_METRICS_DISABLED"
 DEMO_SIGNING_KEY = "local-gateway-demo-key, not a secret: signatures are never verified"
 """PyJWT wants a key to mint a token; Junction's guide says the router must not verify it."""
 
@@ -527,6 +528,9 @@ class LocalGateway:
         self.notes: list[str] = []
         self._threads: list[threading.Thread] = []
         self._started = False
+        self._saved_env: dict[str, str | None] = {}
+        self._saved_level = logging.NOTSET
+        self._service = ""
 
     # URLs of the three servers (valid after start()).
     @property
@@ -577,6 +581,7 @@ class LocalGateway:
                     raise
             except BaseException:
                 self.company.server_close()
+                self._restore()
                 raise
             _active = self
         for server in (self.company, self.http_api, self.edge):
@@ -589,11 +594,12 @@ class LocalGateway:
     def _load_handlers(self) -> None:
         # The handler modules read CALLBACK_ROUTER_CONFIG once, at import (a cold start): set it,
         # then import them, or re-import them if an earlier gateway in this process loaded them.
+        self._saved_env = {name: os.environ.get(name) for name in (CONFIG_ENV_VAR, METRICS_DISABLED_ENV_VAR)}
         os.environ[CONFIG_ENV_VAR] = json.dumps(self.runtime)
         if not self.metrics:
-            os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+            os.environ[METRICS_DISABLED_ENV_VAR] = "true"
         else:
-            os.environ.pop("POWERTOOLS_METRICS_DISABLED", None)
+            os.environ.pop(METRICS_DISABLED_ENV_VAR, None)
         for name in HANDLER_MODULES:
             module = sys.modules.get(name)
             if module is None:
@@ -604,7 +610,20 @@ class LocalGateway:
         self.http_api_handler: Handler = handlers.http_api_handler
         self.viewer_request_handler: Handler = handlers.viewer_request_handler
         # Powertools' Logger is a stdlib logger named after the service: set its level directly.
-        logging.getLogger(self._router.service).setLevel(self.log_level.upper())
+        self._service = self._router.service
+        service_logger = logging.getLogger(self._service)
+        self._saved_level = service_logger.level
+        service_logger.setLevel(self.log_level.upper())
+
+    def _restore(self) -> None:
+        # Leave the process as it was: other code (tests) may load the handlers after us.
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        if self._service:
+            logging.getLogger(self._service).setLevel(self._saved_level)
 
     def stop(self) -> None:
         """Stop serving, close every socket, and let another gateway start. Idempotent."""
@@ -617,6 +636,7 @@ class LocalGateway:
             server.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
+        self._restore()
         with _ACTIVE_LOCK:
             if _active is self:
                 _active = None
@@ -732,6 +752,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--edge-port", type=int, default=3001, help="CloudFront front port (default 3001)")
     parser.add_argument("--company-port", type=int, default=0, help="company stand-in port (default: any free)")
     parser.add_argument("--log-level", default="INFO", help="handler log level (default INFO)")
+    parser.add_argument(
+        "--print-runtime-config",
+        action="store_true",
+        help="print the stage's generated runtime config (what gets bundled as config.json) and exit",
+    )
     args = parser.parse_args(argv)
 
     from infra.stages import StageError, load_stage
@@ -741,6 +766,9 @@ def main(argv: list[str] | None = None) -> int:
     except StageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if args.print_runtime_config:
+        sys.stdout.write(stage.runtime_json())
+        return 0
     stopping = threading.Event()
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:

@@ -1,0 +1,177 @@
+"""``explain``: what the router would do with a ``state`` or a whole callback URL, and why.
+
+For support and for setting up Junction's ``redirect_url_override``: it says whether the state
+is a Junction Link Token, which Junction environment its ``aud`` names (any documented one,
+accepted or not), the unverified ``sub``, ``team_id`` and ``user_id`` (never the whole token),
+whether this configuration accepts it (the decision and its reason) and the exact ``Location``
+the 307 would carry. It runs :func:`callback_router.core.decision.decide`, the function the
+handlers run, so the answer cannot drift from the deployed behaviour.
+
+Not imported by any handler: it stays out of the cold-start path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+from callback_router.core.config import RouterConfig
+from callback_router.core.decision import Decision, Outcome, decide
+from callback_router.core.environments import KNOWN_JUNCTION_BASE_URLS
+from callback_router.core.link_token import Claims, audiences, could_be_jwt, read_claims_pyjwt
+from callback_router.core.routes import match_routes
+from callback_router.core.uri import query_values
+
+SHOWN_CLAIMS = ("sub", "team_id", "user_id")
+"""The claims worth showing; the rest of the token (and its signature) is never printed."""
+DEFAULT_PROVIDER = "fitbit"
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Everything ``explain`` found out about one input."""
+
+    kind: str
+    """``url`` (a callback URL or path with its query) or ``state`` (a bare state value)."""
+    path: str | None
+    provider: str | None
+    provider_source: str
+    raw_query: str
+    is_link_token: bool
+    token_note: str
+    audiences: tuple[str, ...]
+    environment: str | None
+    accepted_environments: tuple[str, ...]
+    claims: dict[str, str]
+    decision: Decision
+
+    @property
+    def redirects(self) -> bool:
+        """Whether the router would answer 307 to Junction."""
+        return self.decision.outcome is Outcome.JUNCTION_REDIRECT
+
+
+def _is_url(text: str) -> bool:
+    return text.startswith(("http://", "https://", "/"))
+
+
+def _split_url(url: str) -> tuple[str, str]:
+    """Raw path and raw query of a URL or path; nothing is decoded, the fragment is dropped."""
+    parts = urlsplit(url)  # a fragment (Fitbit's #_=_) never reaches the server anyway
+    return parts.path or "/", parts.query
+
+
+def _token_facts(state: str | None, config: RouterConfig) -> tuple[bool, str, Claims | None]:
+    if state is None:
+        return False, "no state parameter", None
+    if len(state) > config.max_state_length:
+        return False, f"state is {len(state)} characters, over max_state_length {config.max_state_length}", None
+    if not could_be_jwt(state, config.max_state_length):
+        return False, "not a compact JWT (three base64url segments starting with eyJ)", None
+    claims = read_claims_pyjwt(state, config.max_state_length)
+    if claims is None:
+        return False, "looks like a JWT but does not decode (PyJWT refused it)", None
+    return True, "a JWT (signature not verified, as Junction's guide says)", claims
+
+
+def _environment_of(aud: tuple[str, ...], config: RouterConfig) -> str | None:
+    for url in aud:
+        if url in config.accepted_base_urls:
+            return config.accepted_base_urls[url]
+    for url in aud:
+        if url in KNOWN_JUNCTION_BASE_URLS:
+            return KNOWN_JUNCTION_BASE_URLS[url]
+    return None
+
+
+def explain(text: str, config: RouterConfig, provider: str | None = None) -> Explanation:
+    """Explain one input: a callback URL (or path) with its query, or a bare ``state`` value.
+
+    For a bare state the callback is taken to be ``GET <route>?state=<state>`` for ``provider``
+    (default: fitbit, or the first allowed provider).
+    """
+    if _is_url(text):
+        path, raw_query = _split_url(text)
+        route_provider = match_routes(config.routes, path)
+        kind, source = "url", "from the path, via the configured routes" if route_provider else "no route matches"
+        provider = route_provider
+    else:
+        kind, path = "state", None
+        raw_query = "state=" + quote(text, safe="-._~!$'()*+,;=:@/?")
+        if provider is None:
+            allowed = sorted(config.providers) if config.providers else [DEFAULT_PROVIDER]
+            provider = DEFAULT_PROVIDER if DEFAULT_PROVIDER in allowed else allowed[0]
+            source = "assumed; pass --provider or a full callback URL"
+        else:
+            source = "given with --provider"
+    states = query_values(raw_query, "state")
+    is_token, note, claims = _token_facts(states[0] if len(states) == 1 else None, config)
+    if len(states) > 1:
+        note = f"{len(states)} state parameters: never redirected"
+    aud = audiences(claims) if claims else ()
+    decision = decide(
+        config,
+        method="GET",
+        provider=provider,
+        state_values=states,
+        raw_query=raw_query,
+        read_claims=read_claims_pyjwt,
+    )
+    shown = {name: str(claims[name]) for name in SHOWN_CLAIMS if claims and name in claims}
+    return Explanation(
+        kind=kind,
+        path=path,
+        provider=provider,
+        provider_source=source,
+        raw_query=raw_query,
+        is_link_token=is_token and _environment_of(aud, config) is not None,
+        token_note=note,
+        audiences=aud,
+        environment=_environment_of(aud, config),
+        accepted_environments=tuple(sorted(set(config.accepted_base_urls.values()))),
+        claims=shown,
+        decision=decision,
+    )
+
+
+_WHY = {
+    "no_route": "the path matches no configured route, so it is not a callback",
+    "method_not_redirected": "only GET and HEAD are redirected",
+    "no_state": "there is no state parameter (e.g. Garmin's OAuth 1.0a callback): the company's own flow",
+    "repeated_state": "state appears more than once",
+    "state_too_long": "state is longer than max_state_length",
+    "state_not_a_jwt": "state is not a JWT: the company's own flow",
+    "environment_not_accepted": "the token's environment is not accepted by this config "
+    "(check redirect_url_override: sandbox traffic must not reach production or the reverse)",
+    "audience_not_junction": "the token's aud is not a Junction Link API base URL this config knows",
+    "provider_not_allowed": "the provider is not a valid slug or not in the providers allowlist: answered 400",
+    "accepted_audience": "the token's aud is an accepted base URL",
+}
+
+
+def render(explanation: Explanation) -> str:
+    """Human-readable report, one fact per line."""
+    e = explanation
+    decision = e.decision
+    lines = [f"input:        {'callback URL, path ' + str(e.path) if e.kind == 'url' else 'a bare state value'}"]
+    lines.append(f"provider:     {e.provider or '(none)'} ({e.provider_source})")
+    if e.is_link_token:
+        lines.append(f"state:        Junction Link Token: {e.token_note}")
+    elif e.audiences:
+        lines.append(f"state:        a JWT, but not a Junction Link Token: {e.token_note}")
+    else:
+        lines.append(f"state:        not a Junction Link Token: {e.token_note}")
+    if e.audiences:
+        documented = e.environment or "unknown (not a documented Junction environment)"
+        lines.append(f"environment:  {documented}")
+        lines.append(f"aud:          {', '.join(e.audiences)}")
+    for name in SHOWN_CLAIMS:
+        if e.audiences or e.claims:
+            lines.append(f"{name + ':':<13} {e.claims.get(name, '(absent)')}")
+    lines.append(f"accepts:      {', '.join(e.accepted_environments)}")
+    verdict = "yes" if e.redirects else "no"
+    lines.append(f"redirected:   {verdict}: {_WHY.get(decision.reason, decision.reason)}")
+    lines.append(f"decision:     {decision.outcome.value} ({decision.reason})")
+    if decision.location:
+        lines.append(f"Location:     {decision.location}")
+    return "\n".join(lines)
