@@ -52,8 +52,12 @@ def _request_id(event: Any) -> str | None:
     context = event.raw_event.get("requestContext") or {}
     if context.get("requestId"):
         return str(context["requestId"])
-    headers = event.headers or {}
-    trace = headers.get("x-amzn-trace-id") or headers.get("X-Amzn-Trace-Id")  # ALB has no request id
+    # ALB has no request id: use its trace header, from multiValueHeaders when the target group
+    # has multi-value headers on (then there is no "headers" key at all).
+    raw_headers = dict(event.raw_event.get("headers") or {})
+    for name, values in (event.raw_event.get("multiValueHeaders") or {}).items():
+        raw_headers.setdefault(name, values[-1] if values else None)
+    trace = raw_headers.get("x-amzn-trace-id") or raw_headers.get("X-Amzn-Trace-Id")
     return str(trace) if trace else None
 
 

@@ -18,12 +18,15 @@ CONFIG_ENV_VAR = "CALLBACK_ROUTER_CONFIG"
 BUNDLED_CONFIG = Path(__file__).with_name("config.json")
 
 
-def load_config(environ: Mapping[str, str] = os.environ, bundled: Path = BUNDLED_CONFIG) -> RouterConfig:
-    """Read and validate the configuration.
+def load_config(environ: Mapping[str, str] | None = None, bundled: Path | None = None) -> RouterConfig:
+    """Read and validate the configuration (defaults: ``os.environ`` and :data:`BUNDLED_CONFIG`,
+    both looked up at call time).
 
     Raises:
         ConfigError: if it is missing, not JSON, or invalid.
     """
+    environ = os.environ if environ is None else environ
+    bundled = BUNDLED_CONFIG if bundled is None else bundled
     text = environ.get(CONFIG_ENV_VAR)
     source = f"${CONFIG_ENV_VAR}"
     if text is None:

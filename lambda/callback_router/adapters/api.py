@@ -55,8 +55,9 @@ def rest_api_query(event: APIGatewayProxyEvent) -> CallbackQuery:
 
 def alb_query(event: ALBEvent) -> CallbackQuery:
     """ALB: values are raw, so joining them back keeps their bytes."""
+    # Powertools returns {} (not None) when the target group has multi-value headers off.
     multi = event.multi_value_query_string_parameters
-    if multi is None:
+    if not multi:
         multi = {key: [value] for key, value in (event.query_string_parameters or {}).items()}
     pairs = [f"{key}={value}" for key, values in multi.items() for value in values]
     return CallbackQuery("&".join(pairs), [unquote_plus(value) for value in multi.get("state", [])])
