@@ -9,12 +9,15 @@ runs) plus the infrastructure keys below. The runtime part is what gets bundled 
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args
 
 from callback_router.core.config import CONFIG_KEYS, ConfigError, RouterConfig, parse_config
+from callback_router.core.routes import PROVIDER_PLACEHOLDER
 
 Shape = Literal["http_api", "existing_rest_api", "existing_http_api", "edge", "edge_function"]
 SHAPES: tuple[str, ...] = get_args(Shape)
@@ -44,11 +47,90 @@ INFRA_KEYS = frozenset(
         "origin_protocol",
         "distribution_id",
         "alarms",
+        "alarm_topic_arn",
         "log_retention_days",
         "throttle",
+        "config_source",
+        "domain_names",
+        "certificate_arn",
+        "web_acl_id",
+        "forward_host_header",
     }
 )
 EDGE_SHAPES = frozenset({"edge", "edge_function"})
+API_SHAPES = frozenset({"http_api", "existing_rest_api", "existing_http_api"})
+
+SHAPE_ONLY_KEYS: Mapping[str, frozenset[str]] = {
+    "rest_api_id": frozenset({"existing_rest_api"}),
+    "root_resource_id": frozenset({"existing_rest_api"}),
+    "stage_name": frozenset({"existing_rest_api"}),
+    "http_api_id": frozenset({"existing_http_api"}),
+    "throttle": frozenset({"http_api"}),
+    "config_source": API_SHAPES,
+    "origin_domain_name": frozenset({"edge"}),
+    "origin_protocol": frozenset({"edge"}),
+    "domain_names": frozenset({"edge"}),
+    "certificate_arn": frozenset({"edge"}),
+    "web_acl_id": frozenset({"edge"}),
+    "forward_host_header": frozenset({"edge"}),
+    "distribution_id": frozenset({"edge_function"}),
+}
+"""Infrastructure keys that mean something for some shapes only; elsewhere they are a mistake."""
+
+# Defaults, in one place.
+DEFAULT_LOG_RETENTION_DAYS = 90
+DEFAULT_THROTTLE = {"rate_limit": 25.0, "burst_limit": 50}
+"""OAuth callbacks arrive a few times per user, ever: a low ceiling costs nothing and caps abuse."""
+DEFAULT_API_TIMEOUT_SECONDS = 10
+API_GATEWAY_INTEGRATION_TIMEOUT = 29
+"""API Gateway's integration timeout (REST and HTTP APIs), in seconds."""
+TIMEOUT_MARGIN_SECONDS = 3
+"""Lambda time beyond the proxy fallback's upstream timeout, to build and return the clean 502."""
+EDGE_REGION = "us-east-1"
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+"""The values CloudWatch Logs accepts for a log group's retention."""
+_ACCOUNT = re.compile(r"[0-9]{12}")
+_REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]")
+_API_ID = re.compile(r"[a-z0-9]{10}")
+_RESOURCE_ID = re.compile(r"[a-z0-9]{6,10}")
+_STAGE_NAME = re.compile(r"[A-Za-z0-9_-]{1,128}")
+_DISTRIBUTION_ID = re.compile(r"[A-Z0-9]{8,20}")
+_DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+_SNS_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_.-]{1,256}")
+_ACM_ARN = re.compile(r"arn:aws[a-z-]*:acm:us-east-1:[0-9]{12}:certificate/[A-Za-z0-9-]+")
+_ID_PATTERNS: Mapping[str, re.Pattern[str]] = {
+    "rest_api_id": _API_ID,
+    "http_api_id": _API_ID,
+    "root_resource_id": _RESOURCE_ID,
+    "stage_name": _STAGE_NAME,
+    "distribution_id": _DISTRIBUTION_ID,
+    "origin_domain_name": _DOMAIN,
+    "account": _ACCOUNT,
+    "region": _REGION,
+}
 
 
 class StageError(ValueError):
@@ -80,6 +162,62 @@ class Stage:
         """The runtime config document as the bundled ``config.json`` text."""
         return json.dumps(self.runtime, indent=2, sort_keys=True) + "\n"
 
+    @property
+    def account(self) -> str | None:
+        """The AWS account to deploy to, if pinned (else the CLI's credentials decide)."""
+        value = self.infra.get("account")
+        return str(value) if value is not None else None
+
+    @property
+    def region(self) -> str | None:
+        """The AWS region; edge shapes always deploy to us-east-1 (where Lambda@Edge functions live)."""
+        value = self.infra.get("region")
+        return str(value) if value is not None else (EDGE_REGION if self.is_edge else None)
+
+    @property
+    def log_retention_days(self) -> int:
+        """Retention of every log group the stack creates."""
+        return int(self.infra.get("log_retention_days", DEFAULT_LOG_RETENTION_DAYS))
+
+    @property
+    def alarms(self) -> bool:
+        """Whether to create the CloudWatch alarms (function errors, ForeignEnvironment)."""
+        return bool(self.infra.get("alarms", False))
+
+    @property
+    def alarm_topic_arn(self) -> str | None:
+        """SNS topic the alarms notify, if any."""
+        value = self.infra.get("alarm_topic_arn")
+        return str(value) if value is not None else None
+
+    @property
+    def throttle(self) -> tuple[float, int]:
+        """``(rate_limit, burst_limit)`` of the new HTTP API's stage."""
+        value = {**DEFAULT_THROTTLE, **self.infra.get("throttle", {})}
+        return float(value["rate_limit"]), int(value["burst_limit"])
+
+    @property
+    def config_in_environment(self) -> bool:
+        """Whether API functions read their config from ``CALLBACK_ROUTER_CONFIG`` instead of the bundle."""
+        return bool(self.infra.get("config_source", "bundled") == "environment")
+
+    @property
+    def api_timeout_seconds(self) -> int:
+        """Lambda timeout for the API functions.
+
+        Longer than the proxy fallback's upstream timeout (so the handler can still answer a
+        clean 502) and shorter than API Gateway's 29 s integration timeout.
+        """
+        fallback = self.router.fallback
+        if fallback.mode != "proxy":
+            return DEFAULT_API_TIMEOUT_SECONDS
+        return min(math.ceil(fallback.timeout_seconds) + TIMEOUT_MARGIN_SECONDS, API_GATEWAY_INTEGRATION_TIMEOUT - 1)
+
+    @property
+    def path_patterns(self) -> tuple[str, ...]:
+        """CloudFront path patterns for the callback routes (``{provider}`` becomes ``*``)."""
+        return tuple(route.path.replace(PROVIDER_PLACEHOLDER, "*") for route in self.router.routes)
+
 
 def parse_stage(name: str, data: Any) -> Stage:
     """Validate one stage object.
@@ -99,6 +237,10 @@ def parse_stage(name: str, data: Any) -> Stage:
         value = data.get(key)
         if not isinstance(value, str) or not value.strip():
             raise StageError(name, key, f"shape {shape!r} needs {key} (the id of the resource to attach to)")
+    for key, shapes in SHAPE_ONLY_KEYS.items():
+        if key in data and shape not in shapes:
+            raise StageError(name, key, f"not used by shape {shape!r} (only by {', '.join(sorted(shapes))})")
+    _check_infra(name, shape, data)
     if shape in EDGE_SHAPES and "fallback" in data:
         raise StageError(
             name,
@@ -112,6 +254,64 @@ def parse_stage(name: str, data: Any) -> Stage:
         raise StageError(name, error.key, error.problem) from None
     infra = {key: value for key, value in data.items() if key in INFRA_KEYS}
     return Stage(name=name, shape=shape, runtime=runtime, router=router, infra=infra)
+
+
+def _check_infra(name: str, shape: str, data: Mapping[str, Any]) -> None:
+    """Validate the infrastructure keys' values (the shape/key combinations are checked already)."""
+    for key, pattern in _ID_PATTERNS.items():
+        if key in data and (not isinstance(data[key], str) or not pattern.fullmatch(data[key])):
+            raise StageError(name, key, f"{data[key]!r} does not look like a {key} (expected {pattern.pattern})")
+    if shape in EDGE_SHAPES and data.get("region", EDGE_REGION) != EDGE_REGION:
+        raise StageError(
+            name, "region", f"shape {shape!r} deploys to {EDGE_REGION}: Lambda@Edge functions must live there"
+        )
+    for key in ("alarms", "forward_host_header"):
+        if key in data and not isinstance(data[key], bool):
+            raise StageError(name, key, "must be true or false")
+    if "description" in data and not isinstance(data["description"], str):
+        raise StageError(name, "description", "must be a string")
+    if "alarm_topic_arn" in data:
+        if not isinstance(data["alarm_topic_arn"], str) or not _SNS_ARN.fullmatch(data["alarm_topic_arn"]):
+            raise StageError(name, "alarm_topic_arn", "must be an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)")
+        if not data.get("alarms", False):
+            raise StageError(name, "alarm_topic_arn", "set alarms: true as well, or there is nothing to notify")
+    days = data.get("log_retention_days", DEFAULT_LOG_RETENTION_DAYS)
+    if isinstance(days, bool) or days not in LOG_RETENTION_DAYS:
+        raise StageError(name, "log_retention_days", f"must be one of {', '.join(map(str, LOG_RETENTION_DAYS))}")
+    if "throttle" in data:
+        _check_throttle(name, data["throttle"])
+    if data.get("config_source", "bundled") not in ("bundled", "environment"):
+        raise StageError(name, "config_source", f"{data['config_source']!r} is not one of bundled, environment")
+    if data.get("origin_protocol", "https") not in ("https", "http"):
+        raise StageError(name, "origin_protocol", f"{data['origin_protocol']!r} is not one of https, http")
+    domains, certificate = data.get("domain_names"), data.get("certificate_arn")
+    if (domains is None) != (certificate is None):
+        missing = "certificate_arn" if certificate is None else "domain_names"
+        raise StageError(
+            name, missing, "domain_names and certificate_arn go together (an ACM certificate in us-east-1)"
+        )
+    if domains is not None and (
+        not isinstance(domains, list)
+        or not domains
+        or not all(isinstance(domain, str) and _DOMAIN.fullmatch(domain) for domain in domains)
+    ):
+        raise StageError(name, "domain_names", "must be a non-empty list of lowercase DNS names")
+    if certificate is not None and (not isinstance(certificate, str) or not _ACM_ARN.fullmatch(certificate)):
+        raise StageError(name, "certificate_arn", "must be an ACM certificate ARN in us-east-1 (CloudFront needs it)")
+    web_acl = data.get("web_acl_id")
+    if web_acl is not None and (not isinstance(web_acl, str) or not web_acl.startswith("arn:aws")):
+        raise StageError(name, "web_acl_id", "must be the ARN of a WAFv2 web ACL with scope CLOUDFRONT")
+
+
+def _check_throttle(name: str, throttle: Any) -> None:
+    if not isinstance(throttle, dict) or not throttle or set(throttle) - set(DEFAULT_THROTTLE):
+        raise StageError(name, "throttle", "must be an object with rate_limit and/or burst_limit")
+    rate = throttle.get("rate_limit", DEFAULT_THROTTLE["rate_limit"])
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or not math.isfinite(rate) or rate <= 0:
+        raise StageError(name, "throttle.rate_limit", "must be a number of requests per second above 0")
+    burst = throttle.get("burst_limit", DEFAULT_THROTTLE["burst_limit"])
+    if isinstance(burst, bool) or not isinstance(burst, int) or burst < 1:
+        raise StageError(name, "throttle.burst_limit", "must be a whole number of requests, at least 1")
 
 
 def stages_from_context(stages: Any) -> dict[str, Any]:

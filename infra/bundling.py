@@ -1,0 +1,296 @@
+"""Docker-free asset bundling for the router's Lambda functions.
+
+Two entry points:
+
+* :func:`build_asset` is a plain function: it writes a complete Lambda code directory for one
+  stage (``kind="api"`` for the API Gateway functions, ``kind="edge"`` for Lambda@Edge). The CDK
+  bundler below calls it, and so do the asset tests and ``benchmarks/run.py``. Keep its name and
+  signature stable.
+* :class:`LocalBundler` is the ``ILocalBundling`` that CDK calls at synth time instead of Docker
+  (https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.ILocalBundling.html).
+
+What goes into an asset:
+
+1. The pinned runtime requirements (``requirements.txt``), installed by pip *for the Lambda
+   platform* (``manylinux2014_x86_64``, CPython, the runtime's Python version, wheels only), so
+   the result does not depend on the machine that runs ``cdk synth``. The install is cached under
+   ``.build/requirements/<hash>/``, keyed by the requirements text, platform and Python version,
+   so only the first synth pays for pip.
+2. ``lambda/callback_router`` (no ``__pycache__``, no stray ``config.json``).
+3. ``callback_router/config.json``: the stage's runtime config, so one definition in ``cdk.json``
+   drives both the infrastructure and the function.
+4. ``.pyc`` files, when the Python that bundles has the Lambda runtime's minor version (see
+   :func:`compile_bytecode` for why they are hash-based).
+
+The edge asset leaves out what the viewer-request handler never imports (PyJWT, the Powertools
+event handler with its Swagger UI bundle, most utilities, ...): Lambda@Edge caps a viewer-request
+package at 1 MB zipped and the full install is about 1.13 MB; the issue's target is 350 KB.
+"""
+
+from __future__ import annotations
+
+import compileall
+import hashlib
+import py_compile
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import jsii
+from aws_cdk import DockerImage, ILocalBundling
+
+if TYPE_CHECKING:
+    from infra.stages import Stage
+
+AssetKind = Literal["api", "edge"]
+
+ROOT = Path(__file__).resolve().parent.parent
+LAMBDA_ROOT = ROOT / "lambda"
+PACKAGE_DIR = LAMBDA_ROOT / "callback_router"
+REQUIREMENTS = ROOT / "requirements.txt"
+BUILD_DIR = ROOT / ".build"
+LAMBDA_PLATFORM = "manylinux2014_x86_64"
+"""Both functions run on x86_64: Lambda@Edge supports nothing else, and one platform keeps one cache."""
+
+SUPPORTED_LAMBDA_PYTHONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
+"""Python versions the Lambda service runs (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html)."""
+FALLBACK_LAMBDA_PYTHON = "3.12"
+
+BUNDLER_VERSION = "1"
+"""Bump when the asset layout changes, so CDK's asset hash changes with it."""
+
+# The viewer-request handler imports Powertools Logger and Metrics only; the package's own
+# ``__init__`` also loads Tracer (which imports aws_xray_sdk lazily, never at the edge) and
+# ``utilities/jmespath_utils`` (through the Logger). Measured with ``sys.modules`` after serving an
+# event from the full install: these are the only Powertools paths loaded. The isolated-run test
+# in tests/infra/test_assets.py fails if this list ever misses a module.
+EDGE_POWERTOOLS_KEEP = (
+    "__init__.py",
+    "py.typed",
+    "package_logger.py",
+    "exceptions",
+    "logging",
+    "metrics",
+    "shared",
+    "tracing",
+    "warnings",
+    "utilities/__init__.py",
+    "utilities/jmespath_utils",
+)
+EDGE_DROP_TOP_LEVEL = ("jwt",)
+"""PyJWT: the edge handler reads tokens with ``read_claims_lean`` (see ``core/link_token.py``)."""
+
+
+def lambda_python_version(interpreter: tuple[int, int] = (sys.version_info.major, sys.version_info.minor)) -> str:
+    """The Lambda Python runtime to deploy: the bundling interpreter's own version when Lambda has it.
+
+    Matching versions is what makes the shipped ``.pyc`` files usable (CPython only loads bytecode
+    whose magic number is its own); otherwise fall back to a supported runtime and ship no ``.pyc``.
+    """
+    version = f"{interpreter[0]}.{interpreter[1]}"
+    return version if version in SUPPORTED_LAMBDA_PYTHONS else FALLBACK_LAMBDA_PYTHON
+
+
+def bytecode_matches_runtime(python_version: str | None = None) -> bool:
+    """Whether ``.pyc`` written by this interpreter would be loaded by the Lambda runtime."""
+    runtime = python_version or lambda_python_version()
+    return runtime == f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def requirements_key(python_version: str, requirements: Path = REQUIREMENTS) -> str:
+    """Cache key of one requirements install: the requirements text, platform and Python version."""
+    digest = hashlib.sha256()
+    for part in (requirements.read_bytes(), LAMBDA_PLATFORM.encode(), python_version.encode()):
+        digest.update(part)
+        digest.update(b"\0")
+    return digest.hexdigest()[:20]
+
+
+def install_requirements(python_version: str | None = None, *, build_dir: Path = BUILD_DIR) -> Path:
+    """Install ``requirements.txt`` for the Lambda platform once; return the cached directory.
+
+    Concurrent synths (the CLI test runs several) may race: each installs into its own temporary
+    directory and renames it into place; the loser discards its copy.
+    """
+    version = python_version or lambda_python_version()
+    target = build_dir / "requirements" / requirements_key(version)
+    if (target / ".complete").exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="install-", dir=target.parent))
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-compile",  # compiled below, hash-based; pip's timestamp .pyc would be ignored on Lambda
+        "--platform",
+        LAMBDA_PLATFORM,
+        "--implementation",
+        "cp",
+        "--python-version",
+        version,
+        "--only-binary=:all:",
+        "--target",
+        str(staging),
+        "-r",
+        str(REQUIREMENTS),
+    ]
+    try:
+        subprocess.run(command, check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # noqa: S603 -- fixed argv, no shell
+    except subprocess.CalledProcessError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise RuntimeError(f"pip could not install {REQUIREMENTS.name} for Lambda:\n{error.stdout}") from None
+    shutil.rmtree(staging / "bin", ignore_errors=True)  # console scripts: no use inside Lambda
+    (staging / ".complete").write_text(" ".join(command[3:]) + "\n", encoding="utf-8")
+    try:
+        staging.rename(target)
+    except OSError:  # another process finished first
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _ignore_build_litter(directory: str, names: list[str]) -> set[str]:
+    return {name for name in names if name == "__pycache__" or name.endswith((".pyc", ".pyo"))}
+
+
+def _copy_requirements(site: Path, out_dir: Path, kind: AssetKind) -> None:
+    for entry in sorted(site.iterdir()):
+        name = entry.name
+        if name.startswith("."):
+            continue
+        if kind == "edge" and (name in EDGE_DROP_TOP_LEVEL or name.lower().startswith("pyjwt-")):
+            continue
+        if kind == "edge" and name == "aws_lambda_powertools":
+            for keep in EDGE_POWERTOOLS_KEEP:
+                source, destination = entry / keep, out_dir / name / keep
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                if source.is_dir():
+                    shutil.copytree(source, destination, ignore=_ignore_build_litter)
+                else:
+                    shutil.copy2(source, destination)
+            continue
+        if entry.is_dir():
+            shutil.copytree(entry, out_dir / name, ignore=_ignore_build_litter)
+        else:
+            shutil.copy2(entry, out_dir / name)
+
+
+def _copy_package(out_dir: Path) -> None:
+    def ignore(directory: str, names: list[str]) -> set[str]:
+        ignored = _ignore_build_litter(directory, names)
+        if Path(directory) == PACKAGE_DIR:
+            ignored |= {name for name in names if name in ("config.json", "tests")}
+        return ignored
+
+    shutil.copytree(PACKAGE_DIR, out_dir / "callback_router", ignore=ignore)
+
+
+def compile_bytecode(out_dir: Path) -> None:
+    """Write ``__pycache__/*.cpython-3XY.pyc`` for every module in ``out_dir``.
+
+    Why hash-based (``UNCHECKED_HASH``): a default (timestamp) ``.pyc`` records the source's mtime
+    and size and is ignored when they differ. CDK normalises file times when it zips an asset, and
+    Lambda's ``/var/task`` is read-only, so such a ``.pyc`` would be rejected and every cold start
+    would compile every imported module again. An unchecked-hash ``.pyc`` is loaded without looking
+    at the source at all (PEP 552), which is safe here because the asset is immutable once built.
+    ``ddir`` makes the bytecode independent of the temporary build path, so builds are reproducible.
+    """
+    ok = compileall.compile_dir(
+        str(out_dir),
+        ddir="/var/task",
+        quiet=1,
+        workers=1,
+        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+    )
+    if not ok:
+        raise RuntimeError(f"compileall failed in {out_dir}")
+
+
+def build_asset(kind: AssetKind, stage: Stage, out_dir: Path, *, compile_pyc: bool = True) -> Path:
+    """Build the Lambda code directory for ``stage`` into ``out_dir`` (created; must be empty).
+
+    Args:
+        kind: ``"api"`` (API Gateway handlers: Powertools event handler + PyJWT) or ``"edge"``
+            (viewer-request handler: trimmed to what it imports, for Lambda@Edge's size limit).
+        stage: the validated stage; its runtime config is written as ``callback_router/config.json``.
+        out_dir: where to write the asset (the Lambda code root, i.e. what ``/var/task`` will hold).
+        compile_pyc: ship ``.pyc`` files. Ignored (no ``.pyc``) when this interpreter's version is
+            not the Lambda runtime's, since the runtime would not load them.
+
+    Returns:
+        ``out_dir``.
+    """
+    if kind not in ("api", "edge"):
+        raise ValueError(f"kind must be 'api' or 'edge', not {kind!r}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if any(out_dir.iterdir()):
+        raise ValueError(f"{out_dir} is not empty")
+    python_version = lambda_python_version()
+    _copy_requirements(install_requirements(python_version), out_dir, kind)
+    _copy_package(out_dir)
+    (out_dir / "callback_router" / "config.json").write_text(stage.runtime_json(), encoding="utf-8")
+    if compile_pyc and bytecode_matches_runtime(python_version):
+        compile_bytecode(out_dir)
+    return out_dir
+
+
+def _source_files() -> Iterable[Path]:
+    return sorted(
+        path
+        for path in PACKAGE_DIR.rglob("*")
+        if path.is_file()
+        and "__pycache__" not in path.parts
+        and path.suffix not in (".pyc", ".pyo")
+        and path.relative_to(PACKAGE_DIR).parts[0] not in ("config.json", "tests")
+    )
+
+
+def asset_hash(kind: AssetKind, stage: Stage) -> str:
+    """Fingerprint of everything :func:`build_asset` reads, used as CDK's custom asset hash.
+
+    CDK's default hash covers only the source directory (``lambda/``): a change to the stage's
+    config in ``cdk.json`` or to ``requirements.txt`` would not produce a new asset.
+    """
+    digest = hashlib.sha256()
+    parts: list[bytes] = [
+        BUNDLER_VERSION.encode(),
+        kind.encode(),
+        stage.runtime_json().encode(),
+        requirements_key(lambda_python_version()).encode(),
+        str(bytecode_matches_runtime()).encode(),
+        Path(__file__).read_bytes(),
+    ]
+    for path in _source_files():
+        parts += [path.relative_to(PACKAGE_DIR).as_posix().encode(), path.read_bytes()]
+    for part in parts:
+        digest.update(hashlib.sha256(part).digest())
+    return digest.hexdigest()
+
+
+@jsii.implements(ILocalBundling)
+class LocalBundler:
+    """CDK local bundling: builds the asset with :func:`build_asset`, never with Docker."""
+
+    def __init__(self, kind: AssetKind, stage: Stage) -> None:
+        self.kind = kind
+        self.stage = stage
+
+    def try_bundle(self, output_dir: str, options: Any = None) -> bool:
+        """Build the asset into ``output_dir`` (CDK's empty staging directory); always succeeds or raises.
+
+        jsii passes the ``BundlingOptions`` struct as one positional argument; nothing in it is needed.
+        """
+        build_asset(self.kind, self.stage, Path(output_dir))
+        return True
+
+
+BUNDLING_IMAGE = DockerImage.from_registry(f"public.ecr.aws/sam/build-python{lambda_python_version()}")
+"""Required by ``BundlingOptions`` but never pulled: :class:`LocalBundler` always bundles."""
