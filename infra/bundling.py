@@ -29,8 +29,8 @@ package at 1 MB zipped and the full install is about 1.13 MB; the issue's target
 
 from __future__ import annotations
 
-import compileall
 import hashlib
+import importlib.util
 import py_compile
 import shutil
 import subprocess
@@ -160,6 +160,13 @@ def _ignore_build_litter(directory: str, names: list[str]) -> set[str]:
     return {name for name in names if name == "__pycache__" or name.endswith((".pyc", ".pyo"))}
 
 
+def _ignore_edge_unused(directory: str, names: list[str]) -> set[str]:
+    ignored = _ignore_build_litter(directory, names)
+    if Path(directory).name in ("provider", "logging") or Path(directory).parent.name == "logging":
+        ignored |= {name for name in names if name == "datadog" or name == "datadog.py"}
+    return ignored
+
+
 def _copy_requirements(site: Path, out_dir: Path, kind: AssetKind) -> None:
     for entry in sorted(site.iterdir()):
         name = entry.name
@@ -167,12 +174,20 @@ def _copy_requirements(site: Path, out_dir: Path, kind: AssetKind) -> None:
             continue
         if kind == "edge" and (name in EDGE_DROP_TOP_LEVEL or name.lower().startswith("pyjwt-")):
             continue
+        if kind == "edge" and name.endswith(".dist-info"):
+            # Only the licence texts: RECORD/METADATA are for pip, and the bytes count at the edge.
+            for licence in sorted(entry.rglob("*")):
+                if licence.is_file() and "licen" in licence.name.lower():
+                    destination = out_dir / name / licence.relative_to(entry)
+                    destination.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(licence, destination)
+            continue
         if kind == "edge" and name == "aws_lambda_powertools":
             for keep in EDGE_POWERTOOLS_KEEP:
                 source, destination = entry / keep, out_dir / name / keep
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 if source.is_dir():
-                    shutil.copytree(source, destination, ignore=_ignore_build_litter)
+                    shutil.copytree(source, destination, ignore=_ignore_edge_unused)
                 else:
                     shutil.copy2(source, destination)
             continue
@@ -192,25 +207,36 @@ def _copy_package(out_dir: Path) -> None:
     shutil.copytree(PACKAGE_DIR, out_dir / "callback_router", ignore=ignore)
 
 
-def compile_bytecode(out_dir: Path) -> None:
-    """Write ``__pycache__/*.cpython-3XY.pyc`` for every module in ``out_dir``.
+def compile_bytecode(out_dir: Path, *, sourceless_libraries: bool = False) -> None:
+    """Write hash-based ``.pyc`` files for every module in ``out_dir``.
 
     Why hash-based (``UNCHECKED_HASH``): a default (timestamp) ``.pyc`` records the source's mtime
     and size and is ignored when they differ. CDK normalises file times when it zips an asset, and
     Lambda's ``/var/task`` is read-only, so such a ``.pyc`` would be rejected and every cold start
     would compile every imported module again. An unchecked-hash ``.pyc`` is loaded without looking
     at the source at all (PEP 552), which is safe here because the asset is immutable once built.
-    ``ddir`` makes the bytecode independent of the temporary build path, so builds are reproducible.
+    ``dfile`` (``/var/task/...``) keeps the bytecode independent of the temporary build path, so
+    builds are reproducible.
+
+    ``sourceless_libraries`` (the edge asset): third-party modules ship as ``module.pyc`` in place
+    of ``module.py`` (CPython's sourceless import), because source plus bytecode of the trimmed
+    Powertools would not fit the 350 KB budget (measured: 515 KB zipped, 202 KB source only). The
+    router's own package keeps its source next to ``__pycache__`` so that tracebacks show it.
     """
-    ok = compileall.compile_dir(
-        str(out_dir),
-        ddir="/var/task",
-        quiet=1,
-        workers=1,
-        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
-    )
-    if not ok:
-        raise RuntimeError(f"compileall failed in {out_dir}")
+    own_package = out_dir / "callback_router"
+    for source in sorted(out_dir.rglob("*.py")):
+        relative = source.relative_to(out_dir).as_posix()
+        sourceless = sourceless_libraries and not source.is_relative_to(own_package)
+        target = source.with_suffix(".pyc") if sourceless else Path(importlib.util.cache_from_source(str(source)))
+        py_compile.compile(
+            str(source),
+            cfile=str(target),
+            dfile=f"/var/task/{relative}",
+            doraise=True,
+            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+        )
+        if sourceless:
+            source.unlink()
 
 
 def build_asset(kind: AssetKind, stage: Stage, out_dir: Path, *, compile_pyc: bool = True) -> Path:
@@ -238,7 +264,7 @@ def build_asset(kind: AssetKind, stage: Stage, out_dir: Path, *, compile_pyc: bo
     _copy_package(out_dir)
     (out_dir / "callback_router" / "config.json").write_text(stage.runtime_json(), encoding="utf-8")
     if compile_pyc and bytecode_matches_runtime(python_version):
-        compile_bytecode(out_dir)
+        compile_bytecode(out_dir, sourceless_libraries=kind == "edge")
     return out_dir
 
 
