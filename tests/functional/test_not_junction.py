@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.conftest import PRODUCTION_US, SANDBOX_US, mint_token
@@ -21,7 +23,7 @@ def assert_not_redirected(source: Source, result: Result) -> None:
         assert result.location is None
 
 
-def routed(output: Output) -> dict:
+def routed(output: Output) -> dict[str, Any]:
     [line] = output.routed
     return line
 

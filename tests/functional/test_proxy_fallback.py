@@ -102,8 +102,7 @@ def upstream() -> Iterator[Upstream]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), CompanyCallback)
     server.daemon_threads = True
     server.block_on_close = False  # a "slow" handler finishes its sleep on its own, then exits
-    host, port = server.server_address[:2]
-    server.upstream = Upstream(url=f"http://{host}:{port}")  # type: ignore[attr-defined]
+    server.upstream = Upstream(url=f"http://127.0.0.1:{server.server_port}")  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:

@@ -1,0 +1,113 @@
+"""What the handlers print (one structured line and one metric per request, no secrets) and what
+the viewer-request path imports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PRODUCTION_US, mint_token
+from tests.events import load_event
+from tests.functional.conftest import Router
+from tests.functional.sources import ALL_SOURCES, Source
+
+ids = [source.name for source in ALL_SOURCES]
+CODE = "c0de-value-9f8e7d6c5b4a"
+COOKIE_SECRET = "s3cr3t-session-cookie"  # in every fixture's Cookie header / cookies list
+REQUEST_IDS = {
+    "http_api": "JKJaXmPLvHcESHA=",
+    "function_url": "id-function-url-0001",
+    "rest_api": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+    "alb_single": "Root=1-5c536348-3d683b8b04734faae651f476",
+    "alb_multi": "Root=1-5c34e7d4-00ca239424b68028d4c56d68",
+    "cloudfront": "4TyzHTaYWb1GX1qTfsHhEqV6HUDd_BzoBZnwfnvQc_1oF26ClkoUSEQ==",
+}
+
+
+def requests(token: str, foreign: str) -> list[tuple[str, str, str]]:
+    """(path, raw query, expected decision) for one of each kind of request."""
+    return [
+        ("/oauth_callback/fitbit", f"code={CODE}&state={token}&scope=weight", "JunctionRedirect"),
+        ("/oauth_callback/fitbit", f"code={CODE}&state={foreign}", "ForeignEnvironment"),
+        ("/oauth_callback/Fitbit", f"code={CODE}&state={token}", "InvalidProvider"),
+        ("/oauth_callback/fitbit", f"code={CODE}&state=company-{CODE}", "NotJunction"),
+        ("/elsewhere", f"code={CODE}&state={token}", "NotACallback"),
+    ]
+
+
+@pytest.mark.parametrize("source", ALL_SOURCES, ids=ids)
+def test_one_structured_line_and_one_metric_per_request_without_secrets(router: Router, output, source: Source):
+    token, foreign = mint_token(), mint_token(PRODUCTION_US)
+    for path, query, decision in requests(token, foreign):
+        source.send(router, path, query)
+        out = output()
+        [line] = out.routed
+        assert line["decision"] == decision
+        assert line["reason"]
+        assert line["request_id"] == REQUEST_IDS[source.name]
+        assert line["service"] == "junction-callback-router"
+        if decision not in ("NotACallback", "InvalidProvider"):
+            assert line["provider"] == "fitbit"
+        if decision in ("JunctionRedirect", "ForeignEnvironment", "InvalidProvider"):
+            assert line["environment"] in ("sandbox-us", "production-us")
+        assert out.metric_names() == [decision]
+        for secret in (CODE, token, foreign, COOKIE_SECRET, query):
+            assert secret not in out.text, f"{decision}: {secret[:12]}... leaked into the logs"
+
+
+def test_service_and_namespace_come_from_the_config(configure, output):
+    router = configure({"environments": ["sandbox-us"], "service": "acme-router", "metrics_namespace": "Acme/Auth"})
+    for source in ALL_SOURCES:
+        source.send(router, raw_query="state=success")
+        out = output()
+        assert [line["service"] for line in out.routed] == ["acme-router"]
+        [document] = out.metrics
+        assert document["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Acme/Auth"
+
+
+EDGE_SCRIPT = """
+import json, sys
+from callback_router.handlers import viewer_request_handler
+
+class Context:
+    function_name = "edge"; memory_limit_in_mb = 128; aws_request_id = "r-1"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:edge:1"
+
+event = json.loads(sys.argv[1])
+answer = viewer_request_handler(event, Context())
+print(json.dumps({
+    "status": answer.get("status"),
+    "location": answer.get("headers", {}).get("location", [{}])[0].get("value"),
+    "event_handler": "aws_lambda_powertools.event_handler" in sys.modules,
+    "jwt": "jwt" in sys.modules,
+}))
+"""
+
+
+def test_viewer_request_path_imports_neither_the_event_handler_package_nor_pyjwt(monkeypatch, tmp_path: Path):
+    event = load_event("cloudfront_viewer_request")
+    token = mint_token()
+    event["Records"][0]["cf"]["request"]["querystring"] = f"code=abc&state={token}"
+    root = Path(__file__).resolve().parents[2]
+    completed = subprocess.run(
+        [sys.executable, "-c", EDGE_SCRIPT, json.dumps(event)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={
+            "PYTHONPATH": str(root / "lambda"),
+            "CALLBACK_ROUTER_CONFIG": json.dumps({"environments": ["sandbox-us"]}),
+            "PATH": "/usr/bin:/bin",
+        },
+        check=True,
+    )
+    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert report["status"] == "307"  # the handler really ran and decided
+    assert report["location"] == f"https://api.sandbox.tryvital.io/v2/link/connect/fitbit?code=abc&state={token}"
+    assert report["event_handler"] is False
+    assert report["jwt"] is False
