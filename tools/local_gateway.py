@@ -29,9 +29,11 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import html
 import http.client
 import importlib
+import io
 import json
 import logging
 import os
@@ -55,7 +57,6 @@ if TYPE_CHECKING:
 
 HOST = "127.0.0.1"
 CONFIG_ENV_VAR = "CALLBACK_ROUTER_CONFIG"
-METRICS_DISABLED_ENV_VAR = "POWERTOOLS_METRICS_DISABLED"
 DEMO_SIGNING_KEY = "local-gateway-demo-key, not a secret: signatures are never verified"
 """PyJWT wants a key to mint a token; Junction's guide says the router must not verify it."""
 
@@ -152,6 +153,9 @@ class _QuietHandler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     timeout = 10  # an idle keep-alive connection frees its thread after this many seconds
+    # Headers and body go out in separate writes; with Nagle on, the second small write waits
+    # for the peer's delayed ACK (~40 ms per keep-alive request on Linux loopback).
+    disable_nagle_algorithm = True
     server_version = "local-gateway"
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -416,10 +420,25 @@ def forward_to_origin(
         connection.close()
 
 
-def _invoke(handler: Handler, event: dict[str, Any], function_name: str) -> Any:
+class _Discard(io.TextIOBase):
+    """A text sink: where EMF metric lines go when the caller does not want them."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+_DISCARD = _Discard()
+
+
+def _invoke(handler: Handler, event: dict[str, Any], function_name: str, emf: bool) -> Any:
     context = FakeLambdaContext(function_name=function_name, aws_request_id=str(uuid.uuid4()))
     with _HANDLER_LOCK:
-        return handler(event, context)
+        if emf:
+            return handler(event, context)
+        # Powertools prints EMF with print(); POWERTOOLS_METRICS_DISABLED is no help here (3.37
+        # keeps the metric set when disabled and prints it anyway once it reaches 100 entries).
+        with contextlib.redirect_stdout(_DISCARD):
+            return handler(event, context)
 
 
 class _FrontHandler(_QuietHandler):
@@ -434,12 +453,12 @@ class _FrontHandler(_QuietHandler):
         try:
             if self.server.kind == "http_api":
                 event = http_api_event(gateway.router, self.command, self.path, headers, body, client_ip)
-                result = _invoke(gateway.http_api_handler, event, "callback-router-http-api")
+                result = _invoke(gateway.http_api_handler, event, "callback-router-http-api", gateway.emf)
                 status, out_headers, out_body = http_api_answer(result)
             else:
                 domain = f"{HOST}:{self.server.server_address[1]}"
                 event = viewer_request_event(self.command, self.path, headers, client_ip, domain)
-                result = _invoke(gateway.viewer_request_handler, event, "us-east-1.callback-router-edge")
+                result = _invoke(gateway.viewer_request_handler, event, "us-east-1.callback-router-edge", gateway.emf)
                 if isinstance(result, dict) and "status" in result:
                     status, out_headers, out_body, reason = generated_answer(result)
                 else:
@@ -515,11 +534,11 @@ class LocalGateway:
         edge_port: int = 0,
         company_port: int = 0,
         log_level: str = "INFO",
-        metrics: bool = True,
+        emf: bool = True,
     ) -> None:
         self.stage = stage
         self.log_level = log_level
-        self.metrics = metrics
+        self.emf = emf
         self._ports = (port, edge_port, company_port)
         self.company: StandInServer
         self.http_api: FrontServer
@@ -531,6 +550,7 @@ class LocalGateway:
         self._saved_env: dict[str, str | None] = {}
         self._saved_level = logging.NOTSET
         self._service = ""
+        self._router: RouterConfig | None = None
 
     # URLs of the three servers (valid after start()).
     @property
@@ -550,10 +570,12 @@ class LocalGateway:
 
     @property
     def router(self) -> RouterConfig:
-        """The validated config the handlers run with (local fallback included)."""
-        from callback_router.core.config import parse_config
+        """The validated config the handlers run with (local fallback included); parsed once."""
+        if self._router is None:
+            from callback_router.core.config import parse_config
 
-        return parse_config(self.runtime)
+            self._router = parse_config(self.runtime)
+        return self._router
 
     def start(self) -> LocalGateway:
         """Bind every server, load the handlers with the stage's config, and serve in threads.
@@ -571,6 +593,7 @@ class LocalGateway:
             try:
                 self.runtime, note = local_runtime_config(self.stage, self.company.url)
                 self.notes = [note] if note else []
+                self._router = None
                 self._router = self.router
                 self._load_handlers()
                 self.http_api = FrontServer(self, "http_api", port)
@@ -594,12 +617,8 @@ class LocalGateway:
     def _load_handlers(self) -> None:
         # The handler modules read CALLBACK_ROUTER_CONFIG once, at import (a cold start): set it,
         # then import them, or re-import them if an earlier gateway in this process loaded them.
-        self._saved_env = {name: os.environ.get(name) for name in (CONFIG_ENV_VAR, METRICS_DISABLED_ENV_VAR)}
+        self._saved_env = {CONFIG_ENV_VAR: os.environ.get(CONFIG_ENV_VAR)}
         os.environ[CONFIG_ENV_VAR] = json.dumps(self.runtime)
-        if not self.metrics:
-            os.environ[METRICS_DISABLED_ENV_VAR] = "true"
-        else:
-            os.environ.pop(METRICS_DISABLED_ENV_VAR, None)
         for name in HANDLER_MODULES:
             module = sys.modules.get(name)
             if module is None:
@@ -610,7 +629,7 @@ class LocalGateway:
         self.http_api_handler: Handler = handlers.http_api_handler
         self.viewer_request_handler: Handler = handlers.viewer_request_handler
         # Powertools' Logger is a stdlib logger named after the service: set its level directly.
-        self._service = self._router.service
+        self._service = self.router.service
         service_logger = logging.getLogger(self._service)
         self._saved_level = service_logger.level
         service_logger.setLevel(self.log_level.upper())
@@ -655,16 +674,17 @@ def start_gateway(
     edge_port: int = 0,
     company_port: int = 0,
     log_level: str = "INFO",
-    metrics: bool = True,
+    emf: bool = True,
 ) -> LocalGateway:
     """Start the gateway for ``stage`` on 127.0.0.1 (port 0 = ephemeral) and return it running.
 
     ``gateway.http_api_url``, ``gateway.edge_url`` and ``gateway.company_url`` are the bound
     addresses; ``gateway.company.received()`` what the company stand-in got; ``gateway.stop()``
-    stops everything. ``log_level``/``metrics`` quieten the handlers' log and EMF lines.
+    stops everything. ``log_level="ERROR"`` and ``emf=False`` quieten the handlers (tests, load):
+    their log lines below that level and their EMF metric lines are not printed.
     """
     return LocalGateway(
-        stage, port=port, edge_port=edge_port, company_port=company_port, log_level=log_level, metrics=metrics
+        stage, port=port, edge_port=edge_port, company_port=company_port, log_level=log_level, emf=emf
     ).start()
 
 
