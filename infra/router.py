@@ -395,6 +395,9 @@ class CallbackRouter(Construct):
             api=api,
             stage_name=str(stage.infra["stage_name"]),
             description=f"Junction callback router routes ({stage.name})",
+            # Kept on update and on stack deletion: CloudFormation cannot delete a deployment that
+            # the company's stage still points at (docs/DEPLOY.md says how to redeploy the stage).
+            retain_deployments=True,
         )
         deployment.add_to_logical_id({"routes": [route.path for route in stage.router.routes], "v": 1})
         for method in methods:
