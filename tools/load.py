@@ -171,6 +171,8 @@ def probes_for(gateway: LocalGateway, front: str) -> list[Probe]:
         # the HTTP API front applies the stage's fallback.
         if front == "edge":
             return Probe(kind, method, target, 200, None, target)
+        if provider_text is None:  # no route: API Gateway's own 404, the function is not invoked
+            return Probe(kind, method, target, 404)
         query = target.partition("?")[2]
         status, location, company = _fallback_answer(gateway, provider_text, query)
         return Probe(kind, method, target, status, location, company)

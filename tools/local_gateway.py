@@ -84,6 +84,8 @@ CF_READ_ONLY_OR_DISALLOWED = frozenset(
 )
 """Headers CloudFront refuses in a viewer-request generated response (it answers 502 then).
 https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/edge-functions-restrictions.html"""
+NOT_FOUND_BODY = b'{"message":"Not Found"}'
+"""API Gateway HTTP API's own answer for a path with no route."""
 CF_MAX_GENERATED_BODY = 40 * 1024
 """Viewer-request generated responses are capped at 40 KB (CloudFront quotas)."""
 HOP_BY_HOP = frozenset(
@@ -453,8 +455,13 @@ class _FrontHandler(_QuietHandler):
         try:
             if self.server.kind == "http_api":
                 event = http_api_event(gateway.router, self.command, self.path, headers, body, client_ip)
-                result = _invoke(gateway.http_api_handler, event, "callback-router-http-api", gateway.emf)
-                status, out_headers, out_body = http_api_answer(result)
+                if event["routeKey"] == "$default":
+                    # The stack creates `ANY <path>` routes for the callback paths only, so API
+                    # Gateway answers every other path itself, without invoking the function.
+                    status, out_headers, out_body = 404, [("Content-Type", "application/json")], NOT_FOUND_BODY
+                else:
+                    result = _invoke(gateway.http_api_handler, event, "callback-router-http-api", gateway.emf)
+                    status, out_headers, out_body = http_api_answer(result)
             else:
                 domain = f"{HOST}:{self.server.server_address[1]}"
                 event = viewer_request_event(self.command, self.path, headers, client_ip, domain)
@@ -589,7 +596,11 @@ class LocalGateway:
         with _ACTIVE_LOCK:
             if _active is not None:
                 raise RuntimeError("a local gateway is already running in this process; stop() it first")
-            self.company = StandInServer("Company callback stand-in", company_port, ("company_seen=1; Path=/",))
+            self.company = StandInServer(
+                "Company callback stand-in",
+                company_port,
+                ("company_seen=1; Path=/", "company_theme=dark; Path=/; HttpOnly"),
+            )
             try:
                 self.runtime, note = local_runtime_config(self.stage, self.company.url)
                 self.notes = [note] if note else []

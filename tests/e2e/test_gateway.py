@@ -1,0 +1,131 @@
+"""The local gateway itself: events in, answers out, for both fronts, over real sockets.
+
+What the browser tests do not exercise: request bodies (base64 in payload 2.0), repeated
+``Set-Cookie`` on the way back, HEAD, API Gateway's own 404 for paths without a route,
+CloudFront's refusal of disallowed headers, one gateway per process, and the command line
+(ephemeral ports, the printed token and curl lines, SIGTERM).
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from infra.stages import load_stage
+from tools.local_gateway import LocalGateway, generated_answer, mint_link_token, start_gateway
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def request(base: str, method: str, target: str, body: bytes | None = None, headers: dict[str, str] | None = None):
+    port = int(base.rsplit(":", 1)[1])
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(method, target, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.getheaders(), response.read()
+    finally:
+        connection.close()
+
+
+def header_values(headers: list[tuple[str, str]], name: str) -> list[str]:
+    return [value for key, value in headers if key.lower() == name.lower()]
+
+
+@pytest.mark.parametrize("front", ["http_api", "edge"])
+def test_binary_post_body_and_repeated_set_cookie_pass_through(front, gateway: LocalGateway):
+    base = gateway.http_api_url if front == "http_api" else gateway.edge_url
+    body = bytes(range(256))
+    target = f"/oauth_callback/polar?code=post-{front}&state=own"
+    status, headers, _ = request(base, "POST", target, body, {"Content-Type": "application/octet-stream"})
+    assert status == 200
+    received = [item for item in gateway.company.received() if item.target == target]
+    assert len(received) == 1
+    assert (received[0].method, received[0].body) == ("POST", body)
+    assert header_values(headers, "Set-Cookie") == ["company_seen=1; Path=/", "company_theme=dark; Path=/; HttpOnly"]
+
+
+@pytest.mark.parametrize("front", ["http_api", "edge"])
+def test_head_junction_callback_is_redirected(front, gateway: LocalGateway, junction):
+    base = gateway.http_api_url if front == "http_api" else gateway.edge_url
+    query = f"code=head&state={mint_link_token(f'{junction.url}/v2/link')}"
+    status, headers, body = request(base, "HEAD", f"/oauth_callback/fitbit?{query}")
+    assert (status, body) == (307, b"")
+    assert header_values(headers, "Location") == [f"{junction.url}/v2/link/connect/fitbit?{query}"]
+    assert header_values(headers, "Cache-Control") == ["no-store"]
+
+
+def test_http_api_front_answers_unrouted_paths_like_api_gateway(gateway: LocalGateway):
+    status, _, body = request(gateway.http_api_url, "GET", "/favicon.ico?state=x")
+    assert (status, body) == (404, b'{"message":"Not Found"}')
+
+
+def test_edge_front_passes_unrouted_paths_to_the_origin(gateway: LocalGateway):
+    status, headers, _ = request(gateway.edge_url, "GET", "/account/settings?tab=2")
+    assert status == 200
+    assert header_values(headers, "X-Stand-In-Target") == ["/account/settings?tab=2"]
+
+
+def test_cloudfront_refuses_disallowed_headers_in_generated_responses():
+    status, _, _, _ = generated_answer({"status": "307", "headers": {"via": [{"key": "Via", "value": "x"}]}})
+    assert status == 502
+    status, headers, _, reason = generated_answer(
+        {
+            "status": "307",
+            "statusDescription": "Temporary Redirect",
+            "headers": {"location": [{"key": "Location", "value": "/x"}]},
+        }
+    )
+    assert (status, headers, reason) == (307, [("Location", "/x")], "Temporary Redirect")
+
+
+def test_one_gateway_per_process(gateway: LocalGateway):
+    with pytest.raises(RuntimeError, match="already running"):
+        start_gateway(load_stage("sandbox"))
+
+
+def test_command_line_prints_token_and_curls_and_stops_on_sigterm():
+    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'lambda'}{os.pathsep}{ROOT}", "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tools.local_gateway", "--stage", "sandbox", "--port", "0", "--edge-port", "0"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        lines = []
+        for line in process.stdout:  # bounded: the banner ends with this line
+            lines.append(line)
+            if "Ctrl-C stops everything" in line or len(lines) > 100:
+                break
+        banner = "".join(lines)
+        curls = re.findall(r"curl -i (?:-H '[^']*' )?'(http://127\.0\.0\.1:\d+[^']*)'", banner)
+        assert len(curls) == 4, banner
+        junction_url, own_url = curls[0], curls[1]
+        base, target = junction_url.split("/oauth_callback", 1)
+        status, headers, _ = request(base, "GET", "/oauth_callback" + target)
+        assert status == 307
+        assert header_values(headers, "Location")[0].startswith(
+            "https://api.sandbox.tryvital.io/v2/link/connect/fitbit?"
+        )
+        base, target = own_url.split("/oauth_callback", 1)
+        status, headers, _ = request(base, "GET", "/oauth_callback" + target, headers={"Cookie": "company_session=abc"})
+        assert status == 200
+        assert header_values(headers, "X-Stand-In-Target") == ["/oauth_callback" + target]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        rest, _ = process.communicate(timeout=20)
+    assert process.returncode == 0
+    assert "local gateway stopped" in rest
