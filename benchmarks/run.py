@@ -1,0 +1,393 @@
+"""``make bench``: cold start, warm per-event cost, growth, bundle size and load, side by side.
+
+Everything is measured in one run on this machine and compared with baselines measured in the
+same run (medians over many fresh processes; ratios, not absolute targets). The table is printed
+and written into ``BENCHMARKS.md`` between the ``<!-- bench:begin -->`` / ``<!-- bench:end -->``
+markers, so the prose around it (the analysis) stays.
+
+Cold init = a fresh ``python -I -S -B`` with only the built asset on ``sys.path`` imports the
+handler and serves its first event (measured inside the process, from just before the import to
+the handler's return; interpreter start-up is the same for every variant and left out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks.baselines import NAIVE_HANDLER
+from benchmarks.scenarios import CONFIG, QUERIES, event
+from infra.bundling import build_asset, compile_bytecode, lambda_python_version
+from infra.stages import parse_stage
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS_MD = ROOT / "BENCHMARKS.md"
+EDGE_LIMIT_KB = 1024
+EDGE_TARGET_KB = 350
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+COLD_PROBE = """
+import sys, time
+asset, module, attr, event_file, out_file = sys.argv[1:6]
+sys.path.insert(0, asset)
+with open(event_file) as f:
+    event = eval(f.read(), {"__builtins__": {}})
+class Context:
+    function_name = "bench"
+    function_version = "$LATEST"
+    memory_limit_in_mb = 128
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
+    aws_request_id = "cold"
+start = time.perf_counter()
+import importlib
+handler = getattr(importlib.import_module(module), attr)
+response = handler(event, Context())
+elapsed = time.perf_counter() - start
+with open(out_file, "w") as f:
+    f.write(repr(elapsed * 1000) + "\\n" + repr(response))
+"""
+"""Runs in the fresh interpreter. ``eval`` of a literal (no builtins) reads the event without
+importing ``json``, so the handler pays for every module it needs."""
+
+
+@dataclass(frozen=True)
+class ColdVariant:
+    """One thing to cold-start: an asset directory, a handler, and the first event."""
+
+    name: str
+    asset: Path
+    module: str
+    attr: str
+    event: dict[str, Any]
+    expect_status: str | None
+
+
+def zipped_kb(directory: Path) -> float:
+    """Size of ``directory`` zipped with deflate (what Lambda counts), in KB."""
+    with tempfile.TemporaryDirectory() as scratch:
+        archive = Path(scratch) / "asset.zip"
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+            for path in sorted(directory.rglob("*")):
+                if path.is_file():
+                    zipped.write(path, path.relative_to(directory).as_posix())
+        return archive.stat().st_size / 1024
+
+
+def build_all(workdir: Path) -> dict[str, Path]:
+    """Build every asset variant the cold runs need."""
+    api_stage = parse_stage("bench", {"shape": "http_api", **CONFIG})
+    edge_stage = parse_stage("bench-edge", {"shape": "edge_function", "environments": CONFIG["environments"]})
+    assets: dict[str, Path] = {}
+    for kind, stage in (("edge", edge_stage), ("api", api_stage)):
+        assets[f"{kind}+pyc"] = build_asset(kind, stage, workdir / f"{kind}-pyc", compile_pyc=True)  # type: ignore[arg-type]
+        assets[kind] = build_asset(kind, stage, workdir / kind, compile_pyc=False)  # type: ignore[arg-type]
+    naive = workdir / "naive"
+    shutil.copytree(assets["api"], naive)
+    shutil.rmtree(naive / "callback_router")
+    (naive / "naive_handler.py").write_text(NAIVE_HANDLER, encoding="utf-8")
+    shutil.copytree(naive, workdir / "naive-pyc")
+    compile_bytecode(workdir / "naive-pyc")
+    assets["naive"], assets["naive+pyc"] = naive, workdir / "naive-pyc"
+    floor = workdir / "floor"
+    floor.mkdir()
+    (floor / "floor_handler.py").write_text("import base64, json\n\ndef handler(event, context):\n    return event\n")
+    assets["floor"] = floor
+    return assets
+
+
+def cold_variants(assets: dict[str, Path]) -> list[ColdVariant]:
+    """Edge, HTTP API and naive handlers, with and without .pyc, plus the floor."""
+    edge_event, api_event = event("cloudfront", QUERIES["junction"]), event("http_api", QUERIES["junction"])
+    naive_event = event("rest_api", QUERIES["junction"])
+    variants = [ColdVariant("floor (import base64, json)", assets["floor"], "floor_handler", "handler", {}, None)]
+    for suffix, label in (("", "no .pyc"), ("+pyc", ".pyc")):
+        variants += [
+            ColdVariant(
+                f"edge viewer-request ({label})",
+                assets[f"edge{suffix}"],
+                "callback_router.handlers",
+                "viewer_request_handler",
+                edge_event,
+                "'status': '307'",
+            ),
+            ColdVariant(
+                f"HTTP API handler ({label})",
+                assets[f"api{suffix}"],
+                "callback_router.handlers",
+                "http_api_handler",
+                api_event,
+                "'statusCode': 307",
+            ),
+            ColdVariant(
+                f"naive build ({label})", assets[f"naive{suffix}"], "naive_handler", "handler", naive_event, "307"
+            ),
+        ]
+    return variants
+
+
+def cold_once(variant: ColdVariant, scratch: Path, extra: tuple[str, ...] = ()) -> tuple[float, str]:
+    """One fresh interpreter: milliseconds to import the handler and serve the first event."""
+    event_file, out_file = scratch / "event.txt", scratch / "out.txt"
+    event_file.write_text(repr(variant.event), encoding="utf-8")
+    command = [sys.executable, "-I", "-S", "-B", *extra, "-c", COLD_PROBE]
+    completed = subprocess.run(
+        [*command, str(variant.asset), variant.module, variant.attr, str(event_file), str(out_file)],
+        cwd=scratch,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"{variant.name} failed: {completed.stderr[-2000:]}")
+    elapsed, _, response = out_file.read_text(encoding="utf-8").partition("\n")
+    if variant.expect_status and variant.expect_status not in response:
+        raise RuntimeError(f"{variant.name} did not redirect: {response[:300]}")
+    return float(elapsed), completed.stderr
+
+
+def measure_cold(variants: list[ColdVariant], runs: int, scratch: Path) -> dict[str, float]:
+    """Median cold init per variant; variants interleaved so machine noise hits all alike."""
+    samples: dict[str, list[float]] = {variant.name: [] for variant in variants}
+    for _ in range(runs):
+        for variant in variants:
+            samples[variant.name].append(cold_once(variant, scratch)[0])
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def import_profile(variant: ColdVariant, scratch: Path, top: int = 8) -> list[tuple[str, float]]:
+    """Where a cold start's import time goes: self time per top-level package (``-X importtime``)."""
+    _, stderr = cold_once(variant, scratch, ("-X", "importtime"))
+    totals: dict[str, float] = {}
+    for line in stderr.splitlines():
+        match = re.match(r"import time:\s+(\d+) \|\s+\d+ \|\s*(\S+)", line)
+        if match:
+            package = match.group(2).split(".")[0]
+            totals[package] = totals.get(package, 0.0) + int(match.group(1)) / 1000
+    return sorted(totals.items(), key=lambda item: -item[1])[:top]
+
+
+def measure_warm(naive_dir: Path, scratch: Path) -> dict[str, Any]:
+    """Per-event costs from ``benchmarks.warm`` in a child process (its stdout, the logs, discarded)."""
+    out = scratch / "warm.json"
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "lambda"), str(ROOT)])}
+    subprocess.run(
+        [sys.executable, "-m", "benchmarks.warm", str(naive_dir), str(out)],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        check=True,
+        timeout=1800,
+    )
+    result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return result
+
+
+def measure_load(requests: int, concurrency: int) -> dict[str, Any]:
+    """Throughput and latency of the local gateway under a bounded, fully checked load."""
+    from tools.load import load_gateway
+    from tools.local_gateway import start_gateway
+
+    stage = parse_stage("bench-load", {"shape": "http_api", **CONFIG})
+    rows: dict[str, Any] = {}
+    gateway = start_gateway(stage, log_level="ERROR", emf=False)
+    try:
+        for front in ("http_api", "edge"):
+            result = load_gateway(gateway, front=front, requests=requests, concurrency=concurrency, time_limit=60.0)
+            rows[front] = {
+                "requests": result.completed,
+                "ok": result.ok,
+                "errors": result.errors + result.wrong,
+                "rps": result.throughput_rps,
+                "p50": result.p50_ms,
+                "p99": result.p99_ms,
+            }
+    finally:
+        gateway.stop()
+    return rows
+
+
+def ratio(value: float, base: float) -> str:
+    return f"{value / base:.2f}x" if base else "n/a"
+
+
+def render(results: dict[str, Any]) -> str:
+    """The Markdown table block."""
+    cold, warm, sizes = results["cold"], results["warm"], results["sizes"]
+    lines = [
+        BEGIN,
+        f"Measured {results['date']} on {results['machine']}, Python {results['python']} "
+        f"(Lambda runtime python{results['runtime']}), {results['runs']} fresh processes per cold figure. "
+        "Reproduce: `make bench`.",
+        "",
+        "### Cold init: import the handler and serve the first event (median ms)",
+        "",
+        "| handler | no .pyc | vs naive | .pyc | vs naive | .pyc gain |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for label in ("edge viewer-request", "HTTP API handler", "naive build"):
+        no_pyc, pyc = cold[f"{label} (no .pyc)"], cold[f"{label} (.pyc)"]
+        lines.append(
+            f"| {label} | {no_pyc:.1f} | {ratio(no_pyc, cold['naive build (no .pyc)'])} | {pyc:.1f} | "
+            f"{ratio(pyc, cold['naive build (.pyc)'])} | {ratio(no_pyc, pyc)} faster |"
+        )
+    lines += [
+        f"| floor (`import base64, json`) | {cold['floor (import base64, json)']:.1f} | | | | |",
+        "",
+        "Edge cold start without .pyc, self time by top-level package (`-X importtime`, one run, ms): "
+        + ", ".join(f"{name} {ms:.1f}" for name, ms in results["edge_profile"]),
+        "",
+        "### Warm cost per event, logging and metrics included (median µs)",
+        "",
+        f"`jwt.decode(token, verify_signature=False)` alone: {warm['per_event']['jwt.decode alone']:.1f} µs.",
+        "",
+        "| decision | guide approach (correct) | naive build (REST) | edge | HTTP API | REST API | ALB "
+        "| edge vs naive |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for decision, row in warm["per_event"].items():
+        if not isinstance(row, dict):
+            continue
+        naive = row["naive build (REST)"]
+        lines.append(
+            f"| {decision} | {row['guide approach (correct)']:.1f} | {naive:.1f} | {row['cloudfront']:.1f} | "
+            f"{row['http_api']:.1f} | {row['rest_api']:.1f} | {row['alb']:.1f} | {ratio(row['cloudfront'], naive)} |"
+        )
+    lines += ["", "### Growth (median µs per event)", "", "| state length (B) | edge | HTTP API |", "|---:|---:|---:|"]
+    lines += [
+        f"| {size} | {row['cloudfront']:.1f} | {row['http_api']:.1f} |" for size, row in warm["state_growth"].items()
+    ]
+    lines += ["", "| extra query bytes | edge | HTTP API |", "|---:|---:|---:|"]
+    lines += [
+        f"| {size} | {row['cloudfront']:.1f} | {row['http_api']:.1f} |" for size, row in warm["query_growth"].items()
+    ]
+    lines += ["", "### Bundle size (zipped, deflate)", "", "| asset | KB | vs 1 MB edge limit |", "|---|---:|---:|"]
+    lines += [f"| {name} | {kb:.0f} | {kb / EDGE_LIMIT_KB:.0%} |" for name, kb in sizes.items()]
+    if results.get("load"):
+        lines += [
+            "",
+            "### Load on loopback (local gateway, real handlers, every answer checked)",
+            "",
+            "| front | requests | wrong or failed | req/s | p50 ms | p99 ms |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for front, row in results["load"].items():
+            lines.append(
+                f"| {front} | {row['requests']} | {row['errors']} | {row['rps']:.0f} | {row['p50']:.2f} "
+                f"| {row['p99']:.2f} |"
+            )
+    lines += ["", "### Targets", "", *(f"- {target}" for target in targets(results)), END]
+    return "\n".join(lines) + "\n"
+
+
+def targets(results: dict[str, Any]) -> list[str]:
+    """Each issue-5 target with the figure that meets or misses it."""
+    cold, warm, sizes = results["cold"], results["warm"]["per_event"], results["sizes"]
+    naive_cold = cold["naive build (no .pyc)"]
+    edge_cold = cold["edge viewer-request (no .pyc)"]
+    junction = warm["junction"]
+    checks: list[tuple[bool, str]] = [
+        (edge_cold <= 0.5 * naive_cold, f"edge cold init without .pyc ≤ 0.5x naive: {ratio(edge_cold, naive_cold)}"),
+        (
+            junction["cloudfront"] <= 0.5 * junction["naive build (REST)"],
+            f"warm Junction redirect ≤ 0.5x naive: edge {ratio(junction['cloudfront'], junction['naive build (REST)'])}"
+            f", HTTP API {ratio(junction['http_api'], junction['naive build (REST)'])}",
+        ),
+        (
+            all(warm["not_junction"][s] < junction[s] for s in ("cloudfront", "http_api", "rest_api", "alb")),
+            "non-Junction pass-through cheaper than a redirect, every handler",
+        ),
+        (sizes["edge (.pyc)"] <= EDGE_TARGET_KB, f"edge asset ≤ {EDGE_TARGET_KB} KB: {sizes['edge (.pyc)']:.0f} KB"),
+        (
+            cold["HTTP API handler (no .pyc)"] < naive_cold,
+            f"API handler cold init without .pyc below naive: {ratio(cold['HTTP API handler (no .pyc)'], naive_cold)}",
+        ),
+    ]
+    return [("met: " if ok else "**missed**: ") + text for ok, text in checks]
+
+
+def write_markdown(block: str, path: Path = BENCHMARKS_MD) -> None:
+    """Replace the generated block in ``path`` (or create the file around it)."""
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n" + BEGIN + "\n" + END + "\n"
+    if BEGIN not in text:
+        text += "\n" + BEGIN + "\n" + END + "\n"
+    head, _, rest = text.partition(BEGIN)
+    _, _, tail = rest.partition(END)
+    path.write_text(head + block.rstrip("\n") + tail, encoding="utf-8")
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        found = re.search(r"model name\s*:\s*(.+)", cpuinfo.read_text(encoding="utf-8"))
+        cpu = found.group(1).strip() if found else cpu
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu})"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--runs", type=int, default=15, help="fresh processes per cold-start figure")
+    parser.add_argument("--load-requests", type=int, default=20_000, help="requests per front (0: skip load)")
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--output", type=Path, default=BENCHMARKS_MD)
+    args = parser.parse_args(argv)
+    step: Callable[[str], None] = lambda text: print(f"[bench] {text}", file=sys.stderr, flush=True)  # noqa: E731
+    with tempfile.TemporaryDirectory(prefix="bench-") as temp:
+        workdir = Path(temp)
+        step("building assets")
+        assets = build_all(workdir)
+        sizes = {
+            "edge (.pyc)": zipped_kb(assets["edge+pyc"]),
+            "edge (no .pyc)": zipped_kb(assets["edge"]),
+            "api (.pyc)": zipped_kb(assets["api+pyc"]),
+            "api (no .pyc)": zipped_kb(assets["api"]),
+        }
+        scratch = workdir / "scratch"
+        scratch.mkdir()
+        variants = cold_variants(assets)
+        step(f"cold starts: {len(variants)} variants x {args.runs} runs")
+        cold = measure_cold(variants, args.runs, scratch)
+        edge_no_pyc = next(v for v in variants if v.name == "edge viewer-request (no .pyc)")
+        profile = import_profile(edge_no_pyc, scratch)
+        step("warm per-event costs")
+        warm = measure_warm(assets["naive"], scratch)
+    load = {}
+    if args.load_requests:
+        step("load on loopback")
+        load = measure_load(args.load_requests, args.concurrency)
+    results = {
+        "date": dt.date.today().isoformat(),
+        "machine": machine(),
+        "python": platform.python_version(),
+        "runtime": lambda_python_version(),
+        "runs": args.runs,
+        "cold": cold,
+        "edge_profile": profile,
+        "warm": warm,
+        "sizes": sizes,
+        "load": load,
+    }
+    block = render(results)
+    print(block)
+    write_markdown(block, args.output)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
