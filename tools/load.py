@@ -326,7 +326,7 @@ def run_load(
     time_limit: float = 60.0,
     front: str = "",
     timeout: float = 10.0,
-    processes: int = 2,
+    processes: int = 1,
 ) -> LoadResult:
     """Send ``requests`` requests (the probes in turn) at ``concurrency`` over keep-alive connections.
 
@@ -385,7 +385,7 @@ def load_gateway(
     requests: int = 20_000,
     concurrency: int = 50,
     time_limit: float = 60.0,
-    processes: int = 2,
+    processes: int = 1,
 ) -> LoadResult:
     """Run the standard mix (:func:`probes_for`) against one front of a running gateway."""
     base = gateway.http_api_url if front == "http_api" else gateway.edge_url

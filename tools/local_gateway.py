@@ -6,7 +6,9 @@ starts three stdlib HTTP servers, all bound to 127.0.0.1:
 * the **HTTP API front** (``--port``): each request becomes an API Gateway HTTP API payload 2.0
   event (``rawPath``, ``rawQueryString`` exactly as received, lowercased headers, ``cookies``,
   ``requestContext``, ``pathParameters`` when a ``{provider}`` route matches, base64 bodies) and
-  goes to ``callback_router.handlers.http_api_handler``; its answer becomes the HTTP response;
+  goes to ``callback_router.handlers.http_api_handler``; its answer becomes the HTTP response
+  (a path that matches no configured route gets API Gateway's own 404: the stack creates
+  routes for the callback paths only);
 * the **CloudFront front** (``--edge-port``): each request becomes a Lambda@Edge viewer-request
   event and goes to ``callback_router.handlers.viewer_request_handler``; a generated response is
   sent back, a returned request is forwarded to the origin, like CloudFront would;
@@ -43,7 +45,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -822,12 +824,6 @@ def main(argv: list[str] | None = None) -> int:
         gateway.stop()
     print("local gateway stopped", flush=True)
     return 0
-
-
-def iter_fronts(gateway: LocalGateway) -> Iterator[tuple[str, str]]:
-    """``(front kind, base URL)`` for both fronts."""
-    yield "http_api", gateway.http_api_url
-    yield "edge", gateway.edge_url
 
 
 if __name__ == "__main__":
