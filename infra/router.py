@@ -122,11 +122,18 @@ def lambda_runtime() -> lambda_.Runtime:
     return _RUNTIMES[lambda_python_version()]
 
 
+NAG_PACK = "AwsSolutions"
+
+
 def acknowledge(scope: Construct, rule: str, reason: str) -> None:
-    """Acknowledge one cdk-nag 3.x finding on ``scope``, always with a reason."""
+    """Acknowledge one cdk-nag 3.x finding on ``scope``, always with a reason.
+
+    The id is the one cdk-nag prints ("Acknowledge with 'AwsSolutions::AwsSolutions-L1'"): the
+    pack name, ``::``, then the rule (with ``[finding]`` for rules that report several).
+    """
     if not reason.strip():
         raise ValueError(f"acknowledging {rule} needs a reason")
-    Validations.of(scope).acknowledge(Acknowledgment(id=rule, reason=reason))
+    Validations.of(scope).acknowledge(Acknowledgment(id=f"{NAG_PACK}::{rule}", reason=reason))
 
 
 class CallbackRouter(Construct):
