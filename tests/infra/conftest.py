@@ -51,6 +51,15 @@ class Synth:
         return result
 
 
+def cfn_lint_errors(template: dict[str, Any], regions: list[str]) -> list[str]:
+    """cfn-lint's errors (rules ``E*``; warnings are CDK's own redundant ``DependsOn``) for a template."""
+    from cfnlint.api import lint  # type: ignore[import-untyped]
+    from cfnlint.config import ManualArgs  # type: ignore[import-untyped]
+
+    matches = lint(json.dumps(template), config=ManualArgs(regions=regions))
+    return [f"{match.rule.id}: {match.message} ({match.path})" for match in matches if match.rule.id.startswith("E")]
+
+
 def synth_stage(name: str, outdir: Path, context: dict[str, Any] | None = None) -> Synth:
     """Build and synthesize ``name`` the way ``app.py`` does (cdk-nag included)."""
     app = App(context={**CONTEXT, **(context or {}), "stage": name}, outdir=str(outdir))

@@ -16,7 +16,7 @@ SANDBOX: dict[str, Any] = CONTEXT["stages"]["sandbox"]
 
 
 def with_changes(base: str = "sandbox", **changes: Any) -> dict[str, Any]:
-    data = copy.deepcopy(CONTEXT["stages"][base])
+    data: dict[str, Any] = copy.deepcopy(CONTEXT["stages"][base])
     for key, value in changes.items():
         if value is None:
             data.pop(key, None)
