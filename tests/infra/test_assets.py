@@ -1,0 +1,208 @@
+"""The built assets are complete and small: each one, unzipped, serves real events on its own.
+
+The handler runs in a fresh interpreter with ``-I -S`` (isolated, no ``site``: no site-packages,
+no user site, no PYTHON* variables) and only the asset directory on ``sys.path``, the way Lambda
+runs it from ``/var/task``. A module missing from the asset fails here, not at the edge.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+
+from infra.bundling import EDGE_POWERTOOLS_KEEP, build_asset, lambda_python_version
+from infra.stages import parse_stage
+
+ROOT = Path(__file__).resolve().parents[2]
+EVENTS = ROOT / "tests" / "events"
+SANDBOX_US = "https://api.sandbox.tryvital.io/v2/link"
+PRODUCTION_US = "https://api.tryvital.io/v2/link"
+EDGE_BUDGET = 350 * 1024
+"""Issue 5's target for the zipped edge asset (Lambda@Edge's hard limit for viewer request is 1 MB)."""
+QUERY = "code=4d0a6bcf3f8a4a9e&state={state}&scope=activity%20heartrate&x=a%2Fb+c~d"
+
+RUNNER = r"""
+import json, sys, os
+asset = os.getcwd()
+sys.path.insert(0, asset)
+assert not any("site-packages" in entry for entry in sys.path), sys.path
+from callback_router import handlers
+handler = getattr(handlers, sys.argv[1])
+
+class Context:
+    function_name = "callback-router"
+    function_version = "1"
+    memory_limit_in_mb = 128
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:callback-router:1"
+    aws_request_id = "c6af9ac6-7b61-11e6-9a41-93e812345678"
+
+results = [handler(event, Context()) for event in json.load(sys.stdin)]
+outside = sorted(
+    name for name, module in sys.modules.items()
+    if getattr(module, "__file__", None) and "site-packages" in module.__file__
+)
+loaded = [m for m in sys.modules.values() if (getattr(m, "__file__", None) or "").startswith(asset)]
+sourceless = sorted(m.__name__ for m in loaded if type(m.__loader__).__name__ == "SourcelessFileLoader")
+uncached = sorted(
+    m.__name__ for m in loaded
+    if type(m.__loader__).__name__ != "SourcelessFileLoader" and not os.path.exists(m.__cached__ or "")
+)
+print(json.dumps({"results": results, "outside": outside, "sourceless": sourceless, "uncached": uncached,
+                  "jwt": "jwt" in sys.modules, "event_handler": "aws_lambda_powertools.event_handler" in sys.modules}))
+"""
+
+
+def token(aud: Any) -> str:
+    claims = {"aud": aud, "sub": "link-session-1", "team_id": "team-1", "user_id": "user-1"}
+    return jwt.encode(claims, "asset-test-signing-key-at-least-32-bytes", algorithm="HS256")
+
+
+def zipped_size(directory: Path, into: Path) -> int:
+    with zipfile.ZipFile(into, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(directory.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(directory).as_posix())
+    return into.stat().st_size
+
+
+def run_isolated(asset: Path, handler: str, events: list[dict[str, Any]]) -> dict[str, Any]:
+    """Unzip-equivalent: the asset directory is all there is. Returns the runner's JSON report."""
+    process = subprocess.run(
+        [sys.executable, "-I", "-S", "-B", "-c", RUNNER, handler],
+        cwd=asset,
+        input=json.dumps(events),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert process.returncode == 0, process.stderr
+    last_line = process.stdout.strip().splitlines()[-1]
+    report: dict[str, Any] = json.loads(last_line)
+    return report
+
+
+def unzip(asset: Path, tmp_path: Path) -> Path:
+    archive = tmp_path / f"{asset.name}.zip"
+    zipped_size(asset, archive)
+    target = tmp_path / f"{asset.name}-unzipped"
+    with zipfile.ZipFile(archive) as opened:
+        opened.extractall(target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def api_asset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An HTTP API asset whose fallback is a redirect, so the pass-through needs no network."""
+    stage = parse_stage(
+        "asset-test",
+        {
+            "environments": ["sandbox-us", "sandbox-eu"],
+            "fallback": {"mode": "redirect", "url": "https://auth.example.com/legacy/{provider}"},
+        },
+    )
+    return build_asset("api", stage, tmp_path_factory.mktemp("api-asset") / "asset")
+
+
+def test_edge_asset_fits_the_budget(built_assets: dict[str, Path], tmp_path: Path) -> None:
+    size = zipped_size(built_assets["edge"], tmp_path / "edge.zip")
+    print(f"edge asset zipped: {size / 1024:.1f} KB (budget 350 KB, Lambda@Edge limit 1024 KB)")
+    assert size <= EDGE_BUDGET
+
+
+def test_api_asset_size_is_reported(built_assets: dict[str, Path], tmp_path: Path) -> None:
+    size = zipped_size(built_assets["api"], tmp_path / "api.zip")
+    print(f"api asset zipped: {size / 1024:.1f} KB (Lambda limit 50 MB zipped)")
+    assert size < 50 * 1024 * 1024
+    assert (built_assets["api"] / "jwt").is_dir() and (
+        built_assets["api"] / "aws_lambda_powertools" / "event_handler"
+    ).is_dir()
+
+
+def test_edge_asset_leaves_out_what_the_viewer_request_handler_never_imports(built_assets: dict[str, Path]) -> None:
+    edge = built_assets["edge"]
+    assert not (edge / "jwt").exists()
+    assert not list(edge.glob("*jwt*.dist-info"))
+    shipped = {path.name.removesuffix("c") for path in (edge / "aws_lambda_powertools").iterdir()}  # x.pyc -> x.py
+    assert shipped == {keep.split("/")[0] for keep in EDGE_POWERTOOLS_KEEP}
+    assert not (edge / "aws_lambda_powertools" / "event_handler").exists()
+    assert not list(edge.rglob("bin"))
+
+
+def test_assets_carry_the_stage_config(built_assets: dict[str, Path]) -> None:
+    config = json.loads((built_assets["edge"] / "callback_router" / "config.json").read_text(encoding="utf-8"))
+    assert config["environments"] == ["production-us", "production-eu"]  # stage "edge" in cdk.json
+    assert not list(built_assets["api"].rglob("tests"))
+
+
+def test_pyc_are_hash_based_for_the_lambda_runtime(built_assets: dict[str, Path]) -> None:
+    version = lambda_python_version()
+    assert version == f"{sys.version_info.major}.{sys.version_info.minor}"  # runtime follows the bundler
+    tag = f"cpython-{version.replace('.', '')}"
+    pyc = next((built_assets["api"] / "callback_router" / "core" / "__pycache__").glob(f"decision.{tag}.pyc"))
+    flags = int.from_bytes(pyc.read_bytes()[4:8], "little")
+    assert flags == 0b01  # PEP 552: hash-based, unchecked -- valid whatever mtimes the zip gives the source
+
+
+def edge_event(query: str, uri: str = "/oauth_callback/fitbit") -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((EVENTS / "cloudfront_viewer_request.json").read_text(encoding="utf-8"))
+    request = event["Records"][0]["cf"]["request"]
+    request["querystring"], request["uri"] = query, uri
+    return event
+
+
+def test_edge_asset_runs_isolated(built_assets: dict[str, Path], tmp_path: Path) -> None:
+    asset = unzip(built_assets["edge"], tmp_path)
+    redirect_query = QUERY.format(state=token(PRODUCTION_US))
+    pass_through = edge_event(QUERY.format(state="my-own-csrf-state"))
+    foreign = edge_event(QUERY.format(state=token(SANDBOX_US)))
+    report = run_isolated(
+        asset, "viewer_request_handler", [edge_event(redirect_query), pass_through, foreign, {"not": "cloudfront"}]
+    )
+    redirect, passed, foreign_result, garbage = report["results"]
+    assert redirect["status"] == "307"
+    assert redirect["headers"]["location"] == [
+        {"key": "Location", "value": f"{PRODUCTION_US}/connect/fitbit?{redirect_query}"}
+    ]
+    assert passed == pass_through["Records"][0]["cf"]["request"]  # unchanged, on to the origin
+    assert foreign_result == foreign["Records"][0]["cf"]["request"]  # sandbox token at production: not redirected
+    assert garbage["status"] == "400"
+    assert report["outside"] == []
+    assert report["jwt"] is False and report["event_handler"] is False
+    assert "aws_lambda_powertools" in report["sourceless"]  # libraries ship as bytecode only
+    assert report["uncached"] == []  # and every module loaded from the asset had its .pyc
+
+
+def http_api_event(query: str, state: str) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((EVENTS / "http_api_v2.json").read_text(encoding="utf-8"))
+    event["rawQueryString"] = query
+    event["queryStringParameters"]["state"] = state
+    event["routeKey"] = "ANY /oauth_callback/{provider}"
+    event["pathParameters"] = {"provider": "fitbit"}
+    return event
+
+
+def test_http_api_asset_runs_isolated(api_asset: Path, tmp_path: Path) -> None:
+    asset = unzip(api_asset, tmp_path)
+    junction_token = token([SANDBOX_US])
+    redirect_query = QUERY.format(state=junction_token)
+    own_query = QUERY.format(state="my-own-csrf-state")
+    report = run_isolated(
+        asset,
+        "http_api_handler",
+        [http_api_event(redirect_query, junction_token), http_api_event(own_query, "my-own-csrf-state")],
+    )
+    redirect, fallback = report["results"]
+    assert redirect["statusCode"] == 307
+    assert redirect["headers"]["Location"] == f"{SANDBOX_US}/connect/fitbit?{redirect_query}"
+    assert redirect["body"] in ("", None)
+    assert fallback["statusCode"] == 307  # the stage's fallback: redirect to the company's own callback
+    assert fallback["headers"]["Location"] == f"https://auth.example.com/legacy/fitbit?{own_query}"
+    assert report["outside"] == []
+    assert report["uncached"] == []
