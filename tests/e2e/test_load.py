@@ -39,5 +39,6 @@ def test_load_every_answer_right(front: str, gateway: LocalGateway) -> None:
         print(f"  stopped by the {SECONDS_PER_FRONT:g} s bound after {result.completed} requests")
     assert result.errors == 0, result.problems
     assert result.wrong == 0, result.problems
-    assert result.completed > 0
+    # A time-bounded run on a slow machine may send fewer, but never so few that it is no load test.
+    assert result.completed >= min(2_000, REQUESTS // 2), result.summary()
     assert set(result.by_kind) == {"junction", "foreign", "not_junction", "garbage"}
