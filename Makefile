@@ -16,7 +16,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup run test lint typecheck unit synth deploy bench explain clean chromium
+.PHONY: setup run test lint typecheck unit synth diff deploy bench explain clean chromium
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,11 +45,15 @@ test: setup chromium
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest
 
-## make synth STAGE=NAME: write cdk.out/ for a stage (offline, no credentials)
+## make synth STAGE=NAME: write cdk.out/ for a stage (offline, no credentials; cdk-nag findings fail it)
 synth: setup
-	$(CDK) synth --quiet -c stage=$(STAGE)
+	$(CDK) synth --quiet --no-notices -c stage=$(STAGE)
 
-## make deploy STAGE=NAME: cdk deploy every stack of a stage
+## make diff STAGE=NAME: what a deploy would change (needs credentials)
+diff: setup
+	$(CDK) diff --no-notices -c stage=$(STAGE)
+
+## make deploy STAGE=NAME: cdk deploy every stack of a stage (runbook: docs/DEPLOY.md)
 deploy: setup
 	$(CDK) deploy --all -c stage=$(STAGE)
 
