@@ -273,17 +273,19 @@ class CallbackRouter(Construct):
             ],
         )
         role.attach_inline_policy(policy)
+        # cdk-nag names a finding by the resource as it resolves: tokens as <AWS::...>, literals as is.
+        partition = "<AWS::Partition>" if Token.is_unresolved(stack.partition) else stack.partition
+        account = "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
+        finding = f"Resource::arn:{partition}:logs:*:{account}:log-group:/aws/lambda/{EDGE_REGION}.{name}"
         acknowledge(
             policy,
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:*:<AWS::AccountId>:log-group:/aws/lambda/"
-            f"{EDGE_REGION}.{name}:*]",
+            f"AwsSolutions-IAM5[{finding}:*]",
             "Lambda@Edge runs in the region nearest the viewer and logs there, so the log group exists in "
             "every region; the resource is still this one function's log group name (and its streams).",
         )
         acknowledge(
             policy,
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:*:<AWS::AccountId>:log-group:/aws/lambda/"
-            f"{EDGE_REGION}.{name}]",
+            f"AwsSolutions-IAM5[{finding}]",
             "Lambda@Edge creates this function's log group in each region where it first runs; the region "
             "is the only wildcard.",
         )
