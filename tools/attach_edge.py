@@ -160,7 +160,14 @@ def run(argv: Sequence[str] | None = None, *, client: Any = None, out: IO[str] =
     if not args.apply:
         print("dry run: nothing changed; run again with --apply to update the distribution", file=out)
         return 0
-    updated = client.update_distribution(Id=args.distribution_id, IfMatch=etag, DistributionConfig=edited)
+    try:
+        updated = client.update_distribution(Id=args.distribution_id, IfMatch=etag, DistributionConfig=edited)
+    except client.exceptions.PreconditionFailed:
+        print(
+            f"error: {args.distribution_id} changed since it was read (ETag {etag}); nothing applied, run again",
+            file=out,
+        )
+        return 3
     status = updated.get("Distribution", {}).get("Status", "unknown")
     print(
         f"{args.distribution_id}: updated (status {status}; CloudFront deploys to every edge in a few minutes)",

@@ -186,3 +186,12 @@ def test_detach_removes_only_the_routers_association(cloudfront: tuple[Any, Stub
     code, output = attach(client, "--detach", "--apply", version=VERSION_4)
     assert code == 0
     assert f"viewer-request: {VERSION_3} -> (none)" in output
+
+
+def test_a_concurrent_change_is_not_overwritten(cloudfront: tuple[Any, Stubber]) -> None:
+    client, stubber = cloudfront
+    expect_get(stubber, distribution_config(behaviour("/oauth_callback/*")), etag="ETAG-1")
+    stubber.add_client_error("update_distribution", service_error_code="PreconditionFailed", http_status_code=412)
+    code, output = attach(client, "--apply")
+    assert code == 3
+    assert "changed since it was read (ETag ETAG-1); nothing applied, run again" in output
