@@ -112,6 +112,7 @@ LOG_RETENTION_DAYS = (
     3653,
 )
 """The values CloudWatch Logs accepts for a log group's retention."""
+_STAGE_NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,25}")
 _ACCOUNT = re.compile(r"[0-9]{12}")
 _REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]")
 _API_ID = re.compile(r"[a-z0-9]{10}")
@@ -225,6 +226,13 @@ def parse_stage(name: str, data: Any) -> Stage:
     Raises:
         StageError: naming the stage and the key at fault.
     """
+    if not _STAGE_NAME_PATTERN.fullmatch(name):
+        raise StageError(
+            name,
+            "(name)",
+            f"must match {_STAGE_NAME_PATTERN.pattern}: it names the stack (JunctionCallbackRouter-NAME) and the "
+            "edge function (64 characters at most)",
+        )
     if not isinstance(data, dict):
         raise StageError(name, "(stage)", "must be an object")
     unknown = sorted(set(data) - CONFIG_KEYS - INFRA_KEYS)

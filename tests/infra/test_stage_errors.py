@@ -137,6 +137,12 @@ def test_mistake_names_stage_and_key(data: dict[str, Any], key: str, problem: st
     assert problem in message
 
 
+@pytest.mark.parametrize("name", ["prod_eu", "1prod", "a" * 27, "prod eu"])
+def test_stage_name_must_fit_the_stack_and_function_names(name: str) -> None:
+    with pytest.raises(StageError, match=re.escape(f"stage '{name}': key '(name)': must match")):
+        parse_stage(name, SANDBOX)
+
+
 def test_mixed_environments_are_allowed_when_the_stage_says_so() -> None:
     stage = parse_stage(
         "both", with_changes(environments=["sandbox-us", "production-us"], allow_mixed_environments=True)
