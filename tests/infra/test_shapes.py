@@ -304,3 +304,23 @@ def test_edge_stage_with_a_pinned_account_synthesizes_clean(tmp_path: Path) -> N
     synth = synth_stage("pinned", tmp_path, {"stages": {"pinned": stage}})
     assert synth.stack.account == "123456789012"
     synth.template.resource_count_is("AWS::CloudWatch::Alarm", 3)
+
+
+def test_edge_distribution_with_own_domain_and_waf(tmp_path: Path) -> None:
+    stage = {
+        **CONTEXT["stages"]["edge"],
+        "domain_names": ["auth.example.com"],
+        "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab",
+        "web_acl_id": "arn:aws:wafv2:us-east-1:123456789012:global/webacl/callbacks/0a1b2c3d",
+        "forward_host_header": False,
+    }
+    synth = synth_stage("own-domain", tmp_path, {"stages": {"own-domain": stage}})  # cdk-nag: CFR2/CFR4 now met
+    (distribution,) = resources(synth, "AWS::CloudFront::Distribution").values()
+    config = distribution["Properties"]["DistributionConfig"]
+    assert config["Aliases"] == ["auth.example.com"]
+    assert config["ViewerCertificate"]["MinimumProtocolVersion"] == "TLSv1.2_2021"
+    assert config["WebACLId"] == stage["web_acl_id"]
+    all_viewer_except_host = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+    assert config["CacheBehaviors"][0]["OriginRequestPolicyId"] == all_viewer_except_host
+    output = joined(synth.template.find_outputs("RedirectUrlOverride")["RedirectUrlOverride"]["Value"])
+    assert output == "https://auth.example.com/oauth_callback/{provider}"
