@@ -16,21 +16,28 @@ CONFIG: dict[str, Any] = {"environments": ["sandbox-us", "sandbox-eu"], "fallbac
 """The router config every benchmark uses (reject fallback: no network in the measurement)."""
 
 
-def token(aud: str = SANDBOX_US, padding: int = 0) -> str:
-    """A Link Token; ``padding`` bytes of extra claim make it longer."""
-    claims: dict[str, Any] = {"aud": aud, "sub": "link-session-1", "team_id": "team-1", "user_id": "user-1"}
+def token(aud: str = SANDBOX_US, padding: int = 0, *, minimal: bool = False) -> str:
+    """A Link Token; ``padding`` bytes of extra claim make it longer; ``minimal`` keeps only ``aud``."""
+    claims: dict[str, Any] = {"aud": aud}
+    if not minimal:
+        claims |= {"sub": "link-session-1", "team_id": "team-1", "user_id": "user-1"}
     if padding:
         claims["pad"] = "x" * padding
     return jwt.encode(claims, SIGNING_KEY, algorithm="HS256")
 
 
 def token_of_length(length: int) -> str:
-    """A Link Token of exactly ``length`` characters or just under (base64 granularity)."""
-    base = len(token())
-    padding = max(0, (length - base) * 3 // 4)
-    while len(token(padding=padding)) > length:
+    """The longest Link Token (``aud`` plus padding) of at most ``length`` characters.
+
+    Never shorter than a token holding only ``aud`` (about 150 characters): no shorter state can
+    be a Junction token at all.
+    """
+    padding = 0
+    while len(token(padding=padding + 1, minimal=True)) <= length:
+        padding += max(1, (length - len(token(padding=padding + 1, minimal=True))) * 3 // 4)
+    while padding > 0 and len(token(padding=padding, minimal=True)) > length:
         padding -= 1
-    return token(padding=padding)
+    return token(padding=padding, minimal=True)
 
 
 QUERIES = {

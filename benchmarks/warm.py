@@ -69,8 +69,9 @@ def main(naive_dir: str, out: str) -> None:
             row[source] = per_call_us(invocation(handlers, source, query, context))
         results["per_event"][decision] = row
     for length in (100, 500, 1000, 2000, 4096):
-        query = f"code=4f1b2c3d&state={token_of_length(length)}"
-        results["state_growth"][str(length)] = {
+        state = token_of_length(length)
+        query = f"code=4f1b2c3d&state={state}"
+        results["state_growth"][str(len(state))] = {
             source: per_call_us(invocation(handlers, source, query, context)) for source in GROWTH_SOURCES
         }
     for extra in (0, 1000, 4000, 16000):
