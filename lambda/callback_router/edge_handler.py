@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from callback_router.adapters.edge import (
+    MALFORMED_EVENT_TEXT,
     CloudFrontRequest,
     GeneratedResponse,
     ViewerRequest,
@@ -43,7 +44,7 @@ def viewer_request_handler(event: dict[str, Any], context: Any) -> CloudFrontReq
         view = ViewerRequest(event)
     except (KeyError, IndexError, TypeError, AttributeError) as error:
         observability.failure(ROUTER_ERROR_METRIC, "not a CloudFront viewer-request event", error, None)
-        return bad_request_response()
+        return bad_request_response(MALFORMED_EVENT_TEXT)
     if CONFIG is None:
         logger.error("config unusable; passing the request on", extra={"problem": str(CONFIG_PROBLEM)})
         observability.count(CONFIG_ERROR_METRIC)

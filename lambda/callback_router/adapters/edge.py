@@ -85,13 +85,17 @@ def redirect_response(location: str) -> GeneratedResponse:
     }
 
 
-def bad_request_response() -> GeneratedResponse:
-    """The generated ``400`` for a Junction token on an invalid provider path."""
+INVALID_PROVIDER_TEXT = "Bad Request: unknown OAuth provider in the callback path.\n"
+MALFORMED_EVENT_TEXT = "Bad Request: malformed viewer-request event.\n"
+
+
+def bad_request_response(text: str = INVALID_PROVIDER_TEXT) -> GeneratedResponse:
+    """A generated ``400``: a Junction token on an invalid provider path, or a malformed event."""
     return {
         "status": "400",
         "statusDescription": "Bad Request",
         "headers": _headers(**{"Content-Type": "text/plain; charset=utf-8"}, **_NO_CACHE),
-        "body": "Bad Request: unknown OAuth provider in the callback path.\n",
+        "body": text,
     }
 
 
