@@ -68,20 +68,33 @@ def _b64url(segment: str) -> bytes:
     return decoded
 
 
+def _header_acceptable(header: dict[str, Any]) -> bool:
+    # PyJWS._validate_headers and decode_complete: a string "kid"; "crit" a non-empty list of
+    # supported extensions (only "b64") each present in the header; "b64": false means a
+    # detached payload, which is never a claim set here.
+    if "kid" in header and not isinstance(header["kid"], str):
+        return False
+    if "crit" in header:
+        crit = header["crit"]
+        if not isinstance(crit, list) or not crit or any(ext != "b64" or ext not in header for ext in crit):
+            return False
+    return header.get("b64", True) is not False
+
+
 def read_claims_lean(state: str, max_length: int = DEFAULT_MAX_STATE_LENGTH) -> Claims | None:
     """Return the unverified claims of ``state`` decoded by hand, or ``None`` if not a JWT.
 
-    Mirrors PyJWT 2.x ``PyJWS._load`` + ``PyJWT._decode_payload`` with
-    ``verify_signature=False``: header must decode to a JSON object, a ``"b64": false`` header
-    means a detached (empty) payload, which is not a claim set; payload must be a JSON object;
-    the signature segment must still be valid base64url.
+    Mirrors PyJWT 2.15 ``PyJWS._load``, ``_validate_headers`` and ``PyJWT._decode_payload`` with
+    ``verify_signature=False``: every segment canonical base64url; the header a JSON object with
+    a string ``kid`` and a valid ``crit`` if present; a ``"b64": false`` header means a detached
+    (empty) payload, which is not a claim set; the payload a JSON object.
     """
     if not could_be_jwt(state, max_length):
         return None
     header_segment, payload_segment, signature_segment = state.split(".")
     try:
         header = json.loads(_b64url(header_segment))
-        if not isinstance(header, dict) or header.get("b64", True) is False:
+        if not isinstance(header, dict) or not _header_acceptable(header):
             return None
         payload = json.loads(_b64url(payload_segment))
         _b64url(signature_segment)
