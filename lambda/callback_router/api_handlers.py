@@ -25,21 +25,23 @@ from callback_router.adapters.api import (
     text_response,
 )
 from callback_router.adapters.fallback import ForwardedRequest, UpstreamError, fallback_response
-from callback_router.core.config import ConfigError, RouterConfig
+from callback_router.core.answers import (
+    INVALID_PROVIDER_TEXT,
+    MALFORMED_EVENT_TEXT,
+    MISCONFIGURED_TEXT,
+    NO_STORE_HEADERS,
+    UPSTREAM_FAILED_TEXT,
+)
+from callback_router.core.config import RouterConfig
 from callback_router.core.decision import Decision, Outcome, decide
 from callback_router.core.link_token import read_claims_pyjwt
 from callback_router.core.routes import PROVIDER_PLACEHOLDER
 from callback_router.observability import CONFIG_ERROR_METRIC, ROUTER_ERROR_METRIC, UPSTREAM_ERROR_METRIC, Observability
-from callback_router.settings import load_config
+from callback_router.settings import load_config_or_problem
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
-CONFIG: RouterConfig | None
-CONFIG_PROBLEM: ConfigError | None
-try:
-    CONFIG, CONFIG_PROBLEM = load_config(), None
-except ConfigError as problem:
-    CONFIG, CONFIG_PROBLEM = None, problem
+CONFIG, CONFIG_PROBLEM = load_config_or_problem()
 
 observability = Observability(CONFIG)
 logger, metrics = observability.logger, observability.metrics
@@ -82,11 +84,14 @@ def _answer(app: ApiGatewayResolver, read_query: QueryReader, provider: str | No
     if CONFIG is None:
         logger.error("config unusable; cannot route", extra={"problem": str(CONFIG_PROBLEM)})
         observability.count(CONFIG_ERROR_METRIC)
-        return text_response(503, "Service Unavailable: the callback router is misconfigured.\n")
-    query = CallbackQuery("", [])
-    decision: Decision | None = None
+        return text_response(503, MISCONFIGURED_TEXT)
     try:
         query = read_query(event)
+    except Exception as error:  # noqa: BLE001 -- without its query a callback cannot be passed on faithfully
+        observability.failure(ROUTER_ERROR_METRIC, "malformed event", error, request_id)
+        return text_response(400, MALFORMED_EVENT_TEXT)
+    decision: Decision | None = None
+    try:
         decision = decide(
             CONFIG,
             method=event.http_method,
@@ -102,14 +107,14 @@ def _answer(app: ApiGatewayResolver, read_query: QueryReader, provider: str | No
         if decision.outcome is Outcome.JUNCTION_REDIRECT and decision.location is not None:
             return redirect_response(decision.location)
         if decision.outcome is Outcome.INVALID_PROVIDER:
-            return text_response(400, "Bad Request: unknown OAuth provider in the callback path.\n")
+            return text_response(400, INVALID_PROVIDER_TEXT)
     try:
         return fallback_response(CONFIG.fallback, provider, _forwarded_request(event, query.raw))
     except UpstreamError as error:
         observability.failure(UPSTREAM_ERROR_METRIC, "fallback upstream failed", error, request_id)
     except Exception as error:  # noqa: BLE001 -- e.g. a body that is not valid base64
         observability.failure(ROUTER_ERROR_METRIC, "fallback failed", error, request_id)
-    return text_response(502, "Bad Gateway: the OAuth callback service did not answer.\n")
+    return text_response(502, UPSTREAM_FAILED_TEXT)
 
 
 def build_resolver(app: Resolver, read_query: QueryReader, config: RouterConfig | None) -> Resolver:
@@ -131,27 +136,44 @@ def build_resolver(app: Resolver, read_query: QueryReader, config: RouterConfig 
     return app
 
 
+def _resolve(app: ApiGatewayResolver, event: Any, context: Any, *, status_description: bool = False) -> dict[str, Any]:
+    """``app.resolve``, with a clear 400 instead of a stack trace for an event of the wrong shape."""
+    try:
+        return app.resolve(event, context)
+    except Exception as error:  # noqa: BLE001 -- e.g. a test invocation with {} from the console
+        observability.failure(ROUTER_ERROR_METRIC, "malformed event", error, None)
+        answer: dict[str, Any] = {
+            "statusCode": 400,
+            "headers": {"Content-Type": "text/plain; charset=utf-8", **NO_STORE_HEADERS},
+            "body": MALFORMED_EVENT_TEXT,
+            "isBase64Encoded": False,
+        }
+        if status_description:  # ALB wants it; API Gateway refuses unknown keys
+            answer["statusDescription"] = "400 Bad Request"
+        return answer
+
+
 http_api = build_resolver(APIGatewayHttpResolver(), http_api_query, CONFIG)
 rest_api = build_resolver(APIGatewayRestResolver(), rest_api_query, CONFIG)
 alb = build_resolver(ALBResolver(), alb_query, CONFIG)
 
 
 @metrics.log_metrics
-@logger.inject_lambda_context
+@logger.inject_lambda_context(log_event=False)  # never log the event: it holds code and state
 def http_api_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """API Gateway HTTP API (payload 2.0) and Lambda Function URL entry point."""
-    return http_api.resolve(event, context)
+    return _resolve(http_api, event, context)
 
 
 @metrics.log_metrics
-@logger.inject_lambda_context
+@logger.inject_lambda_context(log_event=False)  # never log the event: it holds code and state
 def rest_api_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """API Gateway REST API (proxy integration, payload 1.0) entry point."""
-    return rest_api.resolve(event, context)
+    return _resolve(rest_api, event, context)
 
 
 @metrics.log_metrics
-@logger.inject_lambda_context
+@logger.inject_lambda_context(log_event=False)  # never log the event: it holds code and state
 def alb_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Application Load Balancer entry point."""
-    return alb.resolve(event, context)
+    return _resolve(alb, event, context, status_description=True)

@@ -9,35 +9,28 @@ from __future__ import annotations
 from typing import Any
 
 from callback_router.adapters.edge import (
-    MALFORMED_EVENT_TEXT,
     CloudFrontRequest,
     GeneratedResponse,
     ViewerRequest,
     bad_request_response,
     response_for,
 )
-from callback_router.core.config import ConfigError, RouterConfig
+from callback_router.core.answers import MALFORMED_EVENT_TEXT
 from callback_router.core.decision import decide
 from callback_router.core.link_token import read_claims_lean
 from callback_router.core.routes import match_routes
 from callback_router.core.uri import query_values
 from callback_router.observability import CONFIG_ERROR_METRIC, ROUTER_ERROR_METRIC, Observability
-from callback_router.settings import load_config
+from callback_router.settings import load_config_or_problem
 
-CONFIG: RouterConfig | None
-CONFIG_PROBLEM: ConfigError | None
-try:
-    CONFIG, CONFIG_PROBLEM = load_config(), None
-except ConfigError as problem:
-    # Fail open: a broken bundle must not take the company's own callbacks down with it.
-    CONFIG, CONFIG_PROBLEM = None, problem
+CONFIG, CONFIG_PROBLEM = load_config_or_problem()
 
 observability = Observability(CONFIG)
 logger, metrics = observability.logger, observability.metrics
 
 
 @metrics.log_metrics
-@logger.inject_lambda_context
+@logger.inject_lambda_context(log_event=False)  # never log the event: it holds code and state
 def viewer_request_handler(event: dict[str, Any], context: Any) -> CloudFrontRequest | GeneratedResponse:
     """Answer Junction callbacks with a 307; return every other request unchanged."""
     try:

@@ -17,6 +17,7 @@ from aws_lambda_powertools.metrics import Metrics, MetricUnit
 
 from callback_router.core.config import DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE, RouterConfig
 from callback_router.core.decision import Decision, Outcome
+from callback_router.core.routes import is_valid_slug
 
 ROUTER_ERROR_METRIC = "RouterError"
 """Counted when deciding raised and the request failed open."""
@@ -85,7 +86,8 @@ class Observability:
                 "decision": decision.outcome.value,
                 "reason": decision.reason,
                 "environment": decision.environment,
-                "provider": decision.provider,
+                # Request text: logged only when it is a slug (bounded, no control characters).
+                "provider": decision.provider if decision.provider and is_valid_slug(decision.provider) else None,
                 "request_id": request_id,
             },
         )

@@ -40,3 +40,15 @@ def load_config(environ: Mapping[str, str] | None = None, bundled: Path | None =
     except ValueError as error:
         raise ConfigError("(document)", f"{source} is not valid JSON ({error})") from None
     return parse_config(data)
+
+
+def load_config_or_problem() -> tuple[RouterConfig | None, ConfigError | None]:
+    """:func:`load_config` for a cold start that must not crash: the config, or what is wrong.
+
+    A broken bundle must not take the company's own callbacks down with it: the handlers pass
+    requests on (edge) or answer a clear 503 (API), log the problem and count ``ConfigError``.
+    """
+    try:
+        return load_config(), None
+    except ConfigError as problem:
+        return None, problem

@@ -22,12 +22,11 @@ from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.event_handler import Response
 
+from callback_router.core.answers import NO_STORE_HEADERS
 from callback_router.core.uri import encode_query_pairs, query_values
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes import ALBEvent, APIGatewayProxyEvent, APIGatewayProxyEventV2
-
-_NO_CACHE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
 @dataclass(frozen=True)
@@ -65,9 +64,11 @@ def alb_query(event: ALBEvent) -> CallbackQuery:
 
 def redirect_response(location: str) -> Response[Any]:
     """The ``307`` to Junction: no body, never cached, no referrer."""
-    return Response(status_code=307, headers={"Location": location, **_NO_CACHE}, body="")
+    return Response(status_code=307, headers={"Location": location, **NO_STORE_HEADERS}, body="")
 
 
 def text_response(status: int, text: str) -> Response[Any]:
     """A small plain-text answer (400, 404, 502, 503)."""
-    return Response(status_code=status, content_type="text/plain; charset=utf-8", headers=dict(_NO_CACHE), body=text)
+    return Response(
+        status_code=status, content_type="text/plain; charset=utf-8", headers=dict(NO_STORE_HEADERS), body=text
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
+from callback_router.core.answers import INVALID_PROVIDER_TEXT, NO_STORE_HEADERS
 from callback_router.core.decision import Decision, Outcome
 
 
@@ -73,20 +74,13 @@ def _headers(**values: str) -> CloudFrontHeaders:
     return {name.lower(): [{"key": name, "value": value}] for name, value in values.items()}
 
 
-_NO_CACHE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
-
-
 def redirect_response(location: str) -> GeneratedResponse:
     """The generated ``307`` answer; only headers CloudFront allows in generated responses."""
     return {
         "status": "307",
         "statusDescription": "Temporary Redirect",
-        "headers": _headers(Location=location, **_NO_CACHE),
+        "headers": _headers(Location=location, **NO_STORE_HEADERS),
     }
-
-
-INVALID_PROVIDER_TEXT = "Bad Request: unknown OAuth provider in the callback path.\n"
-MALFORMED_EVENT_TEXT = "Bad Request: malformed viewer-request event.\n"
 
 
 def bad_request_response(text: str = INVALID_PROVIDER_TEXT) -> GeneratedResponse:
@@ -94,7 +88,7 @@ def bad_request_response(text: str = INVALID_PROVIDER_TEXT) -> GeneratedResponse
     return {
         "status": "400",
         "statusDescription": "Bad Request",
-        "headers": _headers(**{"Content-Type": "text/plain; charset=utf-8"}, **_NO_CACHE),
+        "headers": _headers(**{"Content-Type": "text/plain; charset=utf-8"}, **NO_STORE_HEADERS),
         "body": text,
     }
 

@@ -13,12 +13,13 @@ import http.client
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from aws_lambda_powertools.event_handler import Response
 
 from callback_router.adapters.api import text_response
-from callback_router.core.routes import PROVIDER_PLACEHOLDER
+from callback_router.core.answers import NO_STORE_HEADERS, NOT_FOUND_TEXT
+from callback_router.core.routes import PROVIDER_PLACEHOLDER, is_valid_slug
 from callback_router.core.uri import escape_query, with_query
 
 if TYPE_CHECKING:
@@ -42,6 +43,8 @@ HOP_BY_HOP = frozenset(
 )
 """RFC 9110 section 7.6.1: meaningful for one connection only, never forwarded."""
 _NOT_FORWARDED = HOP_BY_HOP | {"host", "content-length"}
+MAX_UPSTREAM_BODY = 4 * 1024 * 1024
+"""Lambda's response payload limit is 6 MB, and a binary body grows by a third in base64."""
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript", "+json", "+xml")
 
 
@@ -60,12 +63,16 @@ class ForwardedRequest:
 
 
 def target_url(template: str, provider: str | None) -> str | None:
-    """The fallback URL with ``{provider}`` filled in (escaped), or ``None`` if it cannot be."""
+    """The fallback URL with ``{provider}`` filled in, or ``None`` if it cannot be.
+
+    Only a valid slug is ever put into the company's URL: request text such as ``..`` or
+    ``%2F`` in the provider segment would otherwise walk the company's own paths.
+    """
     if PROVIDER_PLACEHOLDER not in template:
         return template
-    if provider is None:
+    if provider is None or not is_valid_slug(provider):
         return None
-    return template.replace(PROVIDER_PLACEHOLDER, quote(provider, safe=""))
+    return template.replace(PROVIDER_PLACEHOLDER, provider)
 
 
 def fallback_response(
@@ -80,14 +87,21 @@ def fallback_response(
     """
     url = None if fallback.mode == "reject" or fallback.url is None else target_url(fallback.url, provider)
     if url is None:
-        return text_response(404, "Not Found\n")
+        return text_response(404, NOT_FOUND_TEXT)
     if fallback.mode == "redirect":
         return Response(
-            status_code=307,
-            headers={"Location": with_query(url, request.raw_query), "Cache-Control": "no-store"},
-            body="",
+            status_code=307, headers={"Location": with_query(url, request.raw_query), **NO_STORE_HEADERS}, body=""
         )
     return proxy(url, request, fallback.timeout_seconds)
+
+
+def forwarded_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``headers`` less hop-by-hop ones, ``Host``, ``Content-Length`` and those ``Connection`` names."""
+    connection_listed = {
+        token.strip().lower() for name, value in headers if name.lower() == "connection" for token in value.split(",")
+    }
+    dropped = _NOT_FORWARDED | connection_listed
+    return [(name, value) for name, value in headers if name.lower() not in dropped]
 
 
 def proxy(url: str, request: ForwardedRequest, timeout: float) -> Response[Any]:
@@ -102,15 +116,16 @@ def proxy(url: str, request: ForwardedRequest, timeout: float) -> Response[Any]:
     target = (parts.path or "/") + (f"?{escape_query(request.raw_query)}" if request.raw_query else "")
     try:
         connection.putrequest(request.method, target, skip_accept_encoding=True)
-        for name, value in request.headers:
-            if name.lower() not in _NOT_FORWARDED:
-                connection.putheader(name, value)
+        for name, value in forwarded_headers(request.headers):
+            connection.putheader(name, value)
         if request.body is not None:
             connection.putheader("Content-Length", str(len(request.body)))
         connection.endheaders(request.body)
         upstream = connection.getresponse()
-        body = upstream.read()
+        body = upstream.read(MAX_UPSTREAM_BODY + 1)
         status, headers = upstream.status, upstream.getheaders()
+        if len(body) > MAX_UPSTREAM_BODY:
+            raise UpstreamError("upstream body over the Lambda response limit")
     except (OSError, http.client.HTTPException, ValueError) as error:
         raise UpstreamError(type(error).__name__) from error
     finally:

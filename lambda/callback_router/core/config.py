@@ -107,6 +107,8 @@ def check_target_url(key: str, url: Any, *, allow_placeholder: bool = False) -> 
         parts.port  # noqa: B018 -- raises ValueError on a bad port
     except ValueError as error:
         raise ConfigError(key, f"{url!r} is not a valid URL ({error})") from None
+    if allow_placeholder and PROVIDER_PLACEHOLDER in urlsplit(url).netloc:
+        raise ConfigError(key, f"{url!r}: {{provider}} may only stand in the path, never in the host")
     if parts.scheme not in ("https", "http") or not host:
         raise ConfigError(key, f"{url!r} must be an absolute https:// URL")
     if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
