@@ -59,7 +59,7 @@ deploy: setup
 
 ## make bench: measure cold start, per-event cost and bundle size -> BENCHMARKS.md
 bench: setup
-	$(PY) -m benchmarks.run
+	PYTHONPATH=lambda:. $(PY) -m benchmarks.run
 
 ## make explain STATE='<state or callback URL>' [STAGE=NAME]
 # STATE is read from the environment ("$$STATE"), so '&' or quotes in a URL need no Make escaping.
