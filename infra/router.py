@@ -49,7 +49,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
-from callback_router.observability import CONFIG_ERROR_METRIC
+from callback_router.core.decision import Outcome
+from callback_router.observability import CONFIG_ERROR_METRIC, ROUTER_ERROR_METRIC, UPSTREAM_ERROR_METRIC
 from callback_router.settings import CONFIG_ENV_VAR
 from infra.bundling import BUNDLING_IMAGE, LAMBDA_ROOT, AssetKind, LocalBundler, asset_hash, lambda_python_version
 from infra.stages import (
@@ -70,8 +71,7 @@ API_MEMORY_MB = 256
 EDGE_MEMORY_MB = 128
 """Lambda@Edge viewer-request limits: 128 MB and 5 s (CloudFront developer guide, "Quotas")."""
 EDGE_TIMEOUT_SECONDS = 5
-FOREIGN_ENVIRONMENT_METRIC = "ForeignEnvironment"
-"""``Outcome.FOREIGN_ENVIRONMENT``: a Junction token for an environment the stage does not accept."""
+FOREIGN_ENVIRONMENT_METRIC = Outcome.FOREIGN_ENVIRONMENT.value
 
 _RUNTIMES = {
     "3.10": lambda_.Runtime.PYTHON_3_10,
@@ -426,12 +426,13 @@ class CallbackRouter(Construct):
             protocol_policy=protocol,
             origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
         )
-        # AllViewer forwards the viewer's Host header too, as the company's callback saw it before
-        # the distribution; set forward_host_header: false if the origin's certificate does not
-        # cover the viewer-facing host.
+        # With its own domain_names the distribution answers on the host the company's callback
+        # had, so AllViewer forwards that Host to the origin as before. Without them the viewer's
+        # host is *.cloudfront.net, which the origin's certificate and virtual host do not know:
+        # then the Host header is left out (AllViewerExceptHostHeader) unless the stage says so.
         request_policy = (
             cloudfront.OriginRequestPolicy.ALL_VIEWER
-            if stage.infra.get("forward_host_header", True)
+            if stage.infra.get("forward_host_header", bool(stage.infra.get("domain_names")))
             else cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER
         )
 
@@ -528,7 +529,17 @@ class CallbackRouter(Construct):
                 router_metric(CONFIG_ERROR_METRIC),
                 "the bundled config is unusable; the router is failing open",
             ),
+            # Errors fail open, so Lambda's own Errors metric rarely moves: watch the router's count.
+            ROUTER_ERROR_METRIC: (
+                router_metric(ROUTER_ERROR_METRIC),
+                "deciding or answering raised; requests failed open (see error_type/error_at in the logs)",
+            ),
         }
+        if not stage.is_edge and router.fallback.mode == "proxy":
+            described[UPSTREAM_ERROR_METRIC] = (
+                router_metric(UPSTREAM_ERROR_METRIC),
+                "the company's callback (proxy fallback) did not answer; users got a 502",
+            )
         topic = sns.Topic.from_topic_arn(self, "AlarmTopic", stage.alarm_topic_arn) if stage.alarm_topic_arn else None
         for name, (metric, description) in described.items():
             alarm = metric.create_alarm(

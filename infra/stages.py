@@ -276,6 +276,12 @@ def _check_infra(name: str, shape: str, data: Mapping[str, Any]) -> None:
     for key in ("alarms", "forward_host_header"):
         if key in data and not isinstance(data[key], bool):
             raise StageError(name, key, "must be true or false")
+    if data.get("forward_host_header") is True and not data.get("domain_names"):
+        raise StageError(
+            name,
+            "forward_host_header",
+            "without domain_names the viewer's Host is *.cloudfront.net, which the origin does not serve",
+        )
     if "description" in data and not isinstance(data["description"], str):
         raise StageError(name, "description", "must be a string")
     if "alarm_topic_arn" in data:

@@ -9,8 +9,13 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match
 
+from callback_router.observability import Observability
 from infra.router import ACCESS_LOG_FORMAT
 from tests.infra.conftest import CONTEXT, Synth, synth_stage
+
+ALL_VIEWER = "216adef6-5c7f-47e4-b989-5492eafa07d3"
+ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+"""Managed origin request policy ids (CloudFront developer guide, "Use managed origin request policies")."""
 
 
 def resources(synth: Synth, kind: str) -> dict[str, dict[str, Any]]:
@@ -161,10 +166,17 @@ def test_alarms_watch_errors_and_foreign_environment(synths: dict[str, Synth]) -
     synth = synths["sandbox"]
     alarms = resources(synth, "AWS::CloudWatch::Alarm")
     by_metric = {item["Properties"]["MetricName"]: item["Properties"] for item in alarms.values()}
-    assert set(by_metric) == {"Errors", "ForeignEnvironment", "ConfigError"}
-    foreign = by_metric["ForeignEnvironment"]
-    assert foreign["Namespace"] == synth.stage.router.metrics_namespace
-    assert foreign["Dimensions"] == [{"Name": "service", "Value": synth.stage.router.service}]
+    assert set(by_metric) == {"Errors", "ForeignEnvironment", "ConfigError", "RouterError", "FallbackUpstreamError"}
+    # The alarms must watch what the function really emits: an EMF document from the router's own metrics.
+    emitted = Observability(synth.stage.router).metrics
+    emitted.add_metric(name="ForeignEnvironment", unit="Count", value=1)
+    document = emitted.serialize_metric_set()
+    emitted.clear_metrics()
+    directive = document["_aws"]["CloudWatchMetrics"][0]
+    for name in ("ForeignEnvironment", "ConfigError", "RouterError", "FallbackUpstreamError"):
+        assert by_metric[name]["Namespace"] == directive["Namespace"]
+        assert [item["Name"] for item in by_metric[name]["Dimensions"]] == directive["Dimensions"][0]
+        assert by_metric[name]["Dimensions"][0]["Value"] == document["service"]  # type: ignore[typeddict-item]
     assert by_metric["Errors"]["Namespace"] == "AWS/Lambda"
     synths["http-attach"].template.resource_count_is("AWS::CloudWatch::Alarm", 0)  # alarms: off by default
 
@@ -269,11 +281,12 @@ def test_edge_distribution_runs_the_router_on_the_callback_path_only(synths: dic
     synth = synths["edge"]
     (distribution,) = resources(synth, "AWS::CloudFront::Distribution").values()
     config = distribution["Properties"]["DistributionConfig"]
-    caching_disabled, all_viewer = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad", "216adef6-5c7f-47e4-b989-5492eafa07d3"
+    caching_disabled, all_viewer_except_host = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad", ALL_VIEWER_EXCEPT_HOST
     (callback,) = config["CacheBehaviors"]
     assert callback["PathPattern"] == "/oauth_callback/*"
     assert callback["CachePolicyId"] == caching_disabled
-    assert callback["OriginRequestPolicyId"] == all_viewer
+    # no domain_names: the viewer's Host is *.cloudfront.net, which the origin does not serve
+    assert callback["OriginRequestPolicyId"] == all_viewer_except_host
     (association,) = callback["LambdaFunctionAssociations"]
     assert association["EventType"] == "viewer-request"
     assert "CurrentVersion" in association["LambdaFunctionARN"]["Ref"]  # a numbered version, as CloudFront needs
@@ -303,7 +316,7 @@ def test_edge_stage_with_a_pinned_account_synthesizes_clean(tmp_path: Path) -> N
     stage = {**CONTEXT["stages"]["edge-attach"], "account": "123456789012", "alarms": True}
     synth = synth_stage("pinned", tmp_path, {"stages": {"pinned": stage}})
     assert synth.stack.account == "123456789012"
-    synth.template.resource_count_is("AWS::CloudWatch::Alarm", 3)
+    synth.template.resource_count_is("AWS::CloudWatch::Alarm", 4)  # no proxy fallback at the edge
 
 
 def test_edge_distribution_with_own_domain_and_waf(tmp_path: Path) -> None:
@@ -312,7 +325,6 @@ def test_edge_distribution_with_own_domain_and_waf(tmp_path: Path) -> None:
         "domain_names": ["auth.example.com"],
         "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab",
         "web_acl_id": "arn:aws:wafv2:us-east-1:123456789012:global/webacl/callbacks/0a1b2c3d",
-        "forward_host_header": False,
     }
     synth = synth_stage("own-domain", tmp_path, {"stages": {"own-domain": stage}})  # cdk-nag: CFR2/CFR4 now met
     (distribution,) = resources(synth, "AWS::CloudFront::Distribution").values()
@@ -320,7 +332,7 @@ def test_edge_distribution_with_own_domain_and_waf(tmp_path: Path) -> None:
     assert config["Aliases"] == ["auth.example.com"]
     assert config["ViewerCertificate"]["MinimumProtocolVersion"] == "TLSv1.2_2021"
     assert config["WebACLId"] == stage["web_acl_id"]
-    all_viewer_except_host = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
-    assert config["CacheBehaviors"][0]["OriginRequestPolicyId"] == all_viewer_except_host
+    # its own domain: the origin sees the Host the company's callback always had (AllViewer)
+    assert config["CacheBehaviors"][0]["OriginRequestPolicyId"] == ALL_VIEWER
     output = joined(synth.template.find_outputs("RedirectUrlOverride")["RedirectUrlOverride"]["Value"])
     assert output == "https://auth.example.com/oauth_callback/{provider}"

@@ -183,3 +183,9 @@ def test_construct_refuses_an_edge_stage_in_a_stack_outside_us_east_1() -> None:
         StageError, match=re.escape("stage 'edge': key 'region': shape 'edge' must be in a stack whose")
     ):
         CallbackRouter(stack, "Router", stage=load_stage("edge"))
+
+
+def test_forward_host_header_needs_the_distribution_to_have_its_own_domain() -> None:
+    stage = {"shape": "edge", "origin_domain_name": "auth.example.com", "environments": ["sandbox-us"]}
+    with pytest.raises(StageError, match="stage 'e': key 'forward_host_header': without domain_names"):
+        parse_stage("e", {**stage, "forward_host_header": True})
