@@ -1,16 +1,19 @@
 """Warm per-event cost, run in a child process whose stdout (logs, EMF) goes to /dev/null.
 
-Usage: ``python -m benchmarks.warm NAIVE_DIR OUT.json``. Every handler is imported first, then
-each scenario is timed with ``timeit`` (auto-ranged loops, median of repeats).
+Usage: ``python -m benchmarks.warm NAIVE_DIR OUT.json``. Every handler is imported and warmed
+first. Then all scenarios are timed *interleaved*: each round runs every scenario once for its
+calibrated number of loops, and each figure is the median over the rounds, so drift on a noisy
+machine (other processes, CPU steal) lands on every scenario alike.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import statistics
 import sys
-import timeit
+import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -20,7 +23,9 @@ from typing import Any
 from benchmarks.baselines import guide_approach
 from benchmarks.scenarios import CONFIG, HANDLER_OF, PATH, QUERIES, event, token, token_of_length
 
-REPEATS = 5
+ROUNDS = 15
+ROUND_SECONDS = 0.02
+"""Calibrated time per scenario per round: ~45 scenarios x 15 rounds x 20 ms is about 15 s."""
 GROWTH_SOURCES = ("cloudfront", "http_api")
 
 
@@ -34,17 +39,45 @@ class Context:
     aws_request_id = "bench-request"
 
 
-def per_call_us(call: Callable[[], Any]) -> float:
-    """Median microseconds per call over ``REPEATS`` auto-ranged timings."""
-    timer = timeit.Timer(call)
-    loops, _ = timer.autorange()
-    samples = [seconds / loops * 1e6 for seconds in timer.repeat(REPEATS, loops)]
-    return statistics.median(samples)
-
-
 def invocation(handlers: ModuleType, source: str, raw_query: str, context: Context) -> Callable[[], Any]:
     """One ready-to-call handler invocation for ``GET /oauth_callback/fitbit?raw_query``."""
     return partial(getattr(handlers, HANDLER_OF[source]), event(source, raw_query), context)
+
+
+def loops_for(call: Callable[[], Any]) -> int:
+    """How many calls take about ``ROUND_SECONDS`` (after a warm-up call)."""
+    call()
+    loops = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(loops):
+            call()
+        if time.perf_counter() - start >= ROUND_SECONDS / 4:
+            return max(1, int(loops * ROUND_SECONDS / (time.perf_counter() - start)))
+        loops *= 2
+
+
+def measure(scenarios: dict[str, Callable[[], Any]]) -> dict[str, float]:
+    """Median microseconds per call of every scenario, timed in interleaved rounds."""
+    loops = {name: loops_for(call) for name, call in scenarios.items()}
+    samples: dict[str, list[float]] = {name: [] for name in scenarios}
+    gc.collect()
+    gc.disable()  # as timeit does: a collection would land on whichever scenario happened to run
+    try:
+        _rounds(scenarios, loops, samples)
+    finally:
+        gc.enable()
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def _rounds(scenarios: dict[str, Callable[[], Any]], loops: dict[str, int], samples: dict[str, list[float]]) -> None:
+    for _ in range(ROUNDS):
+        for name, call in scenarios.items():
+            count = loops[name]
+            start = time.perf_counter()
+            for _ in range(count):
+                call()
+            samples[name].append((time.perf_counter() - start) / count * 1e6)
 
 
 def main(naive_dir: str, out: str) -> None:
@@ -53,34 +86,56 @@ def main(naive_dir: str, out: str) -> None:
     import jwt
     import naive_handler  # type: ignore[import-not-found]
 
-    from callback_router import handlers
+    from callback_router import edge_handler, handlers
+    from callback_router.core.decision import Decision, Outcome
+
+    observability = edge_handler.observability
+    redirect = Decision(Outcome.JUNCTION_REDIRECT, "accepted_audience", "fitbit", "sandbox-us", "https://x")
+
+    @observability.metrics.log_metrics
+    @observability.logger.inject_lambda_context(log_event=False)
+    def observability_floor(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        """What every invocation pays for Powertools alone: context, one log line, one EMF document."""
+        observability.record(redirect, "request-id")
+        return event
 
     context = Context()
-    results: dict[str, Any] = {"per_event": {}, "state_growth": {}, "query_growth": {}}
     junction_state = token()
-    results["per_event"]["jwt.decode alone"] = per_call_us(
-        lambda: jwt.decode(junction_state, options={"verify_signature": False})
-    )
+    scenarios: dict[str, Callable[[], Any]] = {
+        "jwt.decode alone": partial(jwt.decode, junction_state, options={"verify_signature": False}),
+        "Powertools floor": partial(observability_floor, {}, context),
+    }
     for decision, query in QUERIES.items():
-        row: dict[str, float] = {}
-        row["guide approach (correct)"] = per_call_us(partial(guide_approach, query, "fitbit"))
-        row["naive build (REST)"] = per_call_us(partial(naive_handler.handler, event("rest_api", query), context))
+        scenarios[f"{decision}/guide approach (correct)"] = partial(guide_approach, query, "fitbit")
+        scenarios[f"{decision}/naive build (REST)"] = partial(naive_handler.handler, event("rest_api", query), context)
         for source in HANDLER_OF:
-            row[source] = per_call_us(invocation(handlers, source, query, context))
-        results["per_event"][decision] = row
+            scenarios[f"{decision}/{source}"] = invocation(handlers, source, query, context)
+    lengths = {}
     for length in (100, 500, 1000, 2000, 4096):
         state = token_of_length(length)
-        query = f"code=4f1b2c3d&state={state}"
-        results["state_growth"][str(len(state))] = {
-            source: per_call_us(invocation(handlers, source, query, context)) for source in GROWTH_SOURCES
-        }
+        lengths[length] = len(state)
+        for source in GROWTH_SOURCES:
+            scenarios[f"state {len(state)}/{source}"] = invocation(
+                handlers, source, f"code=4f1b2c3d&state={state}", context
+            )
     for extra in (0, 1000, 4000, 16000):
         query = f"code=4f1b2c3d&state={junction_state}&note={'a' * extra}"
-        results["query_growth"][str(extra)] = {
-            source: per_call_us(invocation(handlers, source, query, context)) for source in GROWTH_SOURCES
-        }
-    # The measured calls must have been the right ones: a Junction callback is redirected.
+        for source in GROWTH_SOURCES:
+            scenarios[f"query {extra}/{source}"] = invocation(handlers, source, query, context)
+    # The measured calls must be the right ones: a Junction callback is redirected.
     assert handlers.viewer_request_handler(event("cloudfront", QUERIES["junction"], PATH), context)["status"] == "307"
+
+    timings = measure(scenarios)
+    results: dict[str, Any] = {
+        "per_event": {name: timings.pop(name) for name in ("jwt.decode alone", "Powertools floor")}
+    }
+    for name, value in timings.items():
+        group, _, column = name.partition("/")
+        kind, _, size = group.partition(" ")
+        if kind in ("state", "query"):
+            results.setdefault(f"{kind}_growth", {}).setdefault(size, {})[column] = value
+        else:
+            results["per_event"].setdefault(group, {})[column] = value
     Path(out).write_text(json.dumps(results, indent=2), encoding="utf-8")
 
 

@@ -9,7 +9,6 @@ Uses ``http.client`` directly: it follows no redirects and exposes repeated head
 
 from __future__ import annotations
 
-import http.client
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -110,6 +109,10 @@ def proxy(url: str, request: ForwardedRequest, timeout: float) -> Response[Any]:
     Raises:
         UpstreamError: on refusal, timeout or a malformed upstream answer.
     """
+    # Deferred: http.client (with email.parser) is ~15 ms of a cold start without .pyc, and only
+    # the proxy fallback needs it; a Junction redirect or another fallback mode never does.
+    import http.client
+
     parts = urlsplit(url)
     connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     connection = connection_class(parts.hostname or "", parts.port, timeout=timeout)
