@@ -41,6 +41,7 @@ BINARY = bytes(range(256)) + b"\x00\xff\x00tail"
 COOKIES = ["sid=abc123; Path=/; HttpOnly; Secure", "prefs=dark; Expires=Wed, 21 Oct 2026 07:28:00 GMT; Path=/"]
 SLOW_SECONDS = 1.5
 TIMEOUT_SECONDS = 0.3
+DRIP_BYTES = 15
 
 
 @dataclass
@@ -83,6 +84,18 @@ class CompanyCallback(BaseHTTPRequestHandler):
             status, headers, payload = 200, [("Content-Type", "application/octet-stream")], BINARY
         elif behaviour == "redirect":
             status, headers, payload = 302, [("Location", "https://app.example.com/after-login?ok=1")], b""
+        if behaviour == "drip":  # every byte within the socket timeout, the whole far beyond it
+            self.send_response(200)
+            self.send_header("Content-Length", str(DRIP_BYTES))
+            self.end_headers()
+            try:
+                for _ in range(DRIP_BYTES):
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                    time.sleep(TIMEOUT_SECONDS / 3)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            return
         try:
             self.send_response(status)
             for name, value in headers:
@@ -270,6 +283,15 @@ def test_upstream_slower_than_the_timeout_is_a_502(proxied, upstream, output, so
     [error] = [line for line in out.logs if line["level"] == "ERROR"]
     assert error["error_type"] == "UpstreamError"
     assert "FallbackUpstreamError" in out.metric_names()
+
+
+@pytest.mark.parametrize("source", [HTTP_API, REST_API], ids=["http_api", "rest_api"])
+def test_upstream_trickling_its_answer_is_cut_at_the_timeout(proxied, upstream, output, source: Source):
+    started = time.monotonic()
+    result = source.send(proxied, "/oauth_callback/drip", "code=abc&state=success")
+    assert result.status == 502
+    assert time.monotonic() - started < DRIP_BYTES * TIMEOUT_SECONDS / 3  # not the whole trickle
+    assert "FallbackUpstreamError" in output().metric_names()
 
 
 def free_port() -> int:

@@ -9,6 +9,7 @@ Uses ``http.client`` directly: it follows no redirects and exposes repeated head
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -22,6 +23,8 @@ from callback_router.core.routes import PROVIDER_PLACEHOLDER, is_valid_slug
 from callback_router.core.uri import escape_query, with_query
 
 if TYPE_CHECKING:
+    import http.client
+
     from aws_lambda_powertools.shared.cookies import Cookie
 
     from callback_router.core.config import Fallback
@@ -113,6 +116,7 @@ def proxy(url: str, request: ForwardedRequest, timeout: float) -> Response[Any]:
     # the proxy fallback needs it; a Junction redirect or another fallback mode never does.
     import http.client
 
+    deadline = time.monotonic() + timeout
     parts = urlsplit(url)
     connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     connection = connection_class(parts.hostname or "", parts.port, timeout=timeout)
@@ -125,15 +129,34 @@ def proxy(url: str, request: ForwardedRequest, timeout: float) -> Response[Any]:
             connection.putheader("Content-Length", str(len(request.body)))
         connection.endheaders(request.body)
         upstream = connection.getresponse()
-        body = upstream.read(MAX_UPSTREAM_BODY + 1)
         status, headers = upstream.status, upstream.getheaders()
-        if len(body) > MAX_UPSTREAM_BODY:
-            raise UpstreamError("upstream body over the Lambda response limit")
+        body = _read_body(connection, upstream, deadline)
     except (OSError, http.client.HTTPException, ValueError) as error:
         raise UpstreamError(type(error).__name__) from error
     finally:
         connection.close()
     return upstream_response(status, headers, body)
+
+
+def _read_body(connection: http.client.HTTPConnection, upstream: http.client.HTTPResponse, deadline: float) -> bytes:
+    # The socket timeout bounds each recv, not the whole answer: an upstream that trickles bytes
+    # would otherwise outlive the Lambda timeout and the user would get a Lambda error instead
+    # of our 502. So read in single recvs, each allowed only the time left.
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("upstream answer not complete before the fallback timeout")
+        if connection.sock is not None:
+            connection.sock.settimeout(remaining)
+        chunk = upstream.read1(65536)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > MAX_UPSTREAM_BODY:
+            raise ValueError("upstream body over the Lambda response limit")
+        chunks.append(chunk)
 
 
 def upstream_response(status: int, headers: Iterable[tuple[str, str]], body: bytes) -> Response[Any]:
