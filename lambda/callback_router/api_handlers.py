@@ -65,11 +65,10 @@ def _request_id(event: Any) -> str | None:
 
 def _forwarded_request(event: Any, raw_query: str) -> ForwardedRequest:
     raw = event.raw_event
-    headers: list[tuple[str, str]] = []
     if raw.get("multiValueHeaders"):
         headers = [(name, value) for name, values in raw["multiValueHeaders"].items() for value in values or []]
     else:
-        headers = [(name, value) for name, value in (raw.get("headers") or {}).items()]
+        headers = list((raw.get("headers") or {}).items())
     if raw.get("cookies"):  # payload 2.0 moves Cookie headers into a list of its own
         headers.append(("Cookie", "; ".join(raw["cookies"])))
     body: bytes | None = None
