@@ -36,7 +36,7 @@ setup: $(VENV)/.installed node_modules/.installed
 ## make run [STAGE=sandbox PORT=3000 EDGE_PORT=3001]: synth the stage, serve it on 127.0.0.1
 run: setup
 	$(MAKE) --no-print-directory synth STAGE=$(STAGE)
-	PYTHONPATH=lambda:. $(PY) -m tools.local_gateway --stage $(STAGE) --port $(PORT) --edge-port $(EDGE_PORT)
+	PYTHONPATH=lambda:infra:. $(PY) -m tools.local_gateway --stage $(STAGE) --port $(PORT) --edge-port $(EDGE_PORT)
 
 ## make test: lint, format check, types, every test
 test: setup chromium
@@ -59,13 +59,13 @@ deploy: setup
 
 ## make bench: measure cold start, per-event cost and bundle size -> BENCHMARKS.md
 bench: setup
-	PYTHONPATH=lambda:. $(PY) -m benchmarks.run
+	PYTHONPATH=lambda:infra:. $(PY) -m benchmarks.run
 
 ## make explain STATE='<state or callback URL>' [STAGE=NAME]
 # STATE is read from the environment ("$$STATE"), so '&' or quotes in a URL need no Make escaping.
 explain: setup
 	@test -n "$$STATE" || { echo "usage: make explain STATE='<state or callback URL>' [STAGE=name]" >&2; exit 2; }
-	@config="$$(PYTHONPATH=lambda:. $(PY) -m tools.local_gateway --stage '$(STAGE)' --print-runtime-config)" \
+	@config="$$(PYTHONPATH=lambda:infra:. $(PY) -m tools.local_gateway --stage '$(STAGE)' --print-runtime-config)" \
 	  && CALLBACK_ROUTER_CONFIG="$$config" PYTHONPATH=lambda $(PY) -m callback_router explain "$$STATE"
 
 clean:

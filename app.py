@@ -13,12 +13,12 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-sys.path[:0] = [str(ROOT / "lambda"), str(ROOT)]  # the router's own config parser validates stages
+sys.path[:0] = [str(ROOT / "lambda"), str(ROOT / "infra"), str(ROOT)]  # the router's own config parser validates stages
 
 from aws_cdk import App  # noqa: E402
 
-from infra.stacks import build_app  # noqa: E402
-from infra.stages import StageError  # noqa: E402
+from junction_callback_router.stacks import build_app  # noqa: E402
+from junction_callback_router.stages import StageError  # noqa: E402
 
 
 def main() -> int:

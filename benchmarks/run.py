@@ -31,8 +31,8 @@ from typing import Any
 
 from benchmarks.baselines import NAIVE_HANDLER
 from benchmarks.scenarios import CONFIG, QUERIES, event
-from infra.bundling import build_asset, compile_bytecode, lambda_python_version
-from infra.stages import parse_stage
+from junction_callback_router.bundling import build_asset, compile_bytecode, lambda_python_version
+from junction_callback_router.stages import parse_stage
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS_MD = ROOT / "BENCHMARKS.md"
@@ -196,7 +196,7 @@ def import_profile(variant: ColdVariant, scratch: Path, top: int = 8) -> list[tu
 def measure_warm(naive_dir: Path, scratch: Path) -> dict[str, Any]:
     """Per-event costs from ``benchmarks.warm`` in a child process (its stdout, the logs, discarded)."""
     out = scratch / "warm.json"
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "lambda"), str(ROOT)])}
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "lambda"), str(ROOT / "infra"), str(ROOT)])}
     subprocess.run(
         [sys.executable, "-m", "benchmarks.warm", str(naive_dir), str(out)],
         cwd=ROOT,

@@ -18,7 +18,7 @@ starts three stdlib HTTP servers, all bound to 127.0.0.1:
   (the stage's own fallback host is not reachable from here; mode and path are kept).
 
 The handlers read their configuration once, at import, from ``CALLBACK_ROUTER_CONFIG``: the
-gateway sets it from ``infra.stages.load_stage(stage).runtime_json()`` (with the local fallback)
+gateway sets it from ``junction_callback_router.stages.load_stage(stage).runtime_json()`` (with the local fallback)
 before importing them, exactly what the bundled ``config.json`` would hold.
 
 Tests and the load generator use :func:`start_gateway` / :class:`LocalGateway`, the very code
@@ -55,7 +55,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 if TYPE_CHECKING:
     from callback_router.core.config import RouterConfig
-    from infra.stages import Stage
+    from junction_callback_router.stages import Stage
 
 HOST = "127.0.0.1"
 CONFIG_ENV_VAR = "CALLBACK_ROUTER_CONFIG"
@@ -792,7 +792,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    from infra.stages import StageError, load_stage
+    from junction_callback_router.stages import StageError, load_stage
 
     try:
         stage = load_stage(args.stage)

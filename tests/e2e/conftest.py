@@ -1,7 +1,7 @@
 """Fixtures for the end-to-end tests: the stand-ins, a test stage, and the local gateway.
 
 The test stage points at the local Junction stand-in through ``extra_environments`` and is
-built with :func:`infra.stages.parse_stage`, so it passes the same validation as cdk.json.
+built with :func:`junction_callback_router.stages.parse_stage`, so it passes the same validation as cdk.json.
 The gateway is :func:`tools.local_gateway.start_gateway`: the code ``make run`` runs.
 """
 
@@ -14,7 +14,7 @@ from http.server import HTTPServer
 
 import pytest
 
-from infra.stages import Stage, parse_stage
+from junction_callback_router.stages import Stage, parse_stage
 from tests.e2e.standins import ProviderStandIn, StandInServer
 from tools.local_gateway import LocalGateway, start_gateway
 

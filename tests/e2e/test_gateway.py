@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.stages import load_stage
+from junction_callback_router.stages import load_stage
 from tools.local_gateway import LocalGateway, generated_answer, mint_link_token, start_gateway
 
 pytestmark = pytest.mark.e2e
@@ -94,7 +94,11 @@ def test_one_gateway_per_process(gateway: LocalGateway):
 
 
 def test_command_line_prints_token_and_curls_and_stops_on_sigterm():
-    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'lambda'}{os.pathsep}{ROOT}", "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(str(path) for path in (ROOT / "lambda", ROOT / "infra", ROOT)),
+        "PYTHONUNBUFFERED": "1",
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "tools.local_gateway", "--stage", "sandbox", "--port", "0", "--edge-port", "0"],
         cwd=ROOT,

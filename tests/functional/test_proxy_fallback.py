@@ -310,3 +310,17 @@ def test_refused_connection_is_a_502(configure: Configure, output, source: Sourc
     assert result.status == 502
     assert result.location is None
     assert "FallbackUpstreamError" in output().metric_names()
+
+
+@pytest.mark.parametrize("source", [ALB_SINGLE, ALB_MULTI], ids=lambda s: s.name)
+def test_replayed_request_carries_the_marker_and_a_marked_request_is_never_replayed(proxied, upstream, source):
+    # The marker is what lets an ALB rule send the replayed request to the company's service
+    # instead of back into the router; a request that already carries it is not proxied again.
+    assert source.send(proxied, raw_query="code=1&state=eyJ.company.state").status == 201
+    [request] = upstream.received
+    assert request.header("X-Junction-Callback-Router") == ["fallback"]
+    headers = {"x-junction-callback-router": ["fallback"], "host": ["auth.company.test"]}
+    event = alb_event(raw_query="code=1&state=eyJ.company.state", multi_value=source is ALB_MULTI, headers=headers)
+    result = source.call(proxied, event)
+    assert result.status == 502
+    assert len(upstream.received) == 1

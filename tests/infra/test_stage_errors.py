@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from aws_cdk import App, Environment, Stack
 
-from infra.router import CallbackRouter
-from infra.stages import StageError, load_stage, parse_stage
+from junction_callback_router.router import CallbackRouter
+from junction_callback_router.stages import StageError, load_stage, parse_stage
 from tests.infra.conftest import CONTEXT, STAGES, synth_stage
 
 SANDBOX: dict[str, Any] = CONTEXT["stages"]["sandbox"]

@@ -18,7 +18,12 @@ from urllib.parse import urlsplit
 from aws_lambda_powertools.event_handler import Response
 
 from callback_router.adapters.api import text_response
-from callback_router.core.answers import NO_STORE_HEADERS, NOT_FOUND_TEXT
+from callback_router.core.answers import (
+    FALLBACK_MARKER_HEADER,
+    FALLBACK_MARKER_VALUE,
+    NO_STORE_HEADERS,
+    NOT_FOUND_TEXT,
+)
 from callback_router.core.routes import PROVIDER_PLACEHOLDER, is_valid_slug
 from callback_router.core.uri import escape_query, with_query
 
@@ -44,7 +49,7 @@ HOP_BY_HOP = frozenset(
     }
 )
 """RFC 9110 section 7.6.1: meaningful for one connection only, never forwarded."""
-_NOT_FORWARDED = HOP_BY_HOP | {"host", "content-length"}
+_NOT_FORWARDED = HOP_BY_HOP | {"host", "content-length", FALLBACK_MARKER_HEADER.lower()}
 MAX_UPSTREAM_BODY = 4 * 1024 * 1024
 """Lambda's response payload limit is 6 MB, and a binary body grows by a third in base64."""
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript", "+json", "+xml")
@@ -94,6 +99,9 @@ def fallback_response(
         return Response(
             status_code=307, headers={"Location": with_query(url, request.raw_query), **NO_STORE_HEADERS}, body=""
         )
+    if any(name.lower() == FALLBACK_MARKER_HEADER.lower() for name, _ in request.headers):
+        # Proxying again would replay the request to the URL that just sent it here, forever.
+        raise UpstreamError("loop: the fallback URL leads back to the router (see FALLBACK_MARKER_HEADER)")
     return proxy(url, request, fallback.timeout_seconds)
 
 
@@ -125,6 +133,7 @@ def proxy(url: str, request: ForwardedRequest, timeout: float) -> Response[Any]:
         connection.putrequest(request.method, target, skip_accept_encoding=True)
         for name, value in forwarded_headers(request.headers):
             connection.putheader(name, value)
+        connection.putheader(FALLBACK_MARKER_HEADER, FALLBACK_MARKER_VALUE)
         if request.body is not None:
             connection.putheader("Content-Length", str(len(request.body)))
         connection.endheaders(request.body)

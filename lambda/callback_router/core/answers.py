@@ -14,3 +14,10 @@ MALFORMED_EVENT_TEXT = "Bad Request: malformed event.\n"
 MISCONFIGURED_TEXT = "Service Unavailable: the callback router is misconfigured.\n"
 UPSTREAM_FAILED_TEXT = "Bad Gateway: the OAuth callback service did not answer.\n"
 NOT_FOUND_TEXT = "Not Found\n"
+
+FALLBACK_MARKER_HEADER = "X-Junction-Callback-Router"
+FALLBACK_MARKER_VALUE = "fallback"
+"""Set on every request the proxy fallback replays. An ALB listener rule on this header sends the
+replayed request straight to the company's service (``add_to_alb``), so a company ``state`` that
+merely looks like a JWT cannot loop back into the router; a request that arrives *with* it was
+already proxied once, and is never proxied again."""

@@ -22,7 +22,7 @@ from callback_router.core.routes import PROVIDER_PLACEHOLDER
 Shape = Literal["http_api", "existing_rest_api", "existing_http_api", "edge", "edge_function"]
 SHAPES: tuple[str, ...] = get_args(Shape)
 DEFAULT_STAGE = "sandbox"
-CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
+CDK_JSON = Path(__file__).resolve().parents[2] / "cdk.json"
 
 SHAPE_REQUIRED_KEYS: Mapping[str, tuple[str, ...]] = {
     "http_api": (),

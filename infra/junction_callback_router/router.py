@@ -1,8 +1,8 @@
 """``CallbackRouter``: the one reusable construct behind every stack shape.
 
-In the style of AWS Solutions Constructs: the props (a validated :class:`~infra.stages.Stage`)
+In the style of AWS Solutions Constructs: the props (a validated :class:`~junction_callback_router.stages.Stage`)
 are checked first and unsupported combinations are refused with a message naming the stage and
-the key; every default lives in :mod:`infra.stages`; the construct then builds
+the key; every default lives in :mod:`junction_callback_router.stages`; the construct then builds
 
 * the function: an API Gateway Lambda (``http_api``, ``existing_rest_api``, ``existing_http_api``)
   or a Lambda@Edge function (``edge``, ``edge_function``), each with its own least-privilege role
@@ -52,8 +52,15 @@ from constructs import Construct
 from callback_router.core.decision import Outcome
 from callback_router.observability import CONFIG_ERROR_METRIC, ROUTER_ERROR_METRIC, UPSTREAM_ERROR_METRIC
 from callback_router.settings import CONFIG_ENV_VAR
-from infra.bundling import BUNDLING_IMAGE, LAMBDA_ROOT, AssetKind, LocalBundler, asset_hash, lambda_python_version
-from infra.stages import (
+from junction_callback_router.bundling import (
+    BUNDLING_IMAGE,
+    LAMBDA_ROOT,
+    AssetKind,
+    LocalBundler,
+    asset_hash,
+    lambda_python_version,
+)
+from junction_callback_router.stages import (
     API_GATEWAY_INTEGRATION_TIMEOUT,
     EDGE_REGION,
     LOG_RETENTION_DAYS,

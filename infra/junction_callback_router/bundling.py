@@ -44,11 +44,11 @@ import jsii
 from aws_cdk import DockerImage, ILocalBundling
 
 if TYPE_CHECKING:
-    from infra.stages import Stage
+    from junction_callback_router.stages import Stage
 
 AssetKind = Literal["api", "edge"]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LAMBDA_ROOT = ROOT / "lambda"
 PACKAGE_DIR = LAMBDA_ROOT / "callback_router"
 REQUIREMENTS = ROOT / "requirements.txt"

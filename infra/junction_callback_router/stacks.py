@@ -1,4 +1,4 @@
-"""One stack class per shape, each a thin shell around :class:`~infra.router.CallbackRouter`.
+"""One stack class per shape, each a thin shell around :class:`~junction_callback_router.router.CallbackRouter`.
 
 The stack owns what is specific to the shape's users: its outputs (what to put in Junction's
 ``redirect_url_override``, the version ARN to attach, ...). :func:`build_app` is what ``app.py``
@@ -16,8 +16,8 @@ from aws_cdk import App, CfnOutput, Environment, Fn, Stack, Tags, Validations
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
-from infra.router import CallbackRouter, callback_paths
-from infra.stages import DEFAULT_STAGE, Stage, StageError, parse_stage, stages_from_context
+from junction_callback_router.router import CallbackRouter, callback_paths
+from junction_callback_router.stages import DEFAULT_STAGE, Stage, StageError, parse_stage, stages_from_context
 
 STACK_PREFIX = "JunctionCallbackRouter"
 
