@@ -18,7 +18,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: setup run test lint typecheck unit synth diff deploy bench explain clean chromium
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt lambda/callback_router/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
@@ -51,10 +51,14 @@ synth: setup
 
 ## make diff STAGE=NAME: what a deploy would change (needs credentials)
 diff: setup
+	PYTHONPATH=lambda:infra:. $(PY) -m tools.preflight --stage $(STAGE)
 	$(CDK) diff --no-notices -c stage=$(STAGE)
 
 ## make deploy STAGE=NAME: cdk deploy every stack of a stage (runbook: docs/DEPLOY.md)
+# The preflight refuses a stage that still points at placeholder hosts, or has no credentials,
+# before anything reaches AWS.
 deploy: setup
+	PYTHONPATH=lambda:infra:. $(PY) -m tools.preflight --stage $(STAGE) --deploy
 	$(CDK) deploy --all -c stage=$(STAGE)
 
 ## make bench: measure cold start, per-event cost and bundle size -> BENCHMARKS.md

@@ -1,1 +1,20 @@
-"""CDK infrastructure for the callback router: stages, bundling, constructs and stacks."""
+"""Junction BYOO callback router: CDK constructs.
+
+* :class:`CallbackRouter`: the regional function, put behind an HTTP API, a REST API, an
+  Application Load Balancer or a Function URL (``add_to_http_api``, ``add_to_rest_api``,
+  ``add_to_alb``, ``add_function_url``).
+* :class:`EdgeCallbackRouter`: the CloudFront viewer-request function (Lambda@Edge); put
+  ``edge_lambda`` on the distribution's callback behaviour.
+* :class:`Fallback` and :class:`Route`: typed values for their props.
+
+Every prop is validated at synth by the same config parser the function runs at a cold start;
+a mistake raises :class:`RouterConfigError` naming the construct and the prop.
+"""
+
+from __future__ import annotations
+
+from junction_callback_router.edge import EdgeCallbackRouter
+from junction_callback_router.options import Fallback, Route, RouterConfigError
+from junction_callback_router.router import CallbackRouter
+
+__all__ = ["CallbackRouter", "EdgeCallbackRouter", "Fallback", "Route", "RouterConfigError"]

@@ -11,14 +11,17 @@ Two entry points:
 
 What goes into an asset:
 
-1. The pinned runtime requirements (``requirements.txt``), installed by pip *for the Lambda
+1. The pinned runtime requirements (``callback_router/requirements.txt``), installed by pip *for the Lambda
    platform* (``manylinux2014_x86_64``, CPython, the runtime's Python version, wheels only), so
    the result does not depend on the machine that runs ``cdk synth``. The install is cached under
-   ``.build/requirements/<hash>/``, keyed by the requirements text, platform and Python version,
-   so only the first synth pays for pip.
-2. ``lambda/callback_router`` (no ``__pycache__``, no stray ``config.json``).
-3. ``callback_router/config.json``: the stage's runtime config, so one definition in ``cdk.json``
-   drives both the infrastructure and the function.
+   ``.build/requirements/<hash>/`` (in the directory ``cdk`` runs from, or
+   ``$JUNCTION_CALLBACK_ROUTER_CACHE``), keyed by the requirements text, platform and Python
+   version, so only the first synth pays for pip.
+2. The ``callback_router`` package, wherever it is imported from (``lambda/`` in a checkout,
+   ``site-packages`` after ``pip install junction-callback-router``), without ``__pycache__``, a
+   stray ``config.json`` or its ``requirements.txt``.
+3. ``callback_router/config.json``: the runtime config document, so one definition (construct
+   props or a ``cdk.json`` stage) drives both the infrastructure and the function.
 4. ``.pyc`` files, when the Python that bundles has the Lambda runtime's minor version (see
    :func:`compile_bytecode` for why they are hash-based).
 
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 import py_compile
 import shutil
 import subprocess
@@ -38,21 +42,36 @@ import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 import jsii
 from aws_cdk import DockerImage, ILocalBundling
 
-if TYPE_CHECKING:
-    from junction_callback_router.stages import Stage
+import callback_router
 
 AssetKind = Literal["api", "edge"]
 
-ROOT = Path(__file__).resolve().parents[2]
-LAMBDA_ROOT = ROOT / "lambda"
-PACKAGE_DIR = LAMBDA_ROOT / "callback_router"
-REQUIREMENTS = ROOT / "requirements.txt"
-BUILD_DIR = ROOT / ".build"
+
+class HasRuntimeJson(Protocol):
+    """Anything that renders the runtime config document (a ``cdk.json`` stage does)."""
+
+    def runtime_json(self) -> str:
+        """The document as ``config.json`` text."""
+        ...
+
+
+PACKAGE_DIR = Path(callback_router.__file__).resolve().parent
+"""The Lambda package, from a checkout (``lambda/``) or from site-packages: bundling works from both."""
+REQUIREMENTS = PACKAGE_DIR / "requirements.txt"
+"""The function's pinned runtime requirements; the repository's ``requirements.txt`` includes it."""
+CACHE_ENV_VAR = "JUNCTION_CALLBACK_ROUTER_CACHE"
+
+
+def build_dir() -> Path:
+    """Where pip installs for Lambda are cached: ``$JUNCTION_CALLBACK_ROUTER_CACHE`` or ``./.build``."""
+    return Path(os.environ.get(CACHE_ENV_VAR) or Path.cwd() / ".build")
+
+
 LAMBDA_PLATFORM = "manylinux2014_x86_64"
 """Both functions run on x86_64: Lambda@Edge supports nothing else, and one platform keeps one cache."""
 
@@ -110,14 +129,14 @@ def requirements_key(python_version: str, requirements: Path = REQUIREMENTS) -> 
     return digest.hexdigest()[:20]
 
 
-def install_requirements(python_version: str | None = None, *, build_dir: Path = BUILD_DIR) -> Path:
+def install_requirements(python_version: str | None = None, *, cache: Path | None = None) -> Path:
     """Install ``requirements.txt`` for the Lambda platform once; return the cached directory.
 
     Concurrent synths (the CLI test runs several) may race: each installs into its own temporary
     directory and renames it into place; the loser discards its copy.
     """
     version = python_version or lambda_python_version()
-    target = build_dir / "requirements" / requirements_key(version)
+    target = (cache or build_dir()) / "requirements" / requirements_key(version)
     if (target / ".complete").exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -201,7 +220,7 @@ def _copy_package(out_dir: Path) -> None:
     def ignore(directory: str, names: list[str]) -> set[str]:
         ignored = _ignore_build_litter(directory, names)
         if Path(directory) == PACKAGE_DIR:
-            ignored |= {name for name in names if name in ("config.json", "tests")}
+            ignored |= {name for name in names if name in ("config.json", "requirements.txt", "tests")}
         return ignored
 
     shutil.copytree(PACKAGE_DIR, out_dir / "callback_router", ignore=ignore)
@@ -239,16 +258,29 @@ def compile_bytecode(out_dir: Path, *, sourceless_libraries: bool = False) -> No
             source.unlink()
 
 
-def build_asset(kind: AssetKind, stage: Stage, out_dir: Path, *, compile_pyc: bool = True) -> Path:
-    """Build the Lambda code directory for ``stage`` into ``out_dir`` (created; must be empty).
+def _config_text(config: str | HasRuntimeJson) -> str:
+    return config if isinstance(config, str) else config.runtime_json()
+
+
+def build_asset(
+    kind: AssetKind,
+    config: str | HasRuntimeJson,
+    out_dir: Path,
+    *,
+    compile_pyc: bool = True,
+    python_version: str | None = None,
+) -> Path:
+    """Build the Lambda code directory into ``out_dir`` (created; must be empty).
 
     Args:
         kind: ``"api"`` (API Gateway handlers: Powertools event handler + PyJWT) or ``"edge"``
             (viewer-request handler: trimmed to what it imports, for Lambda@Edge's size limit).
-        stage: the validated stage; its runtime config is written as ``callback_router/config.json``.
+        config: the runtime config document (JSON text, or a stage), written as
+            ``callback_router/config.json``.
         out_dir: where to write the asset (the Lambda code root, i.e. what ``/var/task`` will hold).
         compile_pyc: ship ``.pyc`` files. Ignored (no ``.pyc``) when this interpreter's version is
             not the Lambda runtime's, since the runtime would not load them.
+        python_version: the Lambda runtime's ``major.minor`` (default: :func:`lambda_python_version`).
 
     Returns:
         ``out_dir``.
@@ -259,10 +291,10 @@ def build_asset(kind: AssetKind, stage: Stage, out_dir: Path, *, compile_pyc: bo
     out_dir.mkdir(parents=True, exist_ok=True)
     if any(out_dir.iterdir()):
         raise ValueError(f"{out_dir} is not empty")
-    python_version = lambda_python_version()
+    python_version = python_version or lambda_python_version()
     _copy_requirements(install_requirements(python_version), out_dir, kind)
     _copy_package(out_dir)
-    (out_dir / "callback_router" / "config.json").write_text(stage.runtime_json(), encoding="utf-8")
+    (out_dir / "callback_router" / "config.json").write_text(_config_text(config), encoding="utf-8")
     if compile_pyc and bytecode_matches_runtime(python_version):
         compile_bytecode(out_dir, sourceless_libraries=kind == "edge")
     return out_dir
@@ -275,23 +307,24 @@ def _source_files() -> Iterable[Path]:
         if path.is_file()
         and "__pycache__" not in path.parts
         and path.suffix not in (".pyc", ".pyo")
-        and path.relative_to(PACKAGE_DIR).parts[0] not in ("config.json", "tests")
+        and path.relative_to(PACKAGE_DIR).parts[0] not in ("config.json", "requirements.txt", "tests")
     )
 
 
-def asset_hash(kind: AssetKind, stage: Stage) -> str:
+def asset_hash(kind: AssetKind, config: str | HasRuntimeJson, python_version: str | None = None) -> str:
     """Fingerprint of everything :func:`build_asset` reads, used as CDK's custom asset hash.
 
     CDK's default hash covers only the source directory (``lambda/``): a change to the stage's
     config in ``cdk.json`` or to ``requirements.txt`` would not produce a new asset.
     """
+    python_version = python_version or lambda_python_version()
     digest = hashlib.sha256()
     parts: list[bytes] = [
         BUNDLER_VERSION.encode(),
         kind.encode(),
-        stage.runtime_json().encode(),
-        requirements_key(lambda_python_version()).encode(),
-        str(bytecode_matches_runtime()).encode(),
+        _config_text(config).encode(),
+        requirements_key(python_version).encode(),
+        str(bytecode_matches_runtime(python_version)).encode(),
         Path(__file__).read_bytes(),
     ]
     for path in _source_files():
@@ -305,16 +338,17 @@ def asset_hash(kind: AssetKind, stage: Stage) -> str:
 class LocalBundler:
     """CDK local bundling: builds the asset with :func:`build_asset`, never with Docker."""
 
-    def __init__(self, kind: AssetKind, stage: Stage) -> None:
+    def __init__(self, kind: AssetKind, config: str, python_version: str) -> None:
         self.kind = kind
-        self.stage = stage
+        self.config = config
+        self.python_version = python_version
 
     def try_bundle(self, output_dir: str, options: Any = None) -> bool:
         """Build the asset into ``output_dir`` (CDK's empty staging directory); always succeeds or raises.
 
         jsii passes the ``BundlingOptions`` struct as one positional argument; nothing in it is needed.
         """
-        build_asset(self.kind, self.stage, Path(output_dir))
+        build_asset(self.kind, self.config, Path(output_dir), python_version=self.python_version)
         return True
 
 

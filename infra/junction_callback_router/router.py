@@ -1,47 +1,35 @@
-"""``CallbackRouter``: the one reusable construct behind every stack shape.
+"""``CallbackRouter``: the regional router function and the fronts it can be put behind.
 
-In the style of AWS Solutions Constructs: the props (a validated :class:`~junction_callback_router.stages.Stage`)
-are checked first and unsupported combinations are refused with a message naming the stage and
-the key; every default lives in :mod:`junction_callback_router.stages`; the construct then builds
+In the style of AWS Solutions Constructs: props are validated first (by the function's own config
+parser, with messages that name the construct and the prop), unsupported combinations are refused
+with a clear message, existing resources are accepted as arguments (new, imported, or from another
+stack), and every default lives in :mod:`junction_callback_router.common`.
 
-* the function: an API Gateway Lambda (``http_api``, ``existing_rest_api``, ``existing_http_api``)
-  or a Lambda@Edge function (``edge``, ``edge_function``), each with its own least-privilege role
-  and log group(s) with a set retention;
-* the integration for the shape (new HTTP API, routes on an existing HTTP API, resources and a
-  deployment on an existing REST API, a CloudFront distribution, or nothing for ``edge_function``);
-* optional CloudWatch alarms.
+Fronts (each may be called more than once, for several APIs or listeners)::
+
+    router.add_to_http_api(http_api)                  # API Gateway HTTP API (payload 2.0)
+    router.add_to_rest_api(rest_api, stage_name="prod")  # API Gateway REST API (proxy integration)
+    router.add_to_alb(listener, priority=10, company_target_group=service_targets)
+    router.add_function_url()                          # Lambda Function URL, auth NONE
 
 Which methods the API routes take: ``ANY``. The router redirects only ``GET``/``HEAD``, but the
 callback path belongs to the company's OAuth flow too; with a ``proxy`` or ``redirect`` fallback
-every other method must still reach the Lambda so that it can take the fallback, instead of being
-answered by API Gateway's own 404/403. It also keeps one route (and one permission) per path.
+every other method must still reach the function so that it can take the fallback, instead of
+being answered by API Gateway's own 404/403.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Sequence
-from typing import cast
+from collections.abc import Mapping, Sequence
 
-import jsii
-from aws_cdk import (
-    Acknowledgment,
-    AssetHashType,
-    BundlingOptions,
-    Duration,
-    ILocalBundling,
-    RemovalPolicy,
-    Stack,
-    Token,
-    Validations,
-)
+from aws_cdk import Annotations, Duration, Names, Stack, Token
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_apigatewayv2 as apigwv2
-from aws_cdk import aws_certificatemanager as acm
-from aws_cdk import aws_cloudfront as cloudfront
-from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_elasticloadbalancingv2_targets as elb_targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -49,284 +37,206 @@ from aws_cdk import aws_sns as sns
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
-from callback_router.core.decision import Outcome
-from callback_router.observability import CONFIG_ERROR_METRIC, ROUTER_ERROR_METRIC, UPSTREAM_ERROR_METRIC
+from callback_router.core.answers import FALLBACK_MARKER_HEADER, FALLBACK_MARKER_VALUE
+from callback_router.core.config import RouterConfig
+from callback_router.core.routes import PROVIDER_PLACEHOLDER
 from callback_router.settings import CONFIG_ENV_VAR
-from junction_callback_router.bundling import (
-    BUNDLING_IMAGE,
-    LAMBDA_ROOT,
-    AssetKind,
-    LocalBundler,
-    asset_hash,
-    lambda_python_version,
+from junction_callback_router.common import (
+    DEFAULT_API_MEMORY_MB,
+    DEFAULT_LOG_RETENTION,
+    DEFAULT_PYTHON_RUNTIME,
+    RUNTIME_ACKNOWLEDGEMENT,
+    acknowledge,
+    add_alarms,
+    api_timeout_seconds,
+    function_code,
+    lambda_runtime,
+    log_group,
 )
-from junction_callback_router.stages import (
-    API_GATEWAY_INTEGRATION_TIMEOUT,
-    EDGE_REGION,
-    LOG_RETENTION_DAYS,
-    Stage,
-    StageError,
-)
+from junction_callback_router.options import Fallback, Route, RouterConfigError, config_document
+from junction_callback_router.safety import document_problems, refuse_deployment
 
-API_HANDLERS = {
-    "http_api": "callback_router.handlers.http_api_handler",
-    "existing_http_api": "callback_router.handlers.http_api_handler",
-    "existing_rest_api": "callback_router.handlers.rest_api_handler",
-}
-EDGE_HANDLER = "callback_router.handlers.viewer_request_handler"
-API_MEMORY_MB = 256
-EDGE_MEMORY_MB = 128
-"""Lambda@Edge viewer-request limits: 128 MB and 5 s (CloudFront developer guide, "Quotas")."""
-EDGE_TIMEOUT_SECONDS = 5
-FOREIGN_ENVIRONMENT_METRIC = Outcome.FOREIGN_ENVIRONMENT.value
-
-_RUNTIMES = {
-    "3.10": lambda_.Runtime.PYTHON_3_10,
-    "3.11": lambda_.Runtime.PYTHON_3_11,
-    "3.12": lambda_.Runtime.PYTHON_3_12,
-    "3.13": lambda_.Runtime.PYTHON_3_13,
-    "3.14": lambda_.Runtime.PYTHON_3_14,
-}
-_RETENTION = dict(zip(LOG_RETENTION_DAYS, list(logs.RetentionDays)[: len(LOG_RETENTION_DAYS)], strict=True))
-
-ACCESS_LOG_FORMAT = {
-    "requestId": "$context.requestId",
-    "ip": "$context.identity.sourceIp",
-    "requestTime": "$context.requestTime",
-    "httpMethod": "$context.httpMethod",
-    "routeKey": "$context.routeKey",
-    "path": "$context.path",
-    "status": "$context.status",
-    "protocol": "$context.protocol",
-    "responseLength": "$context.responseLength",
-    "integrationStatus": "$context.integrationStatus",
-    "integrationLatency": "$context.integrationLatency",
-    "integrationError": "$context.integrationErrorMessage",
-}
-"""HTTP API access log line. No query string: it carries the OAuth ``code`` and ``state``."""
+API_HANDLER = "callback_router.handlers.api_handler"
+"""One entry point for every regional front: it tells the event shapes apart (see handlers.py)."""
+ALB_STATE_PATTERN = "eyJ*"
+"""Only JWT-shaped states reach the function behind an ALB: a JWS header is a JSON object, whose
+base64url encoding starts with ``eyJ`` (``{"``)."""
+ALB_MAX_MATCH_EVALUATIONS = 5
+ALB_MAX_WILDCARDS = 5
+ALB_MAX_CONDITION_VALUE_LENGTH = 128
+"""ELB guide, "Listener rules for your Application Load Balancer", condition limits."""
+MEMORY_BOUNDS = (128, 10240)
 
 
-@jsii.implements(apigwv2.IAccessLogSettings)
-class AccessLogSettings:
-    """``IAccessLogSettings`` is a jsii interface, not a struct: this is its implementation."""
-
-    def __init__(self, destination: apigwv2.IAccessLogDestination) -> None:
-        self._destination = destination
-
-    @property
-    def destination(self) -> apigwv2.IAccessLogDestination:
-        """Where the access log lines go."""
-        return self._destination
-
-    @property
-    def format(self) -> apigw.AccessLogFormat:
-        """JSON lines without the query string (:data:`ACCESS_LOG_FORMAT`)."""
-        return apigw.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FORMAT))
-
-
-def lambda_runtime() -> lambda_.Runtime:
-    """The Lambda runtime for both functions: the bundling Python's version when Lambda has it."""
-    return _RUNTIMES[lambda_python_version()]
-
-
-NAG_PACK = "AwsSolutions"
-
-
-def acknowledge(scope: Construct, rule: str, reason: str) -> None:
-    """Acknowledge one cdk-nag 3.x finding on ``scope``, always with a reason.
-
-    The id is the one cdk-nag prints ("Acknowledge with 'AwsSolutions::AwsSolutions-L1'"): the
-    pack name, ``::``, then the rule (with ``[finding]`` for rules that report several).
-    """
-    if not reason.strip():
-        raise ValueError(f"acknowledging {rule} needs a reason")
-    Validations.of(scope).acknowledge(Acknowledgment(id=f"{NAG_PACK}::{rule}", reason=reason))
+def _route_patterns(config: RouterConfig) -> list[str]:
+    """Path patterns (ALB, CloudFront) for the configured routes: ``{provider}`` becomes ``*``."""
+    return [route.path.replace(PROVIDER_PLACEHOLDER, "*") for route in config.routes]
 
 
 class CallbackRouter(Construct):
-    """The callback router for one stage, in the shape the stage asks for.
+    """The Junction callback router as a regional Lambda function, ready to put behind any front.
 
-    Attributes set depending on the shape: ``function`` (every shape), ``edge_version`` (edge
-    shapes), ``http_api`` / ``http_stage`` (``http_api``), ``deployment`` (``existing_rest_api``),
-    ``distribution`` (``edge``), ``alarms``.
+    Example::
+
+        router = CallbackRouter(
+            stack, "Router",
+            environments=["sandbox-us", "sandbox-eu"],
+            routes=["/oauth_callback/{provider}", Route("/auth/strava/callback", provider="strava")],
+            fallback=Fallback.proxy("https://auth.company.com/oauth_callback/{provider}"),
+        )
+        router.add_to_http_api(http_api)
+
+    Attributes:
+        function: the router function (``lambda_.Function``).
+        target: what the fronts invoke: the function, or its ``live`` alias with SnapStart.
+        config: the validated runtime configuration.
+        alarms: the CloudWatch alarms (empty unless ``alarms=True``).
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, stage: Stage) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        environments: Sequence[str],
+        fallback: Fallback,
+        routes: Sequence[str | Route] | None = None,
+        providers: Sequence[str] | None = None,
+        extra_environments: Mapping[str, str] | None = None,
+        allow_mixed_environments: bool = False,
+        teams: Sequence[str] | None = None,
+        max_state_length: int | None = None,
+        service: str | None = None,
+        metrics_namespace: str | None = None,
+        python_runtime: str = DEFAULT_PYTHON_RUNTIME,
+        memory_size: int = DEFAULT_API_MEMORY_MB,
+        log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION,
+        config_in_environment: bool = False,
+        snap_start: bool = False,
+        alarms: bool = False,
+        alarm_topic: sns.ITopic | None = None,
+        description: str | None = None,
+    ) -> None:
+        """Create the router function.
+
+        Args:
+            scope: the parent construct.
+            construct_id: the construct id.
+            environments: Junction environments whose Link Tokens are redirected (``sandbox-us``,
+                ``sandbox-eu``, ``production-us``, ``production-eu``). Sandbox and production may
+                not be mixed unless ``allow_mixed_environments``.
+            fallback: what happens to every callback that is not Junction's
+                (:meth:`Fallback.proxy`, :meth:`Fallback.redirect`, :meth:`Fallback.reject`).
+            routes: callback paths (default ``["/oauth_callback/{provider}"]``); a path without
+                ``{provider}`` is a :class:`Route` naming its provider.
+            providers: allowlist of provider slugs (default: every valid slug).
+            extra_environments: more Link API base URLs by name (e.g. a Junction-provided staging).
+            allow_mixed_environments: accept sandbox and production in one deployment.
+            teams: allowlist of Junction team ids (the token's ``team_id``); default: any team.
+            max_state_length: longest ``state`` parsed (default 4096).
+            service: log/metric service name (default ``junction-callback-router``).
+            metrics_namespace: CloudWatch namespace (default ``JunctionCallbackRouter``).
+            python_runtime: Lambda Python runtime, ``"3.12"`` by default (see runtimes.py).
+            memory_size: function memory in MB; CPU is proportional to it (BENCHMARKS.md).
+            log_retention: retention of the function's log group.
+            config_in_environment: read the config from ``CALLBACK_ROUTER_CONFIG`` instead of the
+                bundle (forced when a prop holds a deploy-time token).
+            snap_start: Lambda SnapStart on published versions (Python 3.12 and later); the fronts
+                then invoke the ``live`` alias.
+            alarms: create CloudWatch alarms (docs/DEPLOY.md lists them).
+            alarm_topic: SNS topic the alarms notify.
+            description: the function's description.
+
+        Raises:
+            RouterConfigError: a prop the router cannot run with, named in the message.
+        """
         super().__init__(scope, construct_id)
-        self.stage = stage
-        self._validate()
-        self.alarms: list[cloudwatch.Alarm] = []
-        self.edge_version: lambda_.IVersion | None = None
-        self.http_api: apigwv2.HttpApi | None = None
-        self.http_stage: apigwv2.HttpStage | None = None
-        self.deployment: apigw.Deployment | None = None
-        self.distribution: cloudfront.Distribution | None = None
-        self.routes: list[Construct] = []
-        if stage.is_edge:
-            self.function: lambda_.IFunction = self._edge_function()
-        else:
-            self.function = self._api_function()
-        if stage.shape == "http_api":
-            self._new_http_api()
-        elif stage.shape == "existing_http_api":
-            self._existing_http_api()
-        elif stage.shape == "existing_rest_api":
-            self._existing_rest_api()
-        elif stage.shape == "edge":
-            self._distribution()
-        if stage.alarms:
-            self._alarms()
-
-    # -- validation ---------------------------------------------------------------------------
-
-    def _validate(self) -> None:
-        stage, stack = self.stage, Stack.of(self)
-        if stage.is_edge and (Token.is_unresolved(stack.region) or stack.region != EDGE_REGION):
-            raise StageError(
-                stage.name,
-                "region",
-                f"shape {stage.shape!r} must be in a stack whose region is {EDGE_REGION} (Lambda@Edge), "
-                f"not {'unresolved' if Token.is_unresolved(stack.region) else stack.region}",
+        label = f"CallbackRouter '{construct_id}'"
+        self._label = label
+        document = config_document(
+            label,
+            environments=environments,
+            routes=routes,
+            providers=providers,
+            fallback=fallback if isinstance(fallback, Fallback) else _not_a_fallback(label, fallback),
+            extra_environments=extra_environments,
+            allow_mixed_environments=allow_mixed_environments,
+            teams=teams,
+            max_state_length=max_state_length,
+            service=service,
+            metrics_namespace=metrics_namespace,
+        )
+        if isinstance(memory_size, bool) or not isinstance(memory_size, int):
+            raise RouterConfigError(label, "memory_size", "must be a whole number of MB")
+        if not MEMORY_BOUNDS[0] <= memory_size <= MEMORY_BOUNDS[1]:
+            raise RouterConfigError(label, "memory_size", f"must be from {MEMORY_BOUNDS[0]} to {MEMORY_BOUNDS[1]} MB")
+        try:
+            runtime = lambda_runtime(python_runtime, edge=False)
+        except ValueError as error:
+            raise RouterConfigError(label, "python_runtime", str(error)) from None
+        if snap_start and tuple(map(int, python_runtime.split("."))) < (3, 12):
+            raise RouterConfigError(
+                label,
+                "snap_start",
+                f"Lambda SnapStart supports Python 3.12 and later; set python_runtime='3.12' (not {python_runtime!r})",
             )
-        fallback = stage.router.fallback
-        timeout = stage.api_timeout_seconds
-        if not stage.is_edge and fallback.mode == "proxy" and not fallback.timeout_seconds < timeout:
-            raise StageError(stage.name, "fallback.timeout_seconds", f"must be below the Lambda timeout ({timeout} s)")
-        if timeout >= API_GATEWAY_INTEGRATION_TIMEOUT:
-            raise StageError(stage.name, "fallback.timeout_seconds", "leaves no room under API Gateway's 29 s")
-
-    # -- functions ----------------------------------------------------------------------------
-
-    def _code(self, kind: AssetKind) -> lambda_.Code:
-        return lambda_.Code.from_asset(
-            str(LAMBDA_ROOT),
-            asset_hash=asset_hash(kind, self.stage),
-            asset_hash_type=AssetHashType.CUSTOM,
-            bundling=BundlingOptions(image=BUNDLING_IMAGE, local=cast(ILocalBundling, LocalBundler(kind, self.stage))),
-        )
-
-    def _log_group(self, construct_id: str, name: str | None = None) -> logs.LogGroup:
-        return logs.LogGroup(
-            self,
-            construct_id,
-            log_group_name=name,
-            retention=_RETENTION[self.stage.log_retention_days],
-            removal_policy=RemovalPolicy.DESTROY,
-        )
-
-    def _api_function(self) -> lambda_.Function:
-        stage = self.stage
-        log_group = self._log_group("FunctionLogs")
+        self.config: RouterConfig = document.config
+        refuse_deployment(self, label, document_problems(document.document))
+        self.document = document
+        self._fronts: dict[str, int] = {}
+        self.function_log_group = log_group(self, "FunctionLogs", log_retention)
         role = iam.Role(
             self,
             "FunctionRole",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"Junction callback router ({stage.name}): writes its own log group, nothing else",
+            description="Junction callback router: writes its own log group, nothing else",
         )
-        log_group.grant_write(role)
-        environment = (
-            {CONFIG_ENV_VAR: json.dumps(stage.runtime, sort_keys=True)} if stage.config_in_environment else None
-        )
-        function = lambda_.Function(
+        self.function_log_group.grant_write(role)
+        in_environment = config_in_environment or document.has_tokens
+        config_json = document.to_json(self)
+        self.function = lambda_.Function(
             self,
             "Function",
-            description=f"Junction BYOO callback router, stage {stage.name} ({stage.shape})",
-            runtime=lambda_runtime(),
+            description=description or "Junction BYOO callback router",
+            runtime=runtime,
             architecture=lambda_.Architecture.X86_64,
-            handler=API_HANDLERS[stage.shape],
-            code=self._code("api"),
+            handler=API_HANDLER,
+            # The bundle always holds the config when it is literal; with tokens it holds none (the
+            # handler then reads CALLBACK_ROUTER_CONFIG, which CloudFormation resolves).
+            code=function_code("api", "{}\n" if document.has_tokens else config_json, python_runtime),
             role=role,
-            log_group=log_group,
-            memory_size=API_MEMORY_MB,
-            timeout=Duration.seconds(stage.api_timeout_seconds),
-            environment=environment,
+            log_group=self.function_log_group,
+            memory_size=memory_size,
+            timeout=Duration.seconds(api_timeout_seconds(self.config)),
+            environment={CONFIG_ENV_VAR: config_json.strip()} if in_environment else None,
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if snap_start else None,
         )
-        acknowledge(
-            function,
-            "AwsSolutions-L1",
-            "The runtime is chosen to equal the bundling Python's version so the shipped .pyc files load "
-            "(measured cold-start gain, see BENCHMARKS.md); a newer runtime would silently ignore them.",
-        )
-        return function
+        acknowledge(self.function, "AwsSolutions-L1", RUNTIME_ACKNOWLEDGEMENT)
+        self.target: lambda_.IFunction = self.function
+        if snap_start:
+            # SnapStart only applies to published versions: the fronts must invoke a version or an
+            # alias, never $LATEST (Lambda developer guide, "Improving startup performance with
+            # Lambda SnapStart").
+            self.target = lambda_.Alias(self, "LiveAlias", alias_name="live", version=self.function.current_version)
+        self.alarms: list[cloudwatch.Alarm] = []
+        if alarms:
+            self.alarms = add_alarms(
+                self,
+                label=label,
+                function_name=self.function.function_name,
+                config=self.config,
+                proxy=self.config.fallback.mode == "proxy",
+                topic=alarm_topic,
+            )
+        elif alarm_topic is not None:
+            raise RouterConfigError(label, "alarm_topic", "set alarms=True as well, or there is nothing to notify")
 
-    def _edge_function(self) -> lambda_.IFunction:
-        stage, stack = self.stage, Stack.of(self)
-        # An explicit name: the role's log permissions must name the function's log groups, and
-        # deriving them from the generated name would make the role depend on the function.
-        name = f"{stack.stack_name}-viewer-request"[:64]
-        # Lambda@Edge writes to /aws/lambda/us-east-1.<name> in whichever region served the
-        # request, creating the group there on first use; the us-east-1 one is created here with
-        # the retention, the others are covered in docs/DEPLOY.md.
-        edge_logs = self._log_group("EdgeLogs", f"/aws/lambda/{EDGE_REGION}.{name}")
-        direct_logs = self._log_group("FunctionLogs", f"/aws/lambda/{name}")
-        role = iam.Role(
-            self,
-            "EdgeRole",
-            assumed_by=iam.CompositePrincipal(
-                iam.ServicePrincipal("lambda.amazonaws.com"), iam.ServicePrincipal("edgelambda.amazonaws.com")
-            ),
-            description=f"Junction callback router at the edge ({stage.name}): writes its own log groups only",
-        )
-        direct_logs.grant_write(role)
-        regional_groups = f"arn:{stack.partition}:logs:*:{stack.account}:log-group:/aws/lambda/{EDGE_REGION}.{name}"
-        policy = iam.Policy(
-            self,
-            "EdgeLogsPolicy",
-            statements=[
-                iam.PolicyStatement(
-                    actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-                    resources=[regional_groups, f"{regional_groups}:*"],
-                )
-            ],
-        )
-        role.attach_inline_policy(policy)
-        # cdk-nag names a finding by the resource as it resolves: tokens as <AWS::...>, literals as is.
-        partition = "<AWS::Partition>" if Token.is_unresolved(stack.partition) else stack.partition
-        account = "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
-        finding = f"Resource::arn:{partition}:logs:*:{account}:log-group:/aws/lambda/{EDGE_REGION}.{name}"
-        acknowledge(
-            policy,
-            f"AwsSolutions-IAM5[{finding}:*]",
-            "Lambda@Edge runs in the region nearest the viewer and logs there, so the log group exists in "
-            "every region; the resource is still this one function's log group name (and its streams).",
-        )
-        acknowledge(
-            policy,
-            f"AwsSolutions-IAM5[{finding}]",
-            "Lambda@Edge creates this function's log group in each region where it first runs; the region "
-            "is the only wildcard.",
-        )
-        function = cloudfront.experimental.EdgeFunction(
-            self,
-            "EdgeFunction",
-            function_name=name,
-            description=f"Junction BYOO callback router, viewer request, stage {stage.name}",
-            runtime=lambda_runtime(),
-            architecture=lambda_.Architecture.X86_64,
-            handler=EDGE_HANDLER,
-            code=self._code("edge"),
-            role=role,
-            memory_size=EDGE_MEMORY_MB,
-            timeout=Duration.seconds(EDGE_TIMEOUT_SECONDS),
-        )
-        function.node.add_dependency(edge_logs, direct_logs, policy)
-        acknowledge(
-            function,
-            "AwsSolutions-L1",
-            "The runtime is chosen to equal the bundling Python's version so the shipped .pyc files load "
-            "(cold start is what viewers feel at the edge); a newer runtime would silently ignore them.",
-        )
-        self.edge_version = function.current_version
-        # EdgeFunction implements IVersion (hence IFunction) in the JS library; the Python stubs
-        # lag on one newer IFunction member.
-        return cast(lambda_.IFunction, function)
+    # -- helpers -----------------------------------------------------------------------------
 
-    # -- shapes -------------------------------------------------------------------------------
-
-    def _http_integration(self) -> HttpLambdaIntegration:
-        return HttpLambdaIntegration(
-            "RouterIntegration", self.function, payload_format_version=apigwv2.PayloadFormatVersion.VERSION_2_0
-        )
+    def _next_id(self, front: str) -> str:
+        count = self._fronts.get(front, 0)
+        self._fronts[front] = count + 1
+        return front if count == 0 else f"{front}{count + 1}"
 
     def _acknowledge_open_route(self, route: Construct) -> None:
         acknowledge(
@@ -337,61 +247,78 @@ class CallbackRouter(Construct):
             "protection, exactly as for the callback endpoint it shares.",
         )
 
-    def _new_http_api(self) -> None:
-        stage = self.stage
-        api = apigwv2.HttpApi(
-            self,
-            "HttpApi",
-            description=f"Junction BYOO callback router, stage {stage.name}",
-            create_default_stage=False,
-        )
-        access_logs = self._log_group("AccessLogs")
-        rate_limit, burst_limit = stage.throttle
-        self.http_stage = apigwv2.HttpStage(
-            self,
-            "HttpStage",
-            http_api=api,
-            stage_name="$default",
-            auto_deploy=True,
-            throttle=apigwv2.ThrottleSettings(rate_limit=rate_limit, burst_limit=burst_limit),
-            access_log_settings=AccessLogSettings(apigwv2.LogGroupLogDestination(access_logs)),
-        )
-        integration = self._http_integration()
-        for route in stage.router.routes:
-            for http_route in api.add_routes(
-                path=route.path, methods=[apigwv2.HttpMethod.ANY], integration=integration
-            ):
-                self._acknowledge_open_route(http_route)
-                self.routes.append(http_route)
-        self.http_api = api
+    def _warn_if_reject(self, front: str) -> None:
+        if self.config.fallback.mode == "reject":
+            Annotations.of(self).add_warning_v2(
+                "junction-callback-router:reject-on-shared-path",
+                f"{self._label}: fallback is Fallback.reject(), so on {front} every callback on "
+                f"{', '.join(route.path for route in self.config.routes)} that is not Junction's gets 404. "
+                "If the company serves these paths itself, use Fallback.proxy(<its callback URL>) to keep them.",
+            )
 
-    def _existing_http_api(self) -> None:
-        stage = self.stage
-        api = apigwv2.HttpApi.from_http_api_attributes(self, "HttpApi", http_api_id=str(stage.infra["http_api_id"]))
-        integration = self._http_integration()
-        for index, route in enumerate(stage.router.routes):
+    # -- fronts ------------------------------------------------------------------------------
+
+    def add_to_http_api(self, http_api: apigwv2.IHttpApi) -> list[apigwv2.HttpRoute]:
+        """Add an ``ANY`` route per callback path to an API Gateway HTTP API (payload 2.0).
+
+        ``http_api`` may be new, imported (``HttpApi.from_http_api_attributes``) or from another
+        stack. The routes go live when the API's stage deploys: a stage with auto-deploy (the
+        default ``$default`` stage has it) does so by itself; otherwise run
+        ``aws apigatewayv2 create-deployment --api-id ID --stage-name NAME`` (docs/DEPLOY.md).
+        The paths must not already have routes on that API (API Gateway refuses a duplicate key).
+
+        Returns:
+            The routes, one per callback path.
+        """
+        scope_id = self._next_id("HttpApi")
+        scope = Construct(self, scope_id)
+        integration = HttpLambdaIntegration(
+            "Integration", self.target, payload_format_version=apigwv2.PayloadFormatVersion.VERSION_2_0
+        )
+        routes = []
+        for index, route in enumerate(self.config.routes):
             http_route = apigwv2.HttpRoute(
-                self,
+                scope,
                 f"Route{index}",
-                http_api=api,
+                http_api=http_api,
                 route_key=apigwv2.HttpRouteKey.with_(route.path, apigwv2.HttpMethod.ANY),
                 integration=integration,
             )
             self._acknowledge_open_route(http_route)
-            self.routes.append(http_route)
+            routes.append(http_route)
+        if not isinstance(http_api, apigwv2.HttpApi):
+            self._warn_if_reject("the HTTP API")
+        return routes
 
-    def _existing_rest_api(self) -> None:
-        stage = self.stage
-        api = apigw.RestApi.from_rest_api_attributes(
-            self,
-            "RestApi",
-            rest_api_id=str(stage.infra["rest_api_id"]),
-            root_resource_id=str(stage.infra["root_resource_id"]),
-        )
-        integration = apigw.LambdaIntegration(self.function, proxy=True)
+    def add_to_rest_api(self, rest_api: apigw.IRestApi, *, stage_name: str | None = None) -> apigw.Deployment | None:
+        """Add resources and an ``ANY`` proxy method per callback path to an API Gateway REST API.
+
+        Args:
+            rest_api: a ``RestApi`` of this app, or one imported with
+                ``RestApi.from_rest_api_attributes(rest_api_id=..., root_resource_id=...)``.
+            stage_name: the stage to deploy the new methods into. Required for an imported API
+                (its methods are live only once deployed); for a ``RestApi`` of this app, leave it
+                out and CDK's own deployment picks the methods up.
+
+        Returns:
+            The new deployment (imported APIs), else ``None``. Its logical id hashes everything
+            the stage serves from this router (paths, method, integration target, stage), so any
+            change makes CloudFormation deploy the stage again.
+        """
+        owned = isinstance(rest_api, apigw.RestApi) and rest_api.latest_deployment is not None
+        if stage_name is None and not owned:
+            raise RouterConfigError(
+                self._label,
+                "add_to_rest_api(stage_name=...)",
+                "an imported REST API needs the stage to deploy the new methods into, e.g. stage_name='prod'",
+            )
+        if stage_name is not None and not Token.is_unresolved(stage_name):
+            _check_stage_name(self._label, stage_name)
+        scope = Construct(self, self._next_id("RestApi"))
+        integration = apigw.LambdaIntegration(self.target, proxy=True)
         methods: list[apigw.Method] = []
-        for route in stage.router.routes:
-            resource: apigw.IResource = api.root
+        for route in self.config.routes:
+            resource: apigw.IResource = rest_api.root
             for segment in route.path.strip("/").split("/"):
                 resource = resource.get_resource(segment) or resource.add_resource(segment)
             method = resource.add_method("ANY", integration)
@@ -402,167 +329,174 @@ class CallbackRouter(Construct):
                 "No Cognito user pool: OAuth provider redirects carry no user credentials (see APIG4).",
             )
             methods.append(method)
-            self.routes.append(method)
-        # Methods on an imported API are live only once deployed into its stage. The logical id
-        # changes with the routes and config, so every change makes a new deployment.
+        if not owned:
+            self._warn_if_reject("the REST API")
+        if stage_name is None or owned:
+            return None
         deployment = apigw.Deployment(
-            self,
+            scope,
             "Deployment",
-            api=api,
-            stage_name=str(stage.infra["stage_name"]),
-            description=f"Junction callback router routes ({stage.name})",
+            api=rest_api,
+            stage_name=stage_name,
+            description=f"Junction callback router routes ({', '.join(route.path for route in self.config.routes)})",
             # Kept on update and on stack deletion: CloudFormation cannot delete a deployment that
             # the company's stage still points at (docs/DEPLOY.md says how to redeploy the stage).
             retain_deployments=True,
         )
-        deployment.add_to_logical_id({"routes": [route.path for route in stage.router.routes], "v": 1})
+        deployment.add_to_logical_id(
+            {
+                "v": 2,
+                "stage": stage_name,
+                "routes": [route.path for route in self.config.routes],
+                "method": "ANY",
+                "integration": "AWS_PROXY",
+                "target": Names.unique_id(self.target),
+                "snap_start": self.target is not self.function,
+            }
+        )
         for method in methods:
             deployment.node.add_dependency(method)
-        self.deployment = deployment
+        return deployment
 
-    def _distribution(self) -> None:
-        stage = self.stage
-        assert self.edge_version is not None
-        protocol = (
-            cloudfront.OriginProtocolPolicy.HTTP_ONLY
-            if stage.infra.get("origin_protocol") == "http"
-            else cloudfront.OriginProtocolPolicy.HTTPS_ONLY
-        )
-        origin = origins.HttpOrigin(
-            str(stage.infra["origin_domain_name"]),
-            protocol_policy=protocol,
-            origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
-        )
-        # With its own domain_names the distribution answers on the host the company's callback
-        # had, so AllViewer forwards that Host to the origin as before. Without them the viewer's
-        # host is *.cloudfront.net, which the origin's certificate and virtual host do not know:
-        # then the Host header is left out (AllViewerExceptHostHeader) unless the stage says so.
-        request_policy = (
-            cloudfront.OriginRequestPolicy.ALL_VIEWER
-            if stage.infra.get("forward_host_header", bool(stage.infra.get("domain_names")))
-            else cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER
-        )
+    def add_to_alb(
+        self,
+        listener: elbv2.IApplicationListener,
+        *,
+        priority: int,
+        company_target_group: elbv2.IApplicationTargetGroup | None = None,
+        host_headers: Sequence[str] | None = None,
+    ) -> list[elbv2.ApplicationListenerRule]:
+        """Put the router in front of the company's service on an Application Load Balancer.
 
-        def behaviour(edge_lambdas: Sequence[cloudfront.EdgeLambda]) -> cloudfront.BehaviorOptions:
-            return cloudfront.BehaviorOptions(
-                origin=origin,
-                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-                allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
-                cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
-                origin_request_policy=request_policy,
-                edge_lambdas=list(edge_lambdas) or None,
+        Two listener rules are added before the listener's other rules (priorities ``priority``
+        and ``priority + 1``):
+
+        1. ``priority``: the callback paths **and** header ``X-Junction-Callback-Router: fallback``
+           -> ``company_target_group``. The proxy fallback sets that header on the request it
+           replays, so a company callback whose state merely looks like a JWT reaches the company's
+           service once, instead of looping back into the router.
+        2. ``priority + 1``: the callback paths **and** query ``state=eyJ*`` -> the router (a Lambda
+           target group with multi-value headers on). A state that is not JWT-shaped never
+           reaches the function: the company's service gets it from the listener's own rules.
+
+        Use ``Fallback.proxy`` with the company's public callback URL (this ALB) and pass its
+        target group; without ``company_target_group``, point the fallback at the service directly.
+
+        Args:
+            listener: the company's listener (new, imported with
+                ``ApplicationListener.from_application_listener_attributes``, or from another stack).
+            priority: the first of the two rule priorities (1 to 49999), unique on the listener.
+            company_target_group: where the company's callbacks go (the listener's current target).
+            host_headers: restrict both rules to these hosts (a listener serving several domains).
+
+        Returns:
+            The listener rules (bypass first, when there is one; then the router rule).
+        """
+        hosts = list(host_headers or [])
+        patterns = _route_patterns(self.config)
+        _check_alb_rule(self._label, priority, patterns, hosts)
+        scope = Construct(self, self._next_id("Alb"))
+        target_group = elbv2.ApplicationTargetGroup(
+            scope, "Targets", targets=[elb_targets.LambdaTarget(self.target)], target_type=elbv2.TargetType.LAMBDA
+        )
+        # ALB drops all but the last value of a repeated query key or header unless this is on; the
+        # router must see every state value to refuse a repeated one.
+        target_group.set_attribute("lambda.multi_value_headers.enabled", "true")
+        common = [elbv2.ListenerCondition.path_patterns(patterns)]
+        if hosts:
+            common.append(elbv2.ListenerCondition.host_headers(hosts))
+        rules = []
+        if company_target_group is not None:
+            rules.append(
+                elbv2.ApplicationListenerRule(
+                    scope,
+                    "BypassRule",
+                    listener=listener,
+                    priority=priority,
+                    conditions=[
+                        *common,
+                        elbv2.ListenerCondition.http_header(FALLBACK_MARKER_HEADER, [FALLBACK_MARKER_VALUE]),
+                    ],
+                    action=elbv2.ListenerAction.forward([company_target_group]),
+                )
+            )
+        elif self.config.fallback.mode == "proxy":
+            Annotations.of(self).add_warning_v2(
+                "junction-callback-router:alb-without-company-target-group",
+                f"{self._label}: add_to_alb without company_target_group: Fallback.proxy must point at the "
+                "company's service directly, not at this load balancer, or JWT-shaped company states get 502.",
+            )
+        rules.append(
+            elbv2.ApplicationListenerRule(
+                scope,
+                "RouterRule",
+                listener=listener,
+                priority=priority + 1,
+                conditions=[
+                    *common,
+                    elbv2.ListenerCondition.query_strings(
+                        [elbv2.QueryStringCondition(key="state", value=ALB_STATE_PATTERN)]
+                    ),
+                ],
+                action=elbv2.ListenerAction.forward([target_group]),
+            )
+        )
+        self._warn_if_reject("the load balancer")
+        return rules
+
+    def add_function_url(self) -> lambda_.FunctionUrl:
+        """Give the router a Lambda Function URL (auth ``NONE``: OAuth providers redirect browsers here).
+
+        For companies that put their own CloudFront distribution or domain in front of it. The
+        function decides per request; every non-Junction request takes the fallback.
+        """
+        url = self.target.add_function_url(auth_type=lambda_.FunctionUrlAuthType.NONE)
+        self._warn_if_reject("the Function URL")
+        return url
+
+
+def _not_a_fallback(label: str, value: object) -> Fallback:
+    raise RouterConfigError(
+        label, "fallback", f"must be Fallback.proxy(url), Fallback.redirect(url) or Fallback.reject(), not {value!r}"
+    )
+
+
+def _check_stage_name(label: str, stage_name: str) -> None:
+    if not stage_name or len(stage_name) > 128 or not all(char.isalnum() or char in "-_" for char in stage_name):
+        raise RouterConfigError(label, "stage_name", f"{stage_name!r} is not a REST API stage name (A-Z a-z 0-9 - _)")
+
+
+def _check_alb_rule(label: str, priority: int, patterns: list[str], hosts: list[str]) -> None:
+    key = "add_to_alb"
+    if isinstance(priority, bool) or not isinstance(priority, int) or not 1 <= priority <= 49998:
+        raise RouterConfigError(label, f"{key}(priority=...)", "must be a whole number from 1 to 49998 (two rules)")
+    values = [*patterns, *hosts, ALB_STATE_PATTERN]
+    if len(values) > ALB_MAX_MATCH_EVALUATIONS:
+        raise RouterConfigError(
+            label,
+            f"{key}: routes",
+            f"{len(patterns)} paths, {len(hosts)} hosts and the state condition make {len(values)} match "
+            f"evaluations; an ALB rule allows {ALB_MAX_MATCH_EVALUATIONS}. Use fewer routes or hosts, "
+            "or a second router.",
+        )
+    wildcards = sum(value.count("*") + value.count("?") for value in values)
+    if wildcards > ALB_MAX_WILDCARDS:
+        raise RouterConfigError(
+            label, f"{key}: routes", f"{wildcards} wildcards; an ALB rule allows {ALB_MAX_WILDCARDS}"
+        )
+    for value in values:
+        if len(value) > ALB_MAX_CONDITION_VALUE_LENGTH:
+            raise RouterConfigError(
+                label, f"{key}: routes", f"{value!r} is longer than an ALB condition value may be (128)"
             )
 
-        router = cloudfront.EdgeLambda(
-            event_type=cloudfront.LambdaEdgeEventType.VIEWER_REQUEST, function_version=self.edge_version
-        )
-        domain_names = stage.infra.get("domain_names")
-        certificate_arn = stage.infra.get("certificate_arn")
-        distribution = cloudfront.Distribution(
-            self,
-            "Distribution",
-            comment=f"Junction callback router ({stage.name}) in front of {stage.infra['origin_domain_name']}",
-            default_behavior=behaviour([]),
-            additional_behaviors={pattern: behaviour([router]) for pattern in stage.path_patterns},
-            domain_names=list(domain_names) if domain_names else None,
-            certificate=(
-                acm.Certificate.from_certificate_arn(self, "Certificate", str(certificate_arn))
-                if certificate_arn
-                else None
-            ),
-            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 if certificate_arn else None,
-            web_acl_id=stage.infra.get("web_acl_id"),
-            http_version=cloudfront.HttpVersion.HTTP2_AND_3,
-            enable_logging=False,
-        )
-        acknowledge(
-            distribution,
-            "AwsSolutions-CFR3",
-            "Standard access logs record the full query string (cs-uri-query): the OAuth code and the signed "
-            "state. The router logs each decision without them instead.",
-        )
-        acknowledge(
-            distribution,
-            "AwsSolutions-CFR1",
-            "OAuth callbacks come from the company's users wherever they are; geo blocking is the company's "
-            "choice on its own origin.",
-        )
-        if not stage.infra.get("web_acl_id"):
-            acknowledge(
-                distribution,
-                "AwsSolutions-CFR2",
-                "No WAF by default (set web_acl_id to attach one): the router's edge function answers only "
-                "GET/HEAD with a valid Junction token and passes everything else to the origin unchanged.",
-            )
-        if not certificate_arn:
-            acknowledge(
-                distribution,
-                "AwsSolutions-CFR4",
-                "Without domain_names/certificate_arn the distribution uses the default *.cloudfront.net "
-                "certificate, whose minimum TLS version CloudFront fixes; set them to get TLSv1.2_2021.",
-            )
-        self.distribution = distribution
 
-    # -- alarms -------------------------------------------------------------------------------
-
-    def _alarms(self) -> None:
-        stage, router = self.stage, self.stage.router
-        period = Duration.minutes(5)
-        errors = cloudwatch.Metric(
-            namespace="AWS/Lambda",
-            metric_name="Errors",
-            dimensions_map={"FunctionName": self.function.function_name},
-            statistic="Sum",
-            period=period,
-        )
-
-        def router_metric(name: str) -> cloudwatch.Metric:
-            # Powertools EMF: namespace from the config, one dimension "service".
-            return cloudwatch.Metric(
-                namespace=router.metrics_namespace,
-                metric_name=name,
-                dimensions_map={"service": router.service},
-                statistic="Sum",
-                period=period,
-            )
-
-        described = {
-            "Errors": (errors, "the router function failed (invocation errors)"),
-            FOREIGN_ENVIRONMENT_METRIC: (
-                router_metric(FOREIGN_ENVIRONMENT_METRIC),
-                "Junction callbacks for an environment this stage does not accept: check redirect_url_override",
-            ),
-            CONFIG_ERROR_METRIC: (
-                router_metric(CONFIG_ERROR_METRIC),
-                "the bundled config is unusable; the router is failing open",
-            ),
-            # Errors fail open, so Lambda's own Errors metric rarely moves: watch the router's count.
-            ROUTER_ERROR_METRIC: (
-                router_metric(ROUTER_ERROR_METRIC),
-                "deciding or answering raised; requests failed open (see error_type/error_at in the logs)",
-            ),
-        }
-        if not stage.is_edge and router.fallback.mode == "proxy":
-            described[UPSTREAM_ERROR_METRIC] = (
-                router_metric(UPSTREAM_ERROR_METRIC),
-                "the company's callback (proxy fallback) did not answer; users got a 502",
-            )
-        topic = sns.Topic.from_topic_arn(self, "AlarmTopic", stage.alarm_topic_arn) if stage.alarm_topic_arn else None
-        for name, (metric, description) in described.items():
-            alarm = metric.create_alarm(
-                self,
-                f"{name}Alarm",
-                alarm_description=f"Junction callback router ({stage.name}): {description}",
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            )
-            if topic is not None:
-                alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
-            self.alarms.append(alarm)
+def config_fingerprint(document: Mapping[str, object]) -> str:
+    """A short stable hash of a config document (for names and logical ids)."""
+    return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()[:8]
 
 
-def callback_paths(stage: Stage) -> list[str]:
-    """The configured callback paths, for outputs and docs."""
-    return [route.path for route in stage.router.routes]
+def stack_region(scope: Construct) -> str | None:
+    """The literal region of ``scope``'s stack, ``None`` when it is only known at deploy time."""
+    region = Stack.of(scope).region
+    return None if Token.is_unresolved(region) else region

@@ -1,59 +1,278 @@
-"""One stack class per shape, each a thin shell around :class:`~junction_callback_router.router.CallbackRouter`.
+"""The standalone app: one stack per ``cdk.json`` stage, built from the public constructs.
 
-The stack owns what is specific to the shape's users: its outputs (what to put in Junction's
-``redirect_url_override``, the version ARN to attach, ...). :func:`build_app` is what ``app.py``
-runs; tests call it too, so the CLI and the tests build exactly the same tree.
+This is a thin layer over :class:`~junction_callback_router.CallbackRouter` and
+:class:`~junction_callback_router.EdgeCallbackRouter`: it turns a validated stage into their props,
+creates what a shape needs around them (a new HTTP API, a CloudFront distribution), and adds the
+outputs a user needs (what to put in Junction's ``redirect_url_override``, the version ARN to
+attach, ...). :func:`build_app` is what ``app.py`` runs; tests call it too, so the CLI and the tests
+build exactly the same tree.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+import jsii
 from aws_cdk import App, CfnOutput, Environment, Fn, Stack, Tags, Validations
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_sns as sns
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
-from junction_callback_router.router import CallbackRouter, callback_paths
+from junction_callback_router.common import acknowledge, log_group
+from junction_callback_router.edge import EdgeCallbackRouter
+from junction_callback_router.options import Fallback
+from junction_callback_router.router import CallbackRouter
+from junction_callback_router.safety import origin_problems, refuse_deployment
 from junction_callback_router.stages import DEFAULT_STAGE, Stage, StageError, parse_stage, stages_from_context
 
 STACK_PREFIX = "JunctionCallbackRouter"
 
+ACCESS_LOG_FORMAT = {
+    "requestId": "$context.requestId",
+    "ip": "$context.identity.sourceIp",
+    "requestTime": "$context.requestTime",
+    "httpMethod": "$context.httpMethod",
+    "routeKey": "$context.routeKey",
+    "path": "$context.path",
+    "status": "$context.status",
+    "protocol": "$context.protocol",
+    "responseLength": "$context.responseLength",
+    "integrationStatus": "$context.integrationStatus",
+    "integrationLatency": "$context.integrationLatency",
+    "integrationError": "$context.integrationErrorMessage",
+}
+"""HTTP API access log line. No query string: it carries the OAuth ``code`` and ``state``."""
+
+
+@jsii.implements(apigwv2.IAccessLogSettings)
+class AccessLogSettings:
+    """``IAccessLogSettings`` is a jsii interface, not a struct: this is its implementation."""
+
+    def __init__(self, destination: apigwv2.IAccessLogDestination) -> None:
+        self._destination = destination
+
+    @property
+    def destination(self) -> apigwv2.IAccessLogDestination:
+        """Where the access log lines go."""
+        return self._destination
+
+    @property
+    def format(self) -> apigw.AccessLogFormat:
+        """JSON lines without the query string (:data:`ACCESS_LOG_FORMAT`)."""
+        return apigw.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FORMAT))
+
+
+def callback_paths(stage: Stage) -> list[str]:
+    """The configured callback paths, for outputs and docs."""
+    return [route.path for route in stage.router.routes]
+
+
+def router_props(stage: Stage) -> dict[str, Any]:
+    """The construct props both router constructs take, from a stage's runtime config and keys."""
+    runtime = stage.runtime
+    props: dict[str, Any] = {
+        "environments": runtime.get("environments", []),
+        "python_runtime": stage.python_runtime,
+        "log_retention": stage.retention,
+        "alarms": stage.alarms,
+    }
+    if "routes" in runtime:
+        props["routes"] = [route.path if route.provider is None else route for route in stage.router.routes]
+    for key in ("providers", "extra_environments", "teams", "max_state_length", "service", "metrics_namespace"):
+        if key in runtime:
+            props[key] = runtime[key]
+    if runtime.get("allow_mixed_environments"):
+        props["allow_mixed_environments"] = True
+    return props
+
+
+def stage_fallback(stage: Stage) -> Fallback:
+    """The stage's fallback as the construct's :class:`Fallback`."""
+    fallback = stage.router.fallback
+    if fallback.mode == "proxy" and fallback.url is not None:
+        return Fallback.proxy(fallback.url, timeout_seconds=fallback.timeout_seconds)
+    if fallback.mode == "redirect" and fallback.url is not None:
+        return Fallback.redirect(fallback.url)
+    return Fallback.reject()
+
+
+def edge_distribution(scope: Construct, stage: Stage, router: EdgeCallbackRouter) -> cloudfront.Distribution:
+    """A distribution in front of the stage's origin that runs ``router`` on the callback paths only."""
+    protocol = (
+        cloudfront.OriginProtocolPolicy.HTTP_ONLY
+        if stage.infra.get("origin_protocol") == "http"
+        else cloudfront.OriginProtocolPolicy.HTTPS_ONLY
+    )
+    origin = origins.HttpOrigin(
+        str(stage.infra["origin_domain_name"]),
+        protocol_policy=protocol,
+        origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
+    )
+    # With its own domain_names the distribution answers on the host the company's callback had,
+    # so AllViewer forwards that Host to the origin as before. Without them the viewer's host is
+    # *.cloudfront.net, which the origin's certificate and virtual host do not know: then the Host
+    # header is left out (AllViewerExceptHostHeader) unless the stage says so.
+    request_policy = (
+        cloudfront.OriginRequestPolicy.ALL_VIEWER
+        if stage.infra.get("forward_host_header", bool(stage.infra.get("domain_names")))
+        else cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER
+    )
+
+    def behaviour(edge_lambdas: Sequence[cloudfront.EdgeLambda]) -> cloudfront.BehaviorOptions:
+        return cloudfront.BehaviorOptions(
+            origin=origin,
+            viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+            allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+            cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+            origin_request_policy=request_policy,
+            edge_lambdas=list(edge_lambdas) or None,
+        )
+
+    domain_names = stage.infra.get("domain_names")
+    certificate_arn = stage.infra.get("certificate_arn")
+    distribution = cloudfront.Distribution(
+        scope,
+        "Distribution",
+        comment=f"Junction callback router ({stage.name}) in front of {stage.infra['origin_domain_name']}",
+        default_behavior=behaviour([]),
+        additional_behaviors={pattern: behaviour([router.edge_lambda]) for pattern in router.path_patterns},
+        domain_names=list(domain_names) if domain_names else None,
+        certificate=(
+            acm.Certificate.from_certificate_arn(scope, "Certificate", str(certificate_arn))
+            if certificate_arn
+            else None
+        ),
+        minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 if certificate_arn else None,
+        web_acl_id=stage.infra.get("web_acl_id"),
+        http_version=cloudfront.HttpVersion.HTTP2_AND_3,
+        enable_logging=False,
+    )
+    acknowledge(
+        distribution,
+        "AwsSolutions-CFR3",
+        "Standard access logs record the full query string (cs-uri-query): the OAuth code and the signed "
+        "state. The router logs each decision without them instead.",
+    )
+    acknowledge(
+        distribution,
+        "AwsSolutions-CFR1",
+        "OAuth callbacks come from the company's users wherever they are; geo blocking is the company's "
+        "choice on its own origin.",
+    )
+    if not stage.infra.get("web_acl_id"):
+        acknowledge(
+            distribution,
+            "AwsSolutions-CFR2",
+            "No WAF by default (set web_acl_id to attach one): the router's edge function answers only "
+            "GET/HEAD with a valid Junction token and passes everything else to the origin unchanged.",
+        )
+    if not certificate_arn:
+        acknowledge(
+            distribution,
+            "AwsSolutions-CFR4",
+            "Without domain_names/certificate_arn the distribution uses the default *.cloudfront.net "
+            "certificate, whose minimum TLS version CloudFront fixes; set them to get TLSv1.2_2021.",
+        )
+    return distribution
+
 
 class RouterStack(Stack):
-    """Base: the router construct plus the outputs every shape has."""
+    """Base: one stage's stack, built from the public constructs; outputs every shape has."""
+
+    router: CallbackRouter | EdgeCallbackRouter
 
     def __init__(self, scope: Construct, construct_id: str, *, stage: Stage, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, description=self._description(stage), **kwargs)
         self.stage = stage
-        self.router = CallbackRouter(self, "Router", stage=stage)
+        self.build()
         Tags.of(self).add("junction-callback-router:stage", stage.name)
         CfnOutput(self, "FunctionName", value=self.router.function.function_name, description="The router function")
         CfnOutput(self, "CallbackPaths", value=" ".join(callback_paths(stage)), description="Configured callback paths")
-        self.add_outputs()
+        refuse_deployment(self, f"stage '{stage.name}'", origin_problems(stage.infra.get("origin_domain_name")))
 
     @staticmethod
     def _description(stage: Stage) -> str:
         return f"Junction BYOO callback router, stage {stage.name} ({stage.shape})"
 
-    def add_outputs(self) -> None:
-        """Shape-specific outputs."""
+    def build(self) -> None:
+        """Create the router and attach it to the shape's front."""
+        raise NotImplementedError
+
+    def alarm_topic(self) -> sns.ITopic | None:
+        """The stage's SNS topic for alarms, if it names one."""
+        arn = self.stage.alarm_topic_arn
+        return sns.Topic.from_topic_arn(self, "AlarmTopic", arn) if arn else None
+
+    def regional_router(self) -> CallbackRouter:
+        """The regional construct with the stage's props."""
+        stage = self.stage
+        self.router = CallbackRouter(
+            self,
+            "Router",
+            **router_props(stage),
+            fallback=stage_fallback(stage),
+            memory_size=stage.memory_size,
+            config_in_environment=stage.config_in_environment,
+            snap_start=stage.snap_start,
+            alarm_topic=self.alarm_topic(),
+            description=f"Junction BYOO callback router, stage {stage.name} ({stage.shape})",
+        )
+        return self.router
+
+    def edge_router(self) -> EdgeCallbackRouter:
+        """The edge construct with the stage's props."""
+        stage = self.stage
+        router = EdgeCallbackRouter(
+            self,
+            "Router",
+            **router_props(stage),
+            alarm_topic=self.alarm_topic(),
+            description=f"Junction BYOO callback router, viewer request, stage {stage.name}",
+        )
+        self.router = router
+        return router
 
 
 class HttpApiStack(RouterStack):
     """Shape ``http_api``: a new HTTP API in front of the router."""
 
-    def add_outputs(self) -> None:
-        """The API URL and the callback URL(s) to register with Junction and the provider."""
-        http_stage = self.router.http_stage
-        assert http_stage is not None
+    def build(self) -> None:
+        """A throttled HTTP API with access logs (no query string), and the router's routes on it."""
+        stage = self.stage
+        router = self.regional_router()
+        api = apigwv2.HttpApi(
+            self,
+            "HttpApi",
+            api_name=f"{STACK_PREFIX}-{stage.name}",
+            description=f"Junction BYOO callback router, stage {stage.name}",
+            create_default_stage=False,
+        )
+        access_logs = log_group(self, "AccessLogs", stage.retention)
+        rate_limit, burst_limit = stage.throttle
+        http_stage = apigwv2.HttpStage(
+            self,
+            "HttpStage",
+            http_api=api,
+            stage_name="$default",
+            auto_deploy=True,
+            throttle=apigwv2.ThrottleSettings(rate_limit=rate_limit, burst_limit=burst_limit),
+            access_log_settings=AccessLogSettings(apigwv2.LogGroupLogDestination(access_logs)),
+        )
+        router.add_to_http_api(api)
         CfnOutput(self, "ApiUrl", value=http_stage.url, description="Base URL of the new HTTP API")
         CfnOutput(
             self,
             "RedirectUrlOverride",
-            value=Fn.join("", [http_stage.url, callback_paths(self.stage)[0].lstrip("/")]),  # url ends with "/"
+            value=Fn.join("", [http_stage.url, callback_paths(stage)[0].lstrip("/")]),  # url ends with "/"
             description="Set Junction's redirect_url_override (and the provider's redirect URI) to this",
         )
 
@@ -61,9 +280,12 @@ class HttpApiStack(RouterStack):
 class ExistingHttpApiStack(RouterStack):
     """Shape ``existing_http_api``: routes added to an HTTP API the company already runs."""
 
-    def add_outputs(self) -> None:
-        """Where the routes are served (the stage path depends on the API's own stages)."""
+    def build(self) -> None:
+        """Routes on the imported API; where they are served depends on the API's own stages."""
         api_id = str(self.stage.infra["http_api_id"])
+        self.regional_router().add_to_http_api(
+            apigwv2.HttpApi.from_http_api_attributes(self, "HttpApi", http_api_id=api_id)
+        )
         CfnOutput(
             self,
             "ApiEndpoint",
@@ -75,9 +297,13 @@ class ExistingHttpApiStack(RouterStack):
 class ExistingRestApiStack(RouterStack):
     """Shape ``existing_rest_api``: resources, methods and a deployment on an existing REST API."""
 
-    def add_outputs(self) -> None:
-        """The callback URL in the deployed stage."""
+    def build(self) -> None:
+        """Methods on the imported API, deployed into the stage."""
         infra = self.stage.infra
+        api = apigw.RestApi.from_rest_api_attributes(
+            self, "RestApi", rest_api_id=str(infra["rest_api_id"]), root_resource_id=str(infra["root_resource_id"])
+        )
+        self.regional_router().add_to_rest_api(api, stage_name=str(infra["stage_name"]))
         CfnOutput(
             self,
             "RedirectUrlOverride",
@@ -87,16 +313,31 @@ class ExistingRestApiStack(RouterStack):
         )
 
 
+class FunctionUrlStack(RouterStack):
+    """Shape ``function_url``: the router with a Lambda Function URL, for the company's own domain or CDN."""
+
+    def build(self) -> None:
+        """The function and its URL."""
+        url = self.regional_router().add_function_url()
+        CfnOutput(self, "FunctionUrl", value=url.url, description="Put your domain or CloudFront in front of this")
+        CfnOutput(
+            self,
+            "RedirectUrlOverride",
+            value=Fn.join("", [url.url, callback_paths(self.stage)[0].lstrip("/")]),
+            description="Set Junction's redirect_url_override (and the provider's redirect URI) to this",
+        )
+
+
 class EdgeDistributionStack(RouterStack):
     """Shape ``edge``: a new CloudFront distribution in front of the company's origin."""
 
-    def add_outputs(self) -> None:
-        """The distribution and the version ARN CloudFront runs."""
-        distribution, version = self.router.distribution, self.router.edge_version
-        assert distribution is not None and version is not None
+    def build(self) -> None:
+        """The edge router and a distribution that runs it on the callback paths only."""
+        router = self.edge_router()
+        distribution = edge_distribution(self, self.stage, router)
         CfnOutput(self, "DistributionId", value=distribution.distribution_id)
         CfnOutput(self, "DistributionDomainName", value=distribution.distribution_domain_name)
-        CfnOutput(self, "EdgeFunctionVersionArn", value=version.edge_arn, description="Lambda@Edge version")
+        CfnOutput(self, "EdgeFunctionVersionArn", value=router.version.edge_arn, description="Lambda@Edge version")
         host = (self.stage.infra.get("domain_names") or [distribution.distribution_domain_name])[0]
         CfnOutput(
             self,
@@ -109,13 +350,12 @@ class EdgeDistributionStack(RouterStack):
 class EdgeFunctionStack(RouterStack):
     """Shape ``edge_function``: only the Lambda@Edge function, for an existing distribution."""
 
-    def add_outputs(self) -> None:
+    def build(self) -> None:
         """The version ARN, and the command that attaches it to the distribution."""
-        version = self.router.edge_version
-        assert version is not None
-        CfnOutput(self, "EdgeFunctionVersionArn", value=version.edge_arn, description="Attach this version")
+        router = self.edge_router()
+        CfnOutput(self, "EdgeFunctionVersionArn", value=router.version.edge_arn, description="Attach this version")
         distribution_id = self.stage.infra.get("distribution_id", "<DISTRIBUTION_ID>")
-        patterns = " ".join(f"--path-pattern {shlex.quote(pattern)}" for pattern in self.stage.path_patterns)
+        patterns = " ".join(f"--path-pattern {shlex.quote(pattern)}" for pattern in router.path_patterns)
         CfnOutput(
             self,
             "AttachCommand",
@@ -124,7 +364,7 @@ class EdgeFunctionStack(RouterStack):
                 [
                     f".venv/bin/python -m tools.attach_edge --distribution-id {distribution_id} {patterns} "
                     "--function-version-arn ",
-                    version.edge_arn,
+                    router.version.edge_arn,
                 ],
             ),
             description="Dry run; add --apply to update the distribution",
@@ -135,6 +375,7 @@ STACKS: Mapping[str, type[RouterStack]] = {
     "http_api": HttpApiStack,
     "existing_http_api": ExistingHttpApiStack,
     "existing_rest_api": ExistingRestApiStack,
+    "function_url": FunctionUrlStack,
     "edge": EdgeDistributionStack,
     "edge_function": EdgeFunctionStack,
 }

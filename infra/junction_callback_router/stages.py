@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from callback_router.core.config import CONFIG_KEYS, ConfigError, RouterConfig, parse_config
-from callback_router.core.routes import PROVIDER_PLACEHOLDER
+from aws_cdk import aws_logs as logs
 
-Shape = Literal["http_api", "existing_rest_api", "existing_http_api", "edge", "edge_function"]
+from callback_router.core.config import CONFIG_KEYS, ConfigError, RouterConfig, parse_config
+from junction_callback_router.common import DEFAULT_API_MEMORY_MB, DEFAULT_PYTHON_RUNTIME
+
+Shape = Literal["http_api", "existing_rest_api", "existing_http_api", "function_url", "edge", "edge_function"]
 SHAPES: tuple[str, ...] = get_args(Shape)
 DEFAULT_STAGE = "sandbox"
 CDK_JSON = Path(__file__).resolve().parents[2] / "cdk.json"
@@ -28,6 +30,7 @@ SHAPE_REQUIRED_KEYS: Mapping[str, tuple[str, ...]] = {
     "http_api": (),
     "existing_rest_api": ("rest_api_id", "root_resource_id", "stage_name"),
     "existing_http_api": ("http_api_id",),
+    "function_url": (),
     "edge": ("origin_domain_name",),
     "edge_function": (),
 }
@@ -55,10 +58,13 @@ INFRA_KEYS = frozenset(
         "certificate_arn",
         "web_acl_id",
         "forward_host_header",
+        "memory_size",
+        "python_runtime",
+        "snap_start",
     }
 )
 EDGE_SHAPES = frozenset({"edge", "edge_function"})
-API_SHAPES = frozenset({"http_api", "existing_rest_api", "existing_http_api"})
+API_SHAPES = frozenset({"http_api", "existing_rest_api", "existing_http_api", "function_url"})
 
 SHAPE_ONLY_KEYS: Mapping[str, frozenset[str]] = {
     "rest_api_id": frozenset({"existing_rest_api"}),
@@ -74,6 +80,8 @@ SHAPE_ONLY_KEYS: Mapping[str, frozenset[str]] = {
     "web_acl_id": frozenset({"edge"}),
     "forward_host_header": frozenset({"edge"}),
     "distribution_id": frozenset({"edge_function"}),
+    "memory_size": API_SHAPES,
+    "snap_start": API_SHAPES,
 }
 """Infrastructure keys that mean something for some shapes only; elsewhere they are a mistake."""
 
@@ -81,11 +89,6 @@ SHAPE_ONLY_KEYS: Mapping[str, frozenset[str]] = {
 DEFAULT_LOG_RETENTION_DAYS = 90
 DEFAULT_THROTTLE = {"rate_limit": 25.0, "burst_limit": 50}
 """OAuth callbacks arrive a few times per user, ever: a low ceiling costs nothing and caps abuse."""
-DEFAULT_API_TIMEOUT_SECONDS = 10
-API_GATEWAY_INTEGRATION_TIMEOUT = 29
-"""API Gateway's integration timeout (REST and HTTP APIs), in seconds."""
-TIMEOUT_MARGIN_SECONDS = 3
-"""Lambda time beyond the proxy fallback's upstream timeout, to build and return the clean 502."""
 EDGE_REGION = "us-east-1"
 LOG_RETENTION_DAYS = (
     1,
@@ -112,6 +115,7 @@ LOG_RETENTION_DAYS = (
     3653,
 )
 """The values CloudWatch Logs accepts for a log group's retention."""
+_RETENTION = dict(zip(LOG_RETENTION_DAYS, list(logs.RetentionDays)[: len(LOG_RETENTION_DAYS)], strict=True))
 _STAGE_NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,25}")
 _ACCOUNT = re.compile(r"[0-9]{12}")
 _REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]")
@@ -203,21 +207,24 @@ class Stage:
         return bool(self.infra.get("config_source", "bundled") == "environment")
 
     @property
-    def api_timeout_seconds(self) -> int:
-        """Lambda timeout for the API functions.
-
-        Longer than the proxy fallback's upstream timeout (so the handler can still answer a
-        clean 502) and shorter than API Gateway's 29 s integration timeout.
-        """
-        fallback = self.router.fallback
-        if fallback.mode != "proxy":
-            return DEFAULT_API_TIMEOUT_SECONDS
-        return min(math.ceil(fallback.timeout_seconds) + TIMEOUT_MARGIN_SECONDS, API_GATEWAY_INTEGRATION_TIMEOUT - 1)
+    def retention(self) -> logs.RetentionDays:
+        """:attr:`log_retention_days` as CDK's ``RetentionDays``."""
+        return _RETENTION[self.log_retention_days]
 
     @property
-    def path_patterns(self) -> tuple[str, ...]:
-        """CloudFront path patterns for the callback routes (``{provider}`` becomes ``*``)."""
-        return tuple(route.path.replace(PROVIDER_PLACEHOLDER, "*") for route in self.router.routes)
+    def memory_size(self) -> int:
+        """Memory of the regional function, in MB (its CPU share follows it)."""
+        return int(self.infra.get("memory_size", DEFAULT_API_MEMORY_MB))
+
+    @property
+    def python_runtime(self) -> str:
+        """The Lambda Python runtime (``"3.12"``), deliberate and the same for every operator."""
+        return str(self.infra.get("python_runtime", DEFAULT_PYTHON_RUNTIME))
+
+    @property
+    def snap_start(self) -> bool:
+        """Whether the regional function uses Lambda SnapStart."""
+        return bool(self.infra.get("snap_start", False))
 
 
 def parse_stage(name: str, data: Any) -> Stage:
@@ -249,6 +256,7 @@ def parse_stage(name: str, data: Any) -> Stage:
         if key in data and shape not in shapes:
             raise StageError(name, key, f"not used by shape {shape!r} (only by {', '.join(sorted(shapes))})")
     _check_infra(name, shape, data)
+    _check_function_keys(name, data)
     if shape in EDGE_SHAPES and "fallback" in data:
         raise StageError(
             name,
@@ -315,6 +323,18 @@ def _check_infra(name: str, shape: str, data: Mapping[str, Any]) -> None:
     web_acl = data.get("web_acl_id")
     if web_acl is not None and (not isinstance(web_acl, str) or not web_acl.startswith("arn:aws")):
         raise StageError(name, "web_acl_id", "must be the ARN of a WAFv2 web ACL with scope CLOUDFRONT")
+
+
+def _check_function_keys(name: str, data: Mapping[str, Any]) -> None:
+    """The function's own settings; the constructs check them again with the same words."""
+    memory = data.get("memory_size", DEFAULT_API_MEMORY_MB)
+    if isinstance(memory, bool) or not isinstance(memory, int) or not 128 <= memory <= 10240:
+        raise StageError(name, "memory_size", "must be a whole number of MB from 128 to 10240")
+    runtime = data.get("python_runtime", DEFAULT_PYTHON_RUNTIME)
+    if not isinstance(runtime, str):
+        raise StageError(name, "python_runtime", 'must be a string such as "3.12"')
+    if "snap_start" in data and not isinstance(data["snap_start"], bool):
+        raise StageError(name, "snap_start", "must be true or false")
 
 
 def _check_throttle(name: str, throttle: Any) -> None:

@@ -4,6 +4,8 @@
 * ``rest_api_handler``: API Gateway REST API proxy integration (payload 1.0).
 * ``alb_handler``: Application Load Balancer (single- and multi-value headers).
 * ``viewer_request_handler``: CloudFront Lambda@Edge viewer request.
+* ``api_handler``: any of the first three, told apart by the event's shape (``CallbackRouter``
+  uses it, as one function may stand behind several fronts).
 
 Each is loaded on first access (PEP 562 module ``__getattr__``; the Lambda runtime resolves a
 handler with ``getattr``), so a Lambda@Edge cold start never imports the Powertools event
@@ -16,6 +18,7 @@ import importlib
 from typing import Any
 
 _MODULE_OF = {
+    "api_handler": "callback_router.api_dispatch",
     "http_api_handler": "callback_router.api_handlers",
     "rest_api_handler": "callback_router.api_handlers",
     "alb_handler": "callback_router.api_handlers",

@@ -10,7 +10,7 @@ import pytest
 from aws_cdk.assertions import Match
 
 from callback_router.observability import Observability
-from junction_callback_router.router import ACCESS_LOG_FORMAT
+from junction_callback_router.stacks import ACCESS_LOG_FORMAT
 from tests.infra.conftest import CONTEXT, Synth, synth_stage
 
 ALL_VIEWER = "216adef6-5c7f-47e4-b989-5492eafa07d3"
@@ -46,22 +46,23 @@ def permissions(synth: Synth) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("stage", "handler", "timeout"),
+    ("stage", "timeout"),
     [
-        ("sandbox", "callback_router.handlers.http_api_handler", 13),  # proxy fallback, 10 s upstream + 3
-        ("production", "callback_router.handlers.http_api_handler", 13),
-        ("rest-attach", "callback_router.handlers.rest_api_handler", 10),
-        ("http-attach", "callback_router.handlers.http_api_handler", 10),
+        ("sandbox", 13),  # proxy fallback, 10 s upstream + 3
+        ("production", 13),
+        ("rest-attach", 10),
+        ("http-attach", 10),
     ],
 )
-def test_api_function(synths: dict[str, Synth], stage: str, handler: str, timeout: int) -> None:
+def test_api_function(synths: dict[str, Synth], stage: str, timeout: int) -> None:
     synth = synths[stage]
     synth.template.resource_count_is("AWS::Lambda::Function", 1)
     synth.template.has_resource_properties(
         "AWS::Lambda::Function",
         {
-            "Handler": handler,
-            "Runtime": "python3.11",
+            # One entry point for every regional front: the construct may stand behind several.
+            "Handler": "callback_router.handlers.api_handler",
+            "Runtime": "python3.12",  # the documented default, whatever Python runs the synth
             "Architectures": ["x86_64"],
             "Timeout": timeout,
             "LoggingConfig": {"LogGroup": Match.any_value()},
@@ -129,8 +130,8 @@ def test_http_api_routes_every_method_of_each_callback_path(synths: dict[str, Sy
 def test_http_api_permissions_are_scoped_to_each_route(synths: dict[str, Synth]) -> None:
     arns = permissions(synths["production"])
     assert arns == [
-        "arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<RouterHttpApiFE98870A>/*/*/auth/strava/callback",
-        "arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<RouterHttpApiFE98870A>/*/*/oauth_callback/{provider}",
+        "arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<HttpApiF5A9A8A7>/*/*/auth/strava/callback",
+        "arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<HttpApiF5A9A8A7>/*/*/oauth_callback/{provider}",
     ]
 
 
@@ -157,7 +158,7 @@ def test_http_api_throttle_comes_from_the_stage(tmp_path: Path) -> None:
 def test_http_api_outputs_its_url_and_the_redirect_url_override(synths: dict[str, Synth]) -> None:
     outputs = synths["sandbox"].template.find_outputs("*")
     assert joined(outputs["ApiUrl"]["Value"]) == (
-        "https://<RouterHttpApiFE98870A>.execute-api.<AWS::Region>.<AWS::URLSuffix>/"
+        "https://<HttpApiF5A9A8A7>.execute-api.<AWS::Region>.<AWS::URLSuffix>/"
     )
     assert joined(outputs["RedirectUrlOverride"]["Value"]).endswith("/oauth_callback/{provider}")
 
@@ -269,12 +270,13 @@ def test_edge_role_writes_only_this_functions_log_groups(synths: dict[str, Synth
             assert set(statement["Action"]) <= {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}
             items = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
             resources_allowed += [joined(item) for item in items]
-    name = "JunctionCallbackRouter-edge-attach-viewer-request"
+    # The function's name is generated (no clash after a half-finished teardown): the policy names it by Ref.
+    name = "<RouterFunction0F681190>"
+    assert resources_allowed
     for resource in resources_allowed:
         assert name in resource or resource.startswith("<RouterFunctionLogs"), resource
-    synth.template.has_resource_properties(
-        "AWS::Logs::LogGroup", {"LogGroupName": f"/aws/lambda/us-east-1.{name}", "RetentionInDays": 90}
-    )
+    groups = [joined(group["Properties"]["LogGroupName"]) for group in resources(synth, "AWS::Logs::LogGroup").values()]
+    assert sorted(groups) == [f"/aws/lambda/{name}", f"/aws/lambda/us-east-1.{name}"]
 
 
 def test_edge_distribution_runs_the_router_on_the_callback_path_only(synths: dict[str, Synth]) -> None:
@@ -307,7 +309,7 @@ def test_edge_function_stack_outputs_the_attach_command(synths: dict[str, Synth]
     command = joined(synth.template.find_outputs("AttachCommand")["AttachCommand"]["Value"])
     assert command.startswith(
         ".venv/bin/python -m tools.attach_edge --distribution-id E1EXAMPLE12345 --path-pattern '/oauth_callback/*' "
-        "--function-version-arn <RouterEdgeFunctionFnCurrentVersion"
+        "--function-version-arn <RouterFunctionCurrentVersion"
     )
 
 

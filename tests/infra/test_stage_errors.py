@@ -8,9 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App, Environment, Stack
 
-from junction_callback_router.router import CallbackRouter
 from junction_callback_router.stages import StageError, load_stage, parse_stage
 from tests.infra.conftest import CONTEXT, STAGES, synth_stage
 
@@ -173,16 +171,6 @@ def test_synth_refuses_a_bad_stage_before_building_anything(tmp_path: Path) -> N
     with pytest.raises(StageError, match=re.escape("stage 'mixed': key 'environments': mixes production and sandbox")):
         synth_stage("mixed", tmp_path, {"stages": {"mixed": bad}})
     assert not list(tmp_path.iterdir())
-
-
-def test_construct_refuses_an_edge_stage_in_a_stack_outside_us_east_1() -> None:
-    # The construct can be reused in any stack; it checks what the stage cannot know: its stack.
-    app = App()
-    stack = Stack(app, "Elsewhere", env=Environment(region="eu-west-1"))
-    with pytest.raises(
-        StageError, match=re.escape("stage 'edge': key 'region': shape 'edge' must be in a stack whose")
-    ):
-        CallbackRouter(stack, "Router", stage=load_stage("edge"))
 
 
 def test_forward_host_header_needs_the_distribution_to_have_its_own_domain() -> None:

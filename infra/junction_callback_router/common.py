@@ -1,0 +1,199 @@
+"""What the regional and the edge router constructs share: defaults, code, logs, alarms, cdk-nag.
+
+Every default lives here, in one place, with the reason for its value.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import cast
+
+from aws_cdk import (
+    Acknowledgment,
+    AssetHashType,
+    BundlingOptions,
+    Duration,
+    ILocalBundling,
+    RemovalPolicy,
+    Validations,
+)
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from callback_router.core.config import RouterConfig
+from callback_router.core.decision import Outcome
+from callback_router.observability import CONFIG_ERROR_METRIC, ROUTER_ERROR_METRIC, UPSTREAM_ERROR_METRIC
+from junction_callback_router.bundling import (
+    BUNDLING_IMAGE,
+    PACKAGE_DIR,
+    AssetKind,
+    LocalBundler,
+    asset_hash,
+)
+
+DEFAULT_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
+DEFAULT_API_MEMORY_MB = 256
+"""See BENCHMARKS.md ("API function memory"): the knee of first-callback latency against cost."""
+EDGE_MEMORY_MB = 128
+"""Lambda@Edge viewer-request limits: 128 MB and 5 s (CloudFront developer guide, "Quotas")."""
+EDGE_TIMEOUT_SECONDS = 5
+EDGE_REGION = "us-east-1"
+"""Lambda@Edge functions live in us-east-1 (CloudFront developer guide, "Restrictions on edge functions")."""
+API_GATEWAY_INTEGRATION_TIMEOUT = 29
+"""API Gateway's integration timeout (REST and HTTP APIs), in seconds."""
+DEFAULT_API_TIMEOUT_SECONDS = 10
+TIMEOUT_MARGIN_SECONDS = 3
+"""Lambda time beyond the proxy fallback's upstream timeout, to build and return the clean 502."""
+FOREIGN_ENVIRONMENT_METRIC = Outcome.FOREIGN_ENVIRONMENT.value
+NAG_PACK = "AwsSolutions"
+
+
+def api_timeout_seconds(config: RouterConfig) -> int:
+    """Lambda timeout of the regional function.
+
+    Longer than the proxy fallback's upstream timeout (so the handler can still answer a clean
+    502) and shorter than API Gateway's 29 s integration timeout.
+    """
+    fallback = config.fallback
+    if fallback.mode != "proxy":
+        return DEFAULT_API_TIMEOUT_SECONDS
+    return min(math.ceil(fallback.timeout_seconds) + TIMEOUT_MARGIN_SECONDS, API_GATEWAY_INTEGRATION_TIMEOUT - 1)
+
+
+def acknowledge(scope: Construct, rule: str, reason: str) -> None:
+    """Acknowledge one cdk-nag 3.x finding on ``scope``, always with a reason.
+
+    The id is the one cdk-nag prints ("Acknowledge with 'AwsSolutions::AwsSolutions-L1'"): the
+    pack name, ``::``, then the rule (with ``[finding]`` for rules that report several).
+    """
+    if not reason.strip():
+        raise ValueError(f"acknowledging {rule} needs a reason")
+    Validations.of(scope).acknowledge(Acknowledgment(id=f"{NAG_PACK}::{rule}", reason=reason))
+
+
+def function_code(kind: AssetKind, config_json: str, python_version: str) -> lambda_.Code:
+    """The function's code asset, built locally (never with Docker) by :class:`LocalBundler`.
+
+    The custom hash covers everything the build reads (package source, config, pinned
+    requirements, runtime version), so any change makes a new asset and nothing else does.
+    """
+    return lambda_.Code.from_asset(
+        str(PACKAGE_DIR),
+        asset_hash=asset_hash(kind, config_json, python_version),
+        asset_hash_type=AssetHashType.CUSTOM,
+        bundling=BundlingOptions(
+            image=BUNDLING_IMAGE,
+            local=cast(ILocalBundling, LocalBundler(kind, config_json, python_version)),
+        ),
+    )
+
+
+def log_group(
+    scope: Construct,
+    construct_id: str,
+    retention: logs.RetentionDays,
+    name: str | None = None,
+    removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+) -> logs.LogGroup:
+    """A log group with a retention (cdk-nag and the company's auditors both ask for one)."""
+    return logs.LogGroup(scope, construct_id, log_group_name=name, retention=retention, removal_policy=removal_policy)
+
+
+def router_metric(config: RouterConfig, name: str, period: Duration) -> cloudwatch.Metric:
+    """One of the router's own EMF metrics: namespace from the config, one dimension ``service``."""
+    return cloudwatch.Metric(
+        namespace=config.metrics_namespace,
+        metric_name=name,
+        dimensions_map={"service": config.service},
+        statistic="Sum",
+        period=period,
+    )
+
+
+def alarmed_metrics(config: RouterConfig, *, proxy: bool) -> dict[str, str]:
+    """The router metrics that get an alarm, each with what it means for the on-call engineer.
+
+    docs/DEPLOY.md's alarm table is checked against this (and against the template) by the tests.
+    """
+    described = {
+        FOREIGN_ENVIRONMENT_METRIC: (
+            "Junction callbacks for an environment this deployment does not accept: check redirect_url_override"
+        ),
+        CONFIG_ERROR_METRIC: "the config is unusable; the router is failing open (edge) or answering 503 (API)",
+        # Errors fail open, so Lambda's own Errors metric rarely moves: watch the router's count.
+        ROUTER_ERROR_METRIC: "deciding or answering raised; requests failed open (see error_type/error_at in the logs)",
+    }
+    if proxy:
+        described[UPSTREAM_ERROR_METRIC] = "the company's callback (proxy fallback) did not answer; users got a 502"
+    foreign_team = getattr(Outcome, "FOREIGN_TEAM", None)
+    if foreign_team is not None and getattr(config, "teams", None):
+        described[foreign_team.value] = "Junction tokens of another Junction team: someone replays their own flows"
+    return described
+
+
+def add_alarms(
+    scope: Construct,
+    *,
+    label: str,
+    function_name: str,
+    config: RouterConfig,
+    proxy: bool,
+    topic: sns.ITopic | None,
+    metrics: Sequence[tuple[str, cloudwatch.Metric, str]] = (),
+) -> list[cloudwatch.Alarm]:
+    """One alarm per :func:`alarmed_metrics` entry plus Lambda's ``Errors``, all notifying ``topic``."""
+    period = Duration.minutes(5)
+    errors = cloudwatch.Metric(
+        namespace="AWS/Lambda",
+        metric_name="Errors",
+        dimensions_map={"FunctionName": function_name},
+        statistic="Sum",
+        period=period,
+    )
+    watched: list[tuple[str, cloudwatch.Metric, str]] = [
+        ("Errors", errors, "the router function failed (invocation errors)")
+    ]
+    watched += [
+        (name, router_metric(config, name, period), text) for name, text in alarmed_metrics(config, proxy=proxy).items()
+    ]
+    watched += list(metrics)
+    alarms = []
+    for name, metric, description in watched:
+        alarm = metric.create_alarm(
+            scope,
+            f"{name}Alarm",
+            alarm_description=f"Junction callback router ({label}): {description}",
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        if topic is not None:
+            alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
+        alarms.append(alarm)
+    return alarms
+
+
+RUNTIME_ACKNOWLEDGEMENT = (
+    "The Python runtime is a deliberate, documented setting (python_runtime, checked against AWS's runtime "
+    "tables at synth); cdk-nag's rule only knows the newest runtime, not the one the company chose."
+)
+
+DEFAULT_PYTHON_RUNTIME = "3.12"
+
+
+def lambda_runtime(version: str, *, edge: bool) -> lambda_.Runtime:
+    """The Lambda runtime for ``version`` (``"3.12"``); refined by :mod:`junction_callback_router.runtimes`."""
+    runtimes = {
+        "3.11": lambda_.Runtime.PYTHON_3_11,
+        "3.12": lambda_.Runtime.PYTHON_3_12,
+        "3.13": lambda_.Runtime.PYTHON_3_13,
+    }
+    if version not in runtimes:
+        raise ValueError(f"python_runtime {version!r} is not one of {', '.join(runtimes)}")
+    return runtimes[version]

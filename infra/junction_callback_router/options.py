@@ -1,0 +1,212 @@
+"""The router's runtime options as construct props: typed values in, one validated config document out.
+
+The document is exactly what the function reads at a cold start (``config.json`` or
+``CALLBACK_ROUTER_CONFIG``), and it is validated here at synth time by the very
+``callback_router.core.config.parse_config`` the function runs, so a mistake stops ``cdk synth``
+with the prop's name instead of failing open at 3 a.m.
+
+CDK tokens (values only known at deploy time, such as ``f"https://{alb.load_balancer_dns_name}/cb"``)
+are accepted where AWS would accept them: each token is replaced by a neutral stand-in for the
+validation, the literal parts are still checked, and the document then travels in the function's
+environment (CloudFormation resolves the tokens) instead of the bundle.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aws_cdk import Stack, Token
+from constructs import Construct
+
+from callback_router.core.config import (
+    DEFAULT_PROXY_TIMEOUT_SECONDS,
+    ConfigError,
+    RouterConfig,
+    parse_config,
+)
+from callback_router.core.routes import Route
+
+__all__ = ["ConfigDocument", "Fallback", "Route", "RouterConfigError", "config_document"]
+
+_TOKEN = re.compile(r"\$\{Token\[[^\]]+\]\}")
+"""How an unresolved CDK string token looks inside a Python string (``Token.as_string``)."""
+TOKEN_STAND_IN = "token.deploy-time.value"  # noqa: S105 -- not a secret: a stand-in host name
+"""Put in place of a token for validation: a valid host and a valid path segment."""
+
+
+class RouterConfigError(ValueError):
+    """A construct prop that the router cannot run with; the message names the construct and the prop."""
+
+    def __init__(self, construct: str, key: str, problem: str) -> None:
+        super().__init__(f"{construct}: {key}: {problem}")
+        self.construct, self.key, self.problem = construct, key, problem
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """What happens to a callback that is not Junction's (API Gateway, ALB and Function URL fronts).
+
+    Build one with :meth:`proxy`, :meth:`redirect` or :meth:`reject`. Lambda@Edge has no fallback:
+    CloudFront passes such requests on to the origin unchanged.
+    """
+
+    mode: str
+    url: str | None = None
+    timeout_seconds: float | None = None
+
+    @classmethod
+    def proxy(cls, url: str, *, timeout_seconds: float = DEFAULT_PROXY_TIMEOUT_SECONDS) -> Fallback:
+        """Replay the request to the company's callback ``url`` and return its answer unchanged.
+
+        ``url`` is ``https://`` (``http://`` to loopback only) and may contain ``{provider}`` in its
+        path, filled with the validated provider slug. The function's timeout is set above
+        ``timeout_seconds`` so that a slow upstream still gets a clean 502.
+        """
+        return cls("proxy", url, float(timeout_seconds))
+
+    @classmethod
+    def redirect(cls, url: str) -> Fallback:
+        """Answer ``307`` to the company's callback ``url`` with the original query string."""
+        return cls("redirect", url)
+
+    @classmethod
+    def reject(cls) -> Fallback:
+        """Answer ``404``: only for paths the company does not serve itself (synth warns otherwise)."""
+        return cls("reject")
+
+    def document(self) -> dict[str, Any]:
+        """The ``fallback`` object of the config document."""
+        doc: dict[str, Any] = {"mode": self.mode}
+        if self.url is not None:
+            doc["url"] = self.url
+        if self.timeout_seconds is not None and self.mode == "proxy":
+            doc["timeout_seconds"] = self.timeout_seconds
+        return doc
+
+
+def _route_document(route: str | Route) -> dict[str, Any]:
+    if isinstance(route, str):
+        return {"path": route}
+    if isinstance(route, Route):
+        return {"path": route.path} | ({"provider": route.provider} if route.provider is not None else {})
+    return {"path": route}  # anything else: parse_config names it
+
+
+@dataclass(frozen=True)
+class ConfigDocument:
+    """A validated config document and what it means."""
+
+    document: dict[str, Any]
+    """As written (tokens included): what the function reads."""
+    config: RouterConfig
+    """The parsed meaning, with tokens replaced by stand-ins."""
+    has_tokens: bool
+    """Whether some value is only known at deploy time."""
+
+    def to_json(self, scope: Construct) -> str:
+        """The document as JSON text; tokens become CloudFormation expressions."""
+        if self.has_tokens:
+            return Stack.of(scope).to_json_string(self.document)
+        return json.dumps(self.document, indent=2, sort_keys=True) + "\n"
+
+
+def _stand_in(text: str) -> str:
+    # A token at the very start may stand for a whole origin (``api.api_endpoint`` is
+    # "https://id.execute-api..."), anywhere else for a host or a path segment.
+    text = _TOKEN.sub(f"https://{TOKEN_STAND_IN}", text, count=1) if _TOKEN.match(text) else text
+    return _TOKEN.sub(TOKEN_STAND_IN, text)
+
+
+def _without_tokens(value: Any) -> Any:
+    if isinstance(value, str):
+        return _stand_in(value) if Token.is_unresolved(value) else value
+    if isinstance(value, list | tuple):
+        return [_without_tokens(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_tokens(key): _without_tokens(item) for key, item in value.items()}
+    if isinstance(value, int | float) and Token.is_unresolved(value):
+        raise ConfigError("(value)", "a deploy-time number is not supported here; use a literal")
+    return value
+
+
+def token_key(value: Any, key: str = "") -> str | None:
+    """The first key (``fallback.url``) whose value is only known at deploy time, else ``None``."""
+    if isinstance(value, str | int | float) and not isinstance(value, bool) and Token.is_unresolved(value):
+        return key or "(value)"
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = token_key(item, f"{key}[{index}]")
+            if found:
+                return found
+    if isinstance(value, dict):
+        for name, item in value.items():
+            found = token_key(item, f"{key}.{name}" if key else str(name))
+            if found:
+                return found
+    return None
+
+
+def config_document(
+    construct: str,
+    *,
+    environments: Sequence[str],
+    routes: Sequence[str | Route] | None = None,
+    providers: Sequence[str] | None = None,
+    fallback: Fallback | None = None,
+    extra_environments: Mapping[str, str] | None = None,
+    allow_mixed_environments: bool = False,
+    teams: Sequence[str] | None = None,
+    max_state_length: int | None = None,
+    service: str | None = None,
+    metrics_namespace: str | None = None,
+    tokens_allowed: bool = True,
+) -> ConfigDocument:
+    """Build the runtime config document from typed props and validate it.
+
+    Raises:
+        RouterConfigError: naming ``construct`` and the prop (``environments[0]: unknown environment``).
+    """
+    if isinstance(environments, str):
+        raise RouterConfigError(construct, "environments", f"must be a list of names, e.g. [{environments!r}]")
+    document: dict[str, Any] = {"environments": list(environments)}
+    if routes is not None:
+        if isinstance(routes, str):
+            raise RouterConfigError(construct, "routes", f"must be a list of paths, e.g. [{routes!r}]")
+        document["routes"] = [_route_document(route) for route in routes]
+    optional: dict[str, Any] = {
+        "providers": list(providers) if providers is not None else None,
+        "fallback": fallback.document() if isinstance(fallback, Fallback) else fallback,
+        "extra_environments": dict(extra_environments) if extra_environments is not None else None,
+        "allow_mixed_environments": allow_mixed_environments or None,
+        "teams": list(teams) if teams is not None else None,
+        "max_state_length": max_state_length,
+        "service": service,
+        "metrics_namespace": metrics_namespace,
+    }
+    document.update({key: value for key, value in optional.items() if value is not None})
+    key = token_key(document)
+    if key is not None and not tokens_allowed:
+        raise RouterConfigError(
+            construct,
+            key,
+            "a value only known at deploy time (a CDK token) cannot be used here: Lambda@Edge has no environment "
+            "variables, so the config is bundled at synth. Use a literal value.",
+        )
+    return parse_document(construct, document)
+
+
+def parse_document(construct: str, document: dict[str, Any]) -> ConfigDocument:
+    """Validate a config document (tokens allowed in strings) with the function's own parser.
+
+    Raises:
+        RouterConfigError: naming ``construct`` and the key at fault.
+    """
+    try:
+        config = parse_config(_without_tokens(document))
+    except ConfigError as error:
+        raise RouterConfigError(construct, error.key, error.problem) from None
+    return ConfigDocument(document=document, config=config, has_tokens=token_key(document) is not None)

@@ -1,0 +1,274 @@
+"""The public construct API, used the way a company's own CDK app uses it (``Template.from_stack``)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import App, Environment, Stack, Validations
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk.assertions import Annotations, Match, Template
+from cdk_nag import AwsSolutionsChecks
+
+from junction_callback_router import CallbackRouter, EdgeCallbackRouter, Fallback, Route, RouterConfigError
+from tests.infra.conftest import cfn_lint_errors
+
+PROXY = Fallback.proxy("https://auth.company.com/oauth_callback/{provider}")
+LISTENER_ARN = (
+    "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/company/50dc6c495c0c9188/f2f7dc8efc522ab2"
+)
+SERVICE_ARN = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/auth/73e2d6bc24d8a067"
+
+
+def new_stack(region: str = "eu-west-1", name: str = "Company") -> tuple[App, Stack]:
+    app = App()
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return app, Stack(app, name, env=Environment(account="123456789012", region=region))
+
+
+def synth(app: App, stack: Stack) -> Template:
+    """Synthesize with cdk-nag (an unacknowledged finding raises) and check cfn-lint too."""
+    template = Template.from_stack(stack)
+    assert cfn_lint_errors(dict(template.to_json()), [stack.region]) == []
+    return template
+
+
+def resources(template: Template, kind: str) -> list[dict[str, Any]]:
+    return [dict(value) for value in template.find_resources(kind).values()]
+
+
+# -- validation: every mistake names the construct and the prop ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        ({"environments": ["prod-us"]}, "CallbackRouter 'Router': environments[0]: unknown environment 'prod-us'"),
+        ({"environments": "sandbox-us"}, "CallbackRouter 'Router': environments: must be a list of names"),
+        (
+            {"environments": ["sandbox-us", "production-us"]},
+            "CallbackRouter 'Router': environments: mixes production and sandbox",
+        ),
+        ({"providers": ["Fitbit"]}, "CallbackRouter 'Router': providers[0]: 'Fitbit' is not a provider slug"),
+        ({"routes": ["/cb"]}, "CallbackRouter 'Router': routes[0].provider: path '/cb' has no {provider}"),
+        (
+            {"routes": [Route("/cb", provider="strava")], "providers": ["fitbit"]},
+            "CallbackRouter 'Router': routes[0].provider: 'strava' is not in 'providers'",
+        ),
+        ({"fallback": Fallback.proxy("http://auth.company.com/cb")}, "CallbackRouter 'Router': fallback.url: "),
+        ({"fallback": "reject"}, "CallbackRouter 'Router': fallback: must be Fallback.proxy(url)"),
+        ({"memory_size": 64}, "CallbackRouter 'Router': memory_size: must be from 128 to 10240 MB"),
+        ({"python_runtime": "3.9"}, "CallbackRouter 'Router': python_runtime:"),
+        ({"snap_start": True, "python_runtime": "3.11"}, "CallbackRouter 'Router': snap_start: Lambda SnapStart"),
+    ],
+)
+def test_mistakes_are_refused_naming_the_prop(props: dict[str, Any], message: str) -> None:
+    _, stack = new_stack()
+    arguments: dict[str, Any] = {"environments": ["sandbox-us"], "fallback": PROXY, **props}
+    with pytest.raises(RouterConfigError, match=re.escape(message)):
+        CallbackRouter(stack, "Router", **arguments)
+
+
+def test_edge_router_outside_us_east_1_is_refused_with_what_to_do() -> None:
+    _, stack = new_stack("eu-west-1")
+    with pytest.raises(RouterConfigError, match=r"EdgeCallbackRouter 'Edge': region: .*us-east-1.*eu-west-1"):
+        EdgeCallbackRouter(stack, "Edge", environments=["sandbox-us"])
+    agnostic = Stack(App(), "Agnostic")
+    with pytest.raises(RouterConfigError, match="environment-agnostic stack"):
+        EdgeCallbackRouter(agnostic, "Edge", environments=["sandbox-us"])
+
+
+def test_edge_router_refuses_a_fallback_and_deploy_time_values() -> None:
+    _, stack = new_stack("us-east-1")
+    with pytest.raises(TypeError, match="fallback"):
+        EdgeCallbackRouter(stack, "Edge", environments=["sandbox-us"], fallback=PROXY)  # type: ignore[call-arg]
+    api = apigwv2.HttpApi(stack, "Api")
+    message = "EdgeCallbackRouter 'Edge2': extra_environments.staging: a value only known at deploy time"
+    with pytest.raises(RouterConfigError, match=re.escape(message)):
+        EdgeCallbackRouter(
+            stack, "Edge2", environments=["sandbox-us"], extra_environments={"staging": f"{api.api_endpoint}/v2/link"}
+        )
+
+
+# -- fronts, against resources of the same app (tokens) ------------------------------------------
+
+
+def test_http_api_of_the_same_app_and_a_deploy_time_fallback_url() -> None:
+    app, stack = new_stack()
+    api = apigwv2.HttpApi(stack, "CompanyApi", create_default_stage=False)
+    router = CallbackRouter(
+        stack,
+        "Router",
+        environments=["sandbox-eu"],
+        routes=["/oauth_callback/{provider}", Route("/auth/strava/callback", provider="strava")],
+        fallback=Fallback.proxy(f"{api.api_endpoint}/internal/{{provider}}", timeout_seconds=5),
+    )
+    routes = router.add_to_http_api(api)
+    template = synth(app, stack)
+    assert len(routes) == 2
+    keys = sorted(item["Properties"]["RouteKey"] for item in resources(template, "AWS::ApiGatewayV2::Route"))
+    assert keys == ["ANY /auth/strava/callback", "ANY /oauth_callback/{provider}"]
+    (function,) = resources(template, "AWS::Lambda::Function")
+    properties = function["Properties"]
+    assert properties["Handler"] == "callback_router.handlers.api_handler"
+    assert properties["Timeout"] == 8  # the proxy's 5 s plus room for a clean 502
+    # The URL is only known at deploy time: the config travels in the environment, resolved by CloudFormation.
+    variable = json.dumps(properties["Environment"]["Variables"]["CALLBACK_ROUTER_CONFIG"])
+    assert "Fn::Join" in variable and "CompanyApi" in variable
+    assert "RefusePlaceholderDeployment" not in json.dumps(template.to_json().get("Rules", {}))
+
+
+def test_rest_api_from_another_stack_gets_a_deployment_that_changes_with_what_it_serves() -> None:
+    def deployment_ids(stage_name: str, fallback: Fallback) -> tuple[list[str], Template]:
+        app = App()
+        company = Stack(app, "CompanyApi", env=Environment(account="123456789012", region="us-east-1"))
+        api = apigw.RestApi(company, "Api", deploy_options=apigw.StageOptions(stage_name="prod"))
+        api.root.add_method("GET", apigw.MockIntegration())
+        stack = Stack(app, "Router", env=Environment(account="123456789012", region="us-east-1"))
+        imported = apigw.RestApi.from_rest_api_attributes(
+            stack, "Imported", rest_api_id=api.rest_api_id, root_resource_id=api.rest_api_root_resource_id
+        )
+        router = CallbackRouter(stack, "Router", environments=["production-us"], fallback=fallback)
+        deployment = router.add_to_rest_api(imported, stage_name=stage_name)
+        assert deployment is not None
+        template = Template.from_stack(stack)
+        return sorted(template.find_resources("AWS::ApiGateway::Deployment")), template
+
+    first, template = deployment_ids("prod", PROXY)
+    (deployment,) = template.find_resources("AWS::ApiGateway::Deployment").values()
+    assert deployment["DeletionPolicy"] == "Retain"
+    assert deployment["Properties"]["StageName"] == "prod"
+    assert "Fn::ImportValue" in json.dumps(deployment["Properties"]["RestApiId"])  # from the other stack
+    assert deployment_ids("prod", PROXY)[0] == first  # nothing changed: no new deployment
+    assert deployment_ids("live", PROXY)[0] != first  # another stage: a new deployment
+    assert (
+        deployment_ids("prod", Fallback.proxy("https://auth.company.com/cb/{provider}", timeout_seconds=3))[0] == first
+    )  # the fallback lives in the function, not in the API
+
+
+def test_rest_api_imported_without_stage_name_is_refused() -> None:
+    _, stack = new_stack()
+    api = apigw.RestApi.from_rest_api_attributes(stack, "Api", rest_api_id="a1b2c3d4e5", root_resource_id="r00t12")
+    router = CallbackRouter(stack, "Router", environments=["sandbox-us"], fallback=PROXY)
+    with pytest.raises(RouterConfigError, match=re.escape("add_to_rest_api(stage_name=...)")):
+        router.add_to_rest_api(api)
+
+
+def test_alb_rules_send_only_jwt_shaped_states_to_the_router_and_marked_fallbacks_to_the_service() -> None:
+    app, stack = new_stack()
+    listener = elbv2.ApplicationListener.from_application_listener_attributes(
+        stack,
+        "Listener",
+        listener_arn=LISTENER_ARN,
+        security_group=ec2.SecurityGroup.from_security_group_id(stack, "Sg", "sg-0123456789abcdef0"),
+    )
+    service = elbv2.ApplicationTargetGroup.from_target_group_attributes(stack, "Service", target_group_arn=SERVICE_ARN)
+    router = CallbackRouter(
+        stack,
+        "Router",
+        environments=["production-eu"],
+        routes=["/oauth_callback/{provider}", Route("/auth/strava/callback", provider="strava")],
+        fallback=Fallback.proxy("https://auth.company.com/oauth_callback/{provider}"),
+    )
+    bypass, routed = router.add_to_alb(
+        listener, priority=10, company_target_group=service, host_headers=["auth.company.com"]
+    )
+    template = synth(app, stack)
+    rules = {
+        rule["Properties"]["Priority"]: rule["Properties"]
+        for rule in resources(template, "AWS::ElasticLoadBalancingV2::ListenerRule")
+    }
+    assert sorted(rules) == [10, 11]
+    paths = {"Field": "path-pattern", "PathPatternConfig": {"Values": ["/oauth_callback/*", "/auth/strava/callback"]}}
+    hosts = {"Field": "host-header", "HostHeaderConfig": {"Values": ["auth.company.com"]}}
+    marker = {
+        "Field": "http-header",
+        "HttpHeaderConfig": {"HttpHeaderName": "X-Junction-Callback-Router", "Values": ["fallback"]},
+    }
+    state = {"Field": "query-string", "QueryStringConfig": {"Values": [{"Key": "state", "Value": "eyJ*"}]}}
+    assert rules[10]["Conditions"] == [paths, hosts, marker]
+    assert rules[10]["Actions"] == [{"Type": "forward", "TargetGroupArn": SERVICE_ARN}]
+    assert rules[11]["Conditions"] == [paths, hosts, state]
+    (group,) = resources(template, "AWS::ElasticLoadBalancingV2::TargetGroup")
+    assert group["Properties"]["TargetType"] == "lambda"
+    attributes = {item["Key"]: item["Value"] for item in group["Properties"]["TargetGroupAttributes"]}
+    assert attributes["lambda.multi_value_headers.enabled"] == "true"
+    template.has_resource_properties(
+        "AWS::Lambda::Permission",
+        {"Principal": "elasticloadbalancing.amazonaws.com", "Action": "lambda:InvokeFunction"},
+    )
+    assert bypass.node.id == "BypassRule" and routed.node.id == "RouterRule"
+
+
+def test_alb_rule_limits_are_checked_at_synth() -> None:
+    _, stack = new_stack()
+    listener = elbv2.ApplicationListener.from_application_listener_attributes(
+        stack,
+        "Listener",
+        listener_arn=LISTENER_ARN,
+        security_group=ec2.SecurityGroup.from_security_group_id(stack, "Sg", "sg-0123456789abcdef0"),
+    )
+    routes = [f"/cb{index}/{{provider}}" for index in range(5)]
+    router = CallbackRouter(stack, "Router", environments=["sandbox-us"], routes=routes, fallback=PROXY)
+    with pytest.raises(RouterConfigError, match="6 match evaluations; an ALB rule allows 5"):
+        router.add_to_alb(listener, priority=10)
+    with pytest.raises(RouterConfigError, match="priority"):
+        router.add_to_alb(listener, priority=0)
+
+
+def test_function_url_is_public_because_providers_redirect_browsers_there() -> None:
+    app, stack = new_stack()
+    router = CallbackRouter(stack, "Router", environments=["sandbox-us"], fallback=PROXY, memory_size=512)
+    router.add_function_url()
+    template = synth(app, stack)
+    template.has_resource_properties("AWS::Lambda::Url", {"AuthType": "NONE"})
+    template.has_resource_properties("AWS::Lambda::Function", {"MemorySize": 512, "Runtime": "python3.12"})
+
+
+def test_snap_start_runs_behind_a_published_version_alias() -> None:
+    app, stack = new_stack()
+    api = apigwv2.HttpApi(stack, "Api", create_default_stage=False)
+    router = CallbackRouter(stack, "Router", environments=["sandbox-us"], fallback=PROXY, snap_start=True)
+    router.add_to_http_api(api)
+    template = synth(app, stack)
+    template.has_resource_properties("AWS::Lambda::Function", {"SnapStart": {"ApplyOn": "PublishedVersions"}})
+    template.resource_count_is("AWS::Lambda::Version", 1)
+    template.has_resource_properties("AWS::Lambda::Alias", {"Name": "live"})
+    (integration,) = resources(template, "AWS::ApiGatewayV2::Integration")
+    assert "LiveAlias" in json.dumps(integration["Properties"]["IntegrationUri"])
+
+
+def test_reject_on_an_imported_api_warns_that_company_callbacks_get_404() -> None:
+    _app, stack = new_stack()
+    api = apigwv2.HttpApi.from_http_api_attributes(stack, "Api", http_api_id="h1t2t3p4a5")
+    CallbackRouter(stack, "Router", environments=["sandbox-us"], fallback=Fallback.reject()).add_to_http_api(api)
+    Annotations.from_stack(stack).has_warning("/Company/Router", Match.string_like_regexp("gets 404.*Fallback.proxy"))
+
+
+def test_a_placeholder_fallback_makes_cloudformation_refuse_the_deploy() -> None:
+    _app, stack = new_stack()
+    CallbackRouter(stack, "Router", environments=["sandbox-us"], fallback=Fallback.proxy("https://auth.example.com/cb"))
+    rules = Template.from_stack(stack).to_json()["Rules"]
+    (guard,) = [rule for name, rule in rules.items() if name.startswith("RouterRefusePlaceholderDeployment")]
+    (assertion,) = guard["Assertions"]
+    assert assertion["Assert"] == {"Fn::Equals": ["placeholder", "replaced"]}
+    assert "fallback.url" in assertion["AssertDescription"] and "example.com" in assertion["AssertDescription"]
+
+
+def test_edge_router_versions_function_and_role_are_retained_and_names_generated(tmp_path: Path) -> None:
+    app, stack = new_stack("us-east-1")
+    edge = EdgeCallbackRouter(stack, "Edge", environments=["production-us"], routes=["/cb/{provider}"])
+    template = synth(app, stack)
+    assert edge.path_patterns == ["/cb/*"]
+    (function,) = template.find_resources("AWS::Lambda::Function").values()
+    assert "FunctionName" not in function["Properties"]  # generated: no clash after a half-finished teardown
+    for kind in ("AWS::Lambda::Function", "AWS::Lambda::Version", "AWS::IAM::Role"):
+        for resource in template.find_resources(kind).values():
+            assert resource["DeletionPolicy"] == "Retain", kind
+            assert resource["UpdateReplacePolicy"] == "Retain", kind
