@@ -2,8 +2,10 @@
 
 Built with ``cdk-monitoring-constructs`` (cdklabs) the way its README intends: a
 ``MonitoringFacade`` with one dashboard, ``monitor_lambda_function`` for an API Gateway Lambda,
-``monitor_api_gateway_v2_http_api`` for an HTTP API in front of it and
-``monitor_custom`` metric groups for the router's own Powertools EMF metrics.
+``monitor_api_gateway_v2_http_api`` for an HTTP API in front of it and ``monitor_custom`` metric
+groups for the router's own Powertools EMF metrics (and for a REST API: see
+:func:`add_router_dashboard`, ``monitor_api_gateway`` would chart an imported API under its
+construct id).
 
 What the router emits (``lambda/callback_router/observability.py``): one count per request named
 after its :class:`~callback_router.core.decision.Outcome` (``JunctionRedirect``, ``NotJunction``,
@@ -19,7 +21,9 @@ Guide, "Edge function logs"), so the edge dashboard has one section per region o
 tried for those sections and not kept (synthesized and read, cdk-monitoring-constructs 10.3.3):
 its header links to the us-east-1 console page of ``us-east-1.<name>``, a function that does not
 exist there, and it adds iterator-age and provisioned-concurrency graphs that cannot apply at the
-edge. The edge sections are ``monitor_custom`` groups of plain ``aws_cloudwatch`` metrics instead.
+edge. The edge sections are ``monitor_custom`` groups of plain ``aws_cloudwatch`` metrics instead;
+their cold starts are a metric search, since the ``function_name`` a replica reports is not
+documented.
 
 Alarms: CloudWatch evaluates an alarm in the region of its metric (the README of
 cdk-monitoring-constructs: "cross-Region alarming is not supported by CloudWatch"; CDK refuses
@@ -122,7 +126,7 @@ def _router_metric(namespace: str, service: str, name: str, label: str | None, r
     )
 
 
-def _cold_start_metric(namespace: str, service: str, function_name: str, region: str | None) -> cloudwatch.Metric:
+def _cold_start_metric(namespace: str, service: str, function_name: str) -> cloudwatch.Metric:
     return cloudwatch.Metric(
         namespace=namespace,
         metric_name=COLD_START_METRIC,
@@ -130,7 +134,20 @@ def _cold_start_metric(namespace: str, service: str, function_name: str, region:
         statistic="Sum",
         period=PERIOD,
         label="cold starts",
-        region=region,
+    )
+
+
+def _edge_cold_starts(namespace: str, service: str, region: str) -> cloudwatch.MathExpression:
+    # A search over function_name: at the edge Powertools writes the replica's
+    # context.function_name, which AWS documents only indirectly (the replica's log group is
+    # /aws/lambda/us-east-1.<name>); matching any function_name of this service cannot miss it.
+    query = f'{{{namespace},function_name,service}} MetricName="{COLD_START_METRIC}" service="{service}"'
+    return cloudwatch.MathExpression(
+        expression=f"SEARCH('{query}', 'Sum', {int(PERIOD.to_seconds())})",
+        using_metrics={},
+        label="cold starts",
+        period=PERIOD,
+        search_region=region,
     )
 
 
@@ -213,10 +230,16 @@ def add_router_dashboard(
 
     Lambda@Edge (``edge=True``): one section per region of ``edge_regions`` (default
     :data:`DEFAULT_EDGE_REGIONS`) with the same router counts, Lambda errors and throttles,
-    p50/p99 duration and cold starts of ``us-east-1.<name>`` in that region.
+    p50/p99 duration of ``us-east-1.<name>`` in that region, and cold starts (a metric search
+    for this service's ``ColdStart`` whatever ``function_name`` the replica reports).
     """
     if edge_regions is not None and not edge:
         raise ValueError("edge_regions applies to Lambda@Edge only (edge=True)")
+    home = Stack.of(scope).region
+    if edge and (Token.is_unresolved(home) or home != EDGE_HOME_REGION):
+        # Beside the function (Lambda@Edge lives in us-east-1); CloudWatch also leaves the
+        # dashboard's own region out of its widgets, so the us-east-1 section needs this.
+        raise ValueError(f"the Lambda@Edge dashboard belongs in a {EDGE_HOME_REGION} stack, like the function")
     if edge and (http_api is not None or rest_api_name is not None):
         raise ValueError("http_api / rest_api_name do not apply to Lambda@Edge (edge=True)")
     if (rest_api_name is None) != (rest_api_stage is None):
@@ -243,7 +266,7 @@ def add_router_dashboard(
         groups.append(
             cmc.CustomMetricGroup(
                 title="Cold starts",
-                metrics=[_cold_start_metric(metrics_namespace, service, function.function_name, None)],
+                metrics=[_cold_start_metric(metrics_namespace, service, function.function_name)],
             )
         )
         facade.monitor_custom(
@@ -323,7 +346,7 @@ def _edge_sections(
                 ],
             ),
             cmc.CustomMetricGroup(
-                title=_title("Cold starts", region), metrics=[_cold_start_metric(namespace, service, replica, region)]
+                title=_title("Cold starts", region), metrics=[_edge_cold_starts(namespace, service, region)]
             ),
         ]
         facade.monitor_custom(
