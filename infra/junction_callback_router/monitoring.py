@@ -34,10 +34,10 @@ metrics has to live in a stack of that region: :func:`add_edge_region_alarms`.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import cdk_monitoring_constructs as cmc
-from aws_cdk import Duration, Fn, Stack, Token
+from aws_cdk import Duration, Environment, Fn, Stack, Token
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
@@ -52,6 +52,7 @@ __all__ = [
     "EDGE_HOME_REGION",
     "ERROR_METRICS",
     "PROBLEM_METRICS",
+    "add_edge_alarm_stacks",
     "add_edge_region_alarms",
     "add_router_dashboard",
     "edge_replica_name",
@@ -376,10 +377,9 @@ def add_edge_region_alarms(
     from another region's stack without cross-region references; without it the ``Errors``
     alarm is left out (the router fails open, so ``RouterError`` is the one that moves).
 
-    Not covered: a region outside the stacks you create; the deployer adds a stack per region,
-    e.g. ``for region in DEFAULT_EDGE_REGIONS[1:]: add_edge_region_alarms(Stack(app,
-    f"Alarms-{region}", env=Environment(account=..., region=region)), "EdgeAlarms", ...)``,
-    each needing a bootstrapped region; ``alarm_topic_arn`` must be an SNS topic in that region.
+    Not covered: a region without such a stack; :func:`add_edge_alarm_stacks` makes one per
+    region (each region must be bootstrapped); ``alarm_topic_arn`` must be an SNS topic in
+    that region.
     """
     region = stack.region
     if Token.is_unresolved(region):
@@ -429,3 +429,48 @@ def add_edge_region_alarms(
             alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
         alarms.append(alarm)
     return alarms
+
+
+def add_edge_alarm_stacks(
+    scope: Construct,
+    stack_name_prefix: str,
+    *,
+    service: str,
+    metrics_namespace: str,
+    stage_name: str,
+    regions: Sequence[str] = DEFAULT_EDGE_REGIONS,
+    account: str | None = None,
+    edge_function_name: str | None = None,
+    alarm_topic_arns: Mapping[str, str] | None = None,
+) -> dict[str, Stack]:
+    """One stack of :func:`add_edge_region_alarms` per region of ``regions`` except us-east-1.
+
+    us-east-1 is left out because the router's own alarms live there. Stacks are named
+    ``<stack_name_prefix>-<region>``; ``alarm_topic_arns`` maps a region to the SNS topic its
+    alarms notify (a topic must be in the alarm's region). Deploying them needs every region
+    bootstrapped (``cdk bootstrap aws://ACCOUNT/REGION``).
+    """
+    topics = dict(alarm_topic_arns or {})
+    targets = [region for region in _check_regions(regions) if region != EDGE_HOME_REGION]
+    unknown = sorted(set(topics) - set(targets))
+    if unknown:
+        raise ValueError(f"alarm_topic_arns names regions without an alarm stack: {unknown}")
+    stacks: dict[str, Stack] = {}
+    for region in targets:
+        stack = Stack(
+            scope,
+            f"{stack_name_prefix}-{region}",
+            env=Environment(account=account, region=region),
+            description=f"Junction callback router ({stage_name}): alarms for the Lambda@Edge replicas in {region}",
+        )
+        add_edge_region_alarms(
+            stack,
+            "EdgeAlarms",
+            service=service,
+            metrics_namespace=metrics_namespace,
+            stage_name=stage_name,
+            edge_function_name=edge_function_name,
+            alarm_topic_arn=topics.get(region),
+        )
+        stacks[region] = stack
+    return stacks

@@ -17,6 +17,7 @@ from callback_router.core.decision import Outcome
 from callback_router.observability import CONFIG_ERROR_METRIC, ROUTER_ERROR_METRIC, UPSTREAM_ERROR_METRIC
 from junction_callback_router.monitoring import (
     DEFAULT_EDGE_REGIONS,
+    add_edge_alarm_stacks,
     add_edge_region_alarms,
     add_router_dashboard,
 )
@@ -250,3 +251,31 @@ def test_settings_mistakes_are_refused() -> None:
         add_router_dashboard(stack, "D", dashboard_name="has spaces", **common)
     with pytest.raises(ValueError, match="explicit region"):
         add_edge_region_alarms(Stack(App(), "NoEnv"), "A", service=SERVICE, metrics_namespace=NAMESPACE, stage_name="x")
+
+
+def test_edge_alarm_stacks_cover_every_region_but_us_east_1_each_with_its_own_topic() -> None:
+    app = App()
+    stacks = add_edge_alarm_stacks(
+        app,
+        "RouterEdgeAlarms",
+        service=SERVICE,
+        metrics_namespace=NAMESPACE,
+        stage_name="edge",
+        account=ACCOUNT,
+        alarm_topic_arns={"eu-west-1": f"arn:aws:sns:eu-west-1:{ACCOUNT}:oncall"},
+    )
+    assert list(stacks) == [region for region in DEFAULT_EDGE_REGIONS if region != "us-east-1"]
+    assert all(stack.region == region and stack.stack_name.endswith(region) for region, stack in stacks.items())
+    eu = Template.from_stack(stacks["eu-west-1"])
+    eu.resource_count_is("AWS::CloudWatch::Alarm", 3)
+    eu.all_resources_properties("AWS::CloudWatch::Alarm", {"AlarmActions": [f"arn:aws:sns:eu-west-1:{ACCOUNT}:oncall"]})
+    with pytest.raises(ValueError, match=r"regions without an alarm stack: \['us-east-1'\]"):
+        add_edge_alarm_stacks(
+            App(),
+            "X",
+            service=SERVICE,
+            metrics_namespace=NAMESPACE,
+            stage_name="edge",
+            regions=["us-east-1", "eu-west-1"],
+            alarm_topic_arns={"us-east-1": "arn:aws:sns:us-east-1:1:t"},
+        )
