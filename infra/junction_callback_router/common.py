@@ -6,16 +6,21 @@ Every default lives here, in one place, with the reason for its value.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
+from datetime import date
 from typing import cast
 
 from aws_cdk import (
     Acknowledgment,
+    Annotations,
     AssetHashType,
     BundlingOptions,
     Duration,
     ILocalBundling,
     RemovalPolicy,
+    Stack,
+    Token,
     Validations,
 )
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -35,6 +40,7 @@ from junction_callback_router.bundling import (
     LocalBundler,
     asset_hash,
 )
+from junction_callback_router.runtimes import DEFAULT_PYTHON_VERSION, check_python_runtime
 
 DEFAULT_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 DEFAULT_API_MEMORY_MB = 256
@@ -102,6 +108,17 @@ def log_group(
 ) -> logs.LogGroup:
     """A log group with a retention (cdk-nag and the company's auditors both ask for one)."""
     return logs.LogGroup(scope, construct_id, log_group_name=name, retention=retention, removal_policy=removal_policy)
+
+
+def dashboard_name(construct: Construct) -> str | None:
+    """``<stack name>-<construct id>``: one dashboard per router, even with several in a stack.
+
+    ``None`` (let CloudFormation name it) when the stack name is only known at deploy time.
+    """
+    stack_name = Stack.of(construct).stack_name
+    if Token.is_unresolved(stack_name):
+        return None
+    return re.sub(r"[^A-Za-z0-9_-]", "-", f"{stack_name}-{construct.node.id}")[:255]
 
 
 def router_metric(config: RouterConfig, name: str, period: Duration) -> cloudwatch.Metric:
@@ -184,16 +201,16 @@ RUNTIME_ACKNOWLEDGEMENT = (
     "tables at synth); cdk-nag's rule only knows the newest runtime, not the one the company chose."
 )
 
-DEFAULT_PYTHON_RUNTIME = "3.12"
+DEFAULT_PYTHON_RUNTIME = DEFAULT_PYTHON_VERSION
 
 
-def lambda_runtime(version: str, *, edge: bool) -> lambda_.Runtime:
-    """The Lambda runtime for ``version`` (``"3.12"``); refined by :mod:`junction_callback_router.runtimes`."""
-    runtimes = {
-        "3.11": lambda_.Runtime.PYTHON_3_11,
-        "3.12": lambda_.Runtime.PYTHON_3_12,
-        "3.13": lambda_.Runtime.PYTHON_3_13,
-    }
-    if version not in runtimes:
-        raise ValueError(f"python_runtime {version!r} is not one of {', '.join(runtimes)}")
-    return runtimes[version]
+def lambda_runtime(scope: Construct, version: str, *, edge: bool) -> lambda_.Runtime:
+    """The checked Lambda runtime for ``version``; a runtime near deprecation warns at synth.
+
+    Raises:
+        PythonRuntimeError: the version cannot be deployed (the message says why and what to pick).
+    """
+    choice = check_python_runtime(version, edge=edge, today=date.today())
+    for warning in choice.warnings:
+        Annotations.of(scope).add_warning_v2("junction-callback-router:python-runtime", warning)
+    return choice.runtime

@@ -40,11 +40,13 @@ from junction_callback_router.common import (
     RUNTIME_ACKNOWLEDGEMENT,
     acknowledge,
     add_alarms,
+    dashboard_name,
     function_code,
     lambda_runtime,
     log_group,
 )
 from junction_callback_router.options import Route, RouterConfigError, config_document
+from junction_callback_router.runtimes import normalise_python_version
 from junction_callback_router.safety import document_problems, refuse_deployment
 
 EDGE_HANDLER = "callback_router.handlers.viewer_request_handler"
@@ -87,6 +89,8 @@ class EdgeCallbackRouter(Construct):
         log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION,
         alarms: bool = False,
         alarm_topic: sns.ITopic | None = None,
+        dashboard: bool = False,
+        dashboard_regions: Sequence[str] | None = None,
         description: str | None = None,
     ) -> None:
         """Create the edge function and its version.
@@ -94,7 +98,9 @@ class EdgeCallbackRouter(Construct):
         Args: as :class:`~junction_callback_router.CallbackRouter`, less what Lambda@Edge cannot
         have (a fallback, memory and timeout other than 128 MB / 5 s, environment variables,
         SnapStart). ``alarms`` covers us-east-1 only: docs/DEPLOY.md says why and how to add
-        alarms in other regions.
+        alarms in other regions (``monitoring.add_edge_alarm_stacks``). ``dashboard`` draws one
+        section per region of ``dashboard_regions`` (default: the regions with a CloudFront
+        regional edge cache), since Lambda@Edge is measured where it ran.
 
         Raises:
             RouterConfigError: a prop the router cannot run with at the edge, named in the message.
@@ -125,7 +131,8 @@ class EdgeCallbackRouter(Construct):
             tokens_allowed=False,
         )
         try:
-            runtime = lambda_runtime(python_runtime, edge=True)
+            runtime = lambda_runtime(self, python_runtime, edge=True)
+            runtime_version = normalise_python_version(python_runtime)
         except ValueError as error:
             raise RouterConfigError(label, "python_runtime", str(error)) from None
         self.config: RouterConfig = document.config
@@ -146,7 +153,7 @@ class EdgeCallbackRouter(Construct):
             runtime=runtime,
             architecture=lambda_.Architecture.X86_64,
             handler=EDGE_HANDLER,
-            code=function_code("edge", document.to_json(self), python_runtime),
+            code=function_code("edge", document.to_json(self), runtime_version),
             role=role,
             memory_size=EDGE_MEMORY_MB,
             timeout=Duration.seconds(EDGE_TIMEOUT_SECONDS),
@@ -209,3 +216,17 @@ class EdgeCallbackRouter(Construct):
             )
         elif alarm_topic is not None:
             raise RouterConfigError(label, "alarm_topic", "set alarms=True as well, or there is nothing to notify")
+        self.dashboard: cloudwatch.Dashboard | None = None
+        if dashboard or dashboard_regions is not None:
+            from junction_callback_router.monitoring import add_router_dashboard  # only users of dashboards pay for it
+
+            self.dashboard = add_router_dashboard(
+                self,
+                "Dashboard",
+                function=self.function,
+                service=self.config.service,
+                metrics_namespace=self.config.metrics_namespace,
+                dashboard_name=dashboard_name(self),
+                edge=True,
+                edge_regions=dashboard_regions,
+            )

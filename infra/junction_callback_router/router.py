@@ -49,11 +49,13 @@ from junction_callback_router.common import (
     acknowledge,
     add_alarms,
     api_timeout_seconds,
+    dashboard_name,
     function_code,
     lambda_runtime,
     log_group,
 )
 from junction_callback_router.options import Fallback, Route, RouterConfigError, config_document
+from junction_callback_router.runtimes import normalise_python_version
 from junction_callback_router.safety import document_problems, refuse_deployment
 
 API_HANDLER = "callback_router.handlers.api_handler"
@@ -115,6 +117,7 @@ class CallbackRouter(Construct):
         snap_start: bool = False,
         alarms: bool = False,
         alarm_topic: sns.ITopic | None = None,
+        dashboard: bool = False,
         description: str | None = None,
     ) -> None:
         """Create the router function.
@@ -145,6 +148,8 @@ class CallbackRouter(Construct):
                 then invoke the ``live`` alias.
             alarms: create CloudWatch alarms (docs/DEPLOY.md lists them).
             alarm_topic: SNS topic the alarms notify.
+            dashboard: create a CloudWatch dashboard (cdk-monitoring-constructs): the router's
+                outcomes, errors, duration p50/p99 and cold starts.
             description: the function's description.
 
         Raises:
@@ -171,10 +176,11 @@ class CallbackRouter(Construct):
         if not MEMORY_BOUNDS[0] <= memory_size <= MEMORY_BOUNDS[1]:
             raise RouterConfigError(label, "memory_size", f"must be from {MEMORY_BOUNDS[0]} to {MEMORY_BOUNDS[1]} MB")
         try:
-            runtime = lambda_runtime(python_runtime, edge=False)
+            runtime = lambda_runtime(self, python_runtime, edge=False)
+            runtime_version = normalise_python_version(python_runtime)
         except ValueError as error:
             raise RouterConfigError(label, "python_runtime", str(error)) from None
-        if snap_start and tuple(map(int, python_runtime.split("."))) < (3, 12):
+        if snap_start and tuple(map(int, runtime_version.split("."))) < (3, 12):
             raise RouterConfigError(
                 label,
                 "snap_start",
@@ -203,7 +209,7 @@ class CallbackRouter(Construct):
             handler=API_HANDLER,
             # The bundle always holds the config when it is literal; with tokens it holds none (the
             # handler then reads CALLBACK_ROUTER_CONFIG, which CloudFormation resolves).
-            code=function_code("api", "{}\n" if document.has_tokens else config_json, python_runtime),
+            code=function_code("api", "{}\n" if document.has_tokens else config_json, runtime_version),
             role=role,
             log_group=self.function_log_group,
             memory_size=memory_size,
@@ -230,6 +236,18 @@ class CallbackRouter(Construct):
             )
         elif alarm_topic is not None:
             raise RouterConfigError(label, "alarm_topic", "set alarms=True as well, or there is nothing to notify")
+        self.dashboard: cloudwatch.Dashboard | None = None
+        if dashboard:
+            from junction_callback_router.monitoring import add_router_dashboard  # only users of dashboards pay for it
+
+            self.dashboard = add_router_dashboard(
+                self,
+                "Dashboard",
+                function=self.function,
+                service=self.config.service,
+                metrics_namespace=self.config.metrics_namespace,
+                dashboard_name=dashboard_name(self),
+            )
 
     # -- helpers -----------------------------------------------------------------------------
 

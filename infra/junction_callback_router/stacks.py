@@ -84,6 +84,7 @@ def router_props(stage: Stage) -> dict[str, Any]:
         "python_runtime": stage.python_runtime,
         "log_retention": stage.retention,
         "alarms": stage.alarms,
+        "dashboard": stage.dashboard,
     }
     if "routes" in runtime:
         props["routes"] = [route.path if route.provider is None else route for route in stage.router.routes]

@@ -61,6 +61,7 @@ INFRA_KEYS = frozenset(
         "memory_size",
         "python_runtime",
         "snap_start",
+        "dashboard",
     }
 )
 EDGE_SHAPES = frozenset({"edge", "edge_function"})
@@ -222,6 +223,11 @@ class Stage:
         return str(self.infra.get("python_runtime", DEFAULT_PYTHON_RUNTIME))
 
     @property
+    def dashboard(self) -> bool:
+        """Whether to create the CloudWatch dashboard."""
+        return bool(self.infra.get("dashboard", False))
+
+    @property
     def snap_start(self) -> bool:
         """Whether the regional function uses Lambda SnapStart."""
         return bool(self.infra.get("snap_start", False))
@@ -333,8 +339,9 @@ def _check_function_keys(name: str, data: Mapping[str, Any]) -> None:
     runtime = data.get("python_runtime", DEFAULT_PYTHON_RUNTIME)
     if not isinstance(runtime, str):
         raise StageError(name, "python_runtime", 'must be a string such as "3.12"')
-    if "snap_start" in data and not isinstance(data["snap_start"], bool):
-        raise StageError(name, "snap_start", "must be true or false")
+    for key in ("snap_start", "dashboard"):
+        if key in data and not isinstance(data[key], bool):
+            raise StageError(name, key, "must be true or false")
 
 
 def _check_throttle(name: str, throttle: Any) -> None:

@@ -272,3 +272,16 @@ def test_edge_router_versions_function_and_role_are_retained_and_names_generated
         for resource in template.find_resources(kind).values():
             assert resource["DeletionPolicy"] == "Retain", kind
             assert resource["UpdateReplacePolicy"] == "Retain", kind
+
+
+def test_edge_dashboard_has_a_section_per_region_where_the_function_runs() -> None:
+    app, stack = new_stack("us-east-1")
+    edge = EdgeCallbackRouter(
+        stack, "Edge", environments=["production-us"], dashboard_regions=["us-east-1", "eu-west-1", "ap-south-1"]
+    )
+    template = synth(app, stack)
+    assert edge.dashboard is not None
+    (dashboard,) = resources(template, "AWS::CloudWatch::Dashboard")
+    body = json.dumps(dashboard["Properties"]["DashboardBody"])
+    for region in ("us-east-1", "eu-west-1", "ap-south-1"):
+        assert region in body, region

@@ -51,7 +51,8 @@ def permissions(synth: Synth) -> list[str]:
         ("sandbox", 13),  # proxy fallback, 10 s upstream + 3
         ("production", 13),
         ("rest-attach", 10),
-        ("http-attach", 10),
+        ("http-attach", 13),
+        ("function-url", 10),  # redirect fallback
     ],
 )
 def test_api_function(synths: dict[str, Synth], stage: str, timeout: int) -> None:
@@ -233,6 +234,26 @@ def test_http_api_attach_adds_routes_only(synths: dict[str, Synth]) -> None:
     assert permissions(synth) == [
         "arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:h1t2t3p4a5/*/*/oauth_callback/{provider}"
     ]
+
+
+# -- shape: Function URL -----------------------------------------------------------------------
+
+
+def test_function_url_stage_outputs_the_url_to_put_behind_the_company_domain(synths: dict[str, Synth]) -> None:
+    synth = synths["function-url"]
+    synth.template.has_resource_properties("AWS::Lambda::Url", {"AuthType": "NONE"})
+    outputs = synth.template.find_outputs("*")
+    assert joined(outputs["RedirectUrlOverride"]["Value"]).endswith("oauth_callback/{provider}")
+    assert "FunctionUrl" in outputs
+
+
+def test_a_dashboard_per_deployment_when_the_stage_asks(synths: dict[str, Synth]) -> None:
+    synths["production"].template.resource_count_is("AWS::CloudWatch::Dashboard", 1)
+    (dashboard,) = resources(synths["production"], "AWS::CloudWatch::Dashboard").values()
+    body = joined(dashboard["Properties"]["DashboardBody"])
+    for metric in ("JunctionRedirect", "NotJunction", "ForeignEnvironment", "InvalidProvider", "RouterError"):
+        assert metric in body, metric
+    synths["sandbox"].template.resource_count_is("AWS::CloudWatch::Dashboard", 0)
 
 
 # -- shapes 4 and 5: Lambda@Edge ----------------------------------------------------------------
