@@ -968,6 +968,8 @@ class LocalGateway:
             spec.loader.exec_module(module)
         finally:
             os.environ[CONFIG_ENV_VAR] = json.dumps(self.runtime)
+        if module.CONFIG is None:  # the handler would answer 503 to everything: say why instead
+            raise RuntimeError(f"the ALB front's config is invalid: {module.CONFIG_PROBLEM}")
         self.alb_handler: Handler = module.alb_handler
 
     def _restore(self) -> None:
