@@ -33,13 +33,14 @@ The handlers read their configuration once, at import, from ``CALLBACK_ROUTER_CO
 gateway sets it from ``junction_callback_router.stages.load_stage(stage).runtime_json()`` (with the local fallback)
 before importing them, exactly what the bundled ``config.json`` would hold. The ALB front's
 function differs only in its fallback URL, so it runs its own instance of
-``callback_router.api_handlers`` (loaded from the same file with that config): in AWS it would
-be its own function too.
+``callback_router.api_handlers`` (loaded from the same file with that config): in AWS an ALB
+deployment has its own function too.
 
 Tests and the load generator use :func:`start_gateway` / :class:`LocalGateway`, the very code
 ``make run`` runs. The handler modules hold process-wide state (config, Powertools resolvers
 and metrics), so one gateway runs per process at a time, and handler calls are serialized, as in
-one warm Lambda container.
+one warm Lambda container. (So on the ALB front a replay that re-entered the router, which the
+bypass rule prevents, would wait for the first call and end as the fallback's timeout, a 502.)
 """
 
 from __future__ import annotations
