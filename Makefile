@@ -9,6 +9,7 @@ PY := $(VENV)/bin/python
 STAGE ?= sandbox
 PORT ?= 3000
 EDGE_PORT ?= 3001
+ALB_PORT ?= 3002
 CDK := node_modules/.bin/cdk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -33,10 +34,10 @@ chromium:
 
 setup: $(VENV)/.installed node_modules/.installed
 
-## make run [STAGE=sandbox PORT=3000 EDGE_PORT=3001]: synth the stage, serve it on 127.0.0.1
+## make run [STAGE=sandbox PORT=3000 EDGE_PORT=3001 ALB_PORT=3002]: synth the stage, serve it on 127.0.0.1
 run: setup
 	$(MAKE) --no-print-directory synth STAGE=$(STAGE)
-	PYTHONPATH=lambda:infra:. $(PY) -m tools.local_gateway --stage $(STAGE) --port $(PORT) --edge-port $(EDGE_PORT)
+	PYTHONPATH=lambda:infra:. $(PY) -m tools.local_gateway --stage $(STAGE) --port $(PORT) --edge-port $(EDGE_PORT) --alb-port $(ALB_PORT)
 
 ## make test: lint, format check, types, every test
 test: setup chromium

@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 if TYPE_CHECKING:
     from tools.local_gateway import LocalGateway
 
-FRONTS = ("http_api", "edge")
+FRONTS = ("http_api", "edge", "alb")
 KINDS = ("junction", "foreign", "not_junction", "garbage")
 URI_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?[]@!$&'()*+,;=%")
 """RFC 3986 characters. Every probe query is made of these only, so the router must forward it
@@ -153,6 +153,33 @@ def _fallback_answer(gateway: LocalGateway, provider: str | None, query: str) ->
     return 200, None, (urlsplit(url).path or "/") + suffix
 
 
+def _alb_grouped(query: str) -> str:
+    """``query`` as it leaves an ALB event: pairs grouped by key (first appearance), values in order."""
+    grouped: dict[str, list[str]] = {}
+    for part in query.split("&"):
+        if part:
+            key, _, value = part.partition("=")
+            grouped.setdefault(key, []).append(value)
+    return "&".join(f"{key}={value}" for key, values in grouped.items() for value in values)
+
+
+def _alb_passed_on(gateway: LocalGateway, kind: str, method: str, target: str, provider: str | None) -> Probe:
+    """A request that is not Junction's on the ALB front: which rule takes it, and what that answers."""
+    from tools.local_gateway import match_alb_rule
+
+    if match_alb_rule(gateway.alb_rules, target, []) is None:  # the default action: the company, as sent
+        return Probe(kind, method, target, 200, None, target)
+    # The router rule: the function's fallback proxies to the ALB front itself, whose bypass rule
+    # hands the (regrouped) request to the company stand-in.
+    url = str(gateway.alb_runtime["fallback"]["url"])
+    if "{provider}" in url:
+        if provider is None:
+            return Probe(kind, method, target, 404)
+        url = url.replace("{provider}", provider)
+    query = _alb_grouped(target.partition("?")[2])
+    return Probe(kind, method, target, 200, None, (urlsplit(url).path or "/") + (f"?{query}" if query else ""))
+
+
 def probes_for(gateway: LocalGateway, front: str) -> list[Probe]:
     """The request mix for one front of a running gateway, each with its exact expected answer."""
     from tools.local_gateway import mint_link_token, sample_provider
@@ -171,6 +198,8 @@ def probes_for(gateway: LocalGateway, front: str) -> list[Probe]:
         # the HTTP API front applies the stage's fallback.
         if front == "edge":
             return Probe(kind, method, target, 200, None, target)
+        if front == "alb":
+            return _alb_passed_on(gateway, kind, method, target, provider_text)
         if provider_text is None:  # no route: API Gateway's own 404, the function is not invoked
             return Probe(kind, method, target, 404)
         query = target.partition("?")[2]
@@ -182,15 +211,18 @@ def probes_for(gateway: LocalGateway, front: str) -> list[Probe]:
         f"{CAREFUL_QUERY}&state={token}",
         f"error=access_denied&error_description=The+user+denied%20access&state={token}",
     ]
+    # An ALB event groups repeated keys (CAREFUL_QUERY interleaves `scope`); the other fronts keep the order.
+    forwarded = _alb_grouped if front == "alb" else str
     for query in junction_queries:
-        probes.append(Probe("junction", "GET", f"{path}?{query}", 307, f"{accepted}/connect/{provider}?{query}"))
+        location = f"{accepted}/connect/{provider}?{forwarded(query)}"
+        probes.append(Probe("junction", "GET", f"{path}?{query}", 307, location))
     probes.append(
         Probe(
             "junction",
             "HEAD",
             f"{path}?{junction_queries[0]}",
             307,
-            f"{accepted}/connect/{provider}?{junction_queries[0]}",
+            f"{accepted}/connect/{provider}?{forwarded(junction_queries[0])}",
         )
     )
     if foreign is not None:
@@ -388,7 +420,7 @@ def load_gateway(
     processes: int = 1,
 ) -> LoadResult:
     """Run the standard mix (:func:`probes_for`) against one front of a running gateway."""
-    base = gateway.http_api_url if front == "http_api" else gateway.edge_url
+    base = {"http_api": gateway.http_api_url, "edge": gateway.edge_url, "alb": gateway.alb_url}.get(front, "")
     probes = probes_for(gateway, front)
     return run_load(
         base,

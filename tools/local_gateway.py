@@ -1,7 +1,7 @@
 """The router on 127.0.0.1, through the same handler functions that deploy.
 
-``python -m tools.local_gateway --stage sandbox --port 3000 --edge-port 3001`` (``make run``)
-starts three stdlib HTTP servers, all bound to 127.0.0.1:
+``python -m tools.local_gateway --stage sandbox --port 3000 --edge-port 3001 --alb-port 3002``
+(``make run``) starts four stdlib HTTP servers, all bound to 127.0.0.1:
 
 * the **HTTP API front** (``--port``): each request becomes an API Gateway HTTP API payload 2.0
   event (``rawPath``, ``rawQueryString`` exactly as received, lowercased headers, ``cookies``,
@@ -12,39 +12,60 @@ starts three stdlib HTTP servers, all bound to 127.0.0.1:
 * the **CloudFront front** (``--edge-port``): each request becomes a Lambda@Edge viewer-request
   event and goes to ``callback_router.handlers.viewer_request_handler``; a generated response is
   sent back, a returned request is forwarded to the origin, like CloudFront would;
+* the **ALB front** (``--alb-port``): an Application Load Balancer listener with the two rules
+  ``CallbackRouter.add_to_alb`` creates, evaluated in priority order with ALB's matching rules
+  (:func:`alb_rules`): "bypass" (callback path patterns and ``X-Junction-Callback-Router:
+  fallback``) forwards to the company's service; "router" (callback path patterns and
+  ``state=eyJ*``, so only JWT-shaped states) invokes ``alb_handler`` with an ALB event,
+  multi-value headers on (``multiValueHeaders``, ``multiValueQueryStringParameters`` not
+  decoded, base64 body); everything else takes the default action, the company's service. The
+  function's fallback here is what an ALB deployment uses: ``proxy`` to the ALB itself (this
+  front, the stage fallback's path). The replayed request carries the marker header, so the
+  bypass rule hands it to the company: a JWT-shaped company state reaches the company once,
+  without looping through the router;
 * a **company stand-in** (ephemeral port): the company's own OAuth callback. It answers with a
   page that shows what it received (method, path and query, cookies) and records it. It is the
-  CloudFront front's origin, and the proxy/redirect fallback of the HTTP API front points at it
-  (the stage's own fallback host is not reachable from here; mode and path are kept).
+  CloudFront front's origin and the ALB front's default target, and the proxy/redirect fallback
+  of the HTTP API front points at it (the stage's own fallback host is not reachable from here;
+  mode and path are kept).
 
 The handlers read their configuration once, at import, from ``CALLBACK_ROUTER_CONFIG``: the
 gateway sets it from ``junction_callback_router.stages.load_stage(stage).runtime_json()`` (with the local fallback)
-before importing them, exactly what the bundled ``config.json`` would hold.
+before importing them, exactly what the bundled ``config.json`` would hold. The ALB front's
+function differs only in its fallback URL, so it runs its own instance of
+``callback_router.api_handlers`` (loaded from the same file with that config): in AWS an ALB
+deployment has its own function too.
 
 Tests and the load generator use :func:`start_gateway` / :class:`LocalGateway`, the very code
 ``make run`` runs. The handler modules hold process-wide state (config, Powertools resolvers
 and metrics), so one gateway runs per process at a time, and handler calls are serialized, as in
-one warm Lambda container.
+one warm Lambda container. (So on the ALB front a replay that re-entered the router, which the
+bypass rule prevents, would wait for the first call and end as the fallback's timeout, a 502.)
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import binascii
 import contextlib
+import functools
 import html
 import http.client
 import importlib
+import importlib.util
 import io
 import json
 import logging
 import os
+import re
 import shlex
 import signal
 import sys
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -52,6 +73,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit, urlunsplit
+
+from callback_router.core.answers import FALLBACK_MARKER_HEADER, FALLBACK_MARKER_VALUE
+from callback_router.core.routes import PROVIDER_PLACEHOLDER
 
 if TYPE_CHECKING:
     from callback_router.core.config import RouterConfig
@@ -424,6 +448,245 @@ def forward_to_origin(
         connection.close()
 
 
+# ---------------------------------------------------------------- the ALB front
+
+ALB_TARGET_GROUP_ARN = (
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/callback-router/0123456789abcdef"
+)
+ALB_BYPASS_PRIORITY = 10
+"""Priority P of the "bypass" rule; the "router" rule is P + 1 (lower numbers are evaluated first)."""
+ALB_JWT_STATE = "eyJ*"
+"""Every JWT starts with the base64url of ``{"``: only such states can be Junction Link Tokens."""
+ALB_MAX_LAMBDA_RESPONSE = 1024 * 1024
+"""ALB refuses (502) a Lambda response JSON over 1 MB (Lambda functions as targets, Limits)."""
+ALB_BAD_GATEWAY = (
+    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>502 Bad Gateway</body>\r\n</html>\r\n"
+)
+
+
+@functools.lru_cache(maxsize=256)
+def _alb_pattern(pattern: str, case_sensitive: bool, escapes: bool) -> re.Pattern[str]:
+    parts: list[str] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if escapes and char == "\\" and pattern[index + 1 : index + 2] in ("*", "?"):
+            parts.append(re.escape(pattern[index + 1]))
+            index += 2
+            continue
+        parts.append(".*" if char == "*" else "." if char == "?" else re.escape(char))
+        index += 1
+    return re.compile("".join(parts), re.DOTALL | (0 if case_sensitive else re.IGNORECASE))
+
+
+def alb_wildcard_match(pattern: str, text: str, *, case_sensitive: bool, escapes: bool = False) -> bool:
+    """ALB's condition match: the whole ``text`` against ``pattern``, ``*`` = 0 or more, ``?`` = exactly 1.
+
+    Path patterns compare case-sensitively, header and query-string values case-insensitively;
+    only query-string values take ``\\*`` / ``\\?`` for a literal ``*`` / ``?`` (ELB API reference,
+    PathPatternConditionConfig, HttpHeaderConditionConfig, QueryStringConditionConfig).
+    """
+    return _alb_pattern(pattern, case_sensitive, escapes).fullmatch(text) is not None
+
+
+def alb_query_pairs(raw_query: str) -> list[tuple[str, str]]:
+    """The query's key/value pairs as a ``query-string`` condition compares them.
+
+    AWS documents the comparison as case-insensitive with wildcards, and says "any character can
+    be percentage encoded" in the query; it does not say outright whether the condition sees the
+    raw or the decoded text. We compare the **percent-decoded** key and value (``+`` kept): the
+    reading of that sentence under which ``%65yJ...`` and ``eyJ...`` are the same state. It only
+    matters for states that percent-encode unreserved characters, which JWTs (base64url and dots)
+    never need; the function decodes ``state`` itself either way. (The event the function gets
+    carries the raw, undecoded values.)
+    """
+    pairs: list[tuple[str, str]] = []
+    for part in raw_query.split("&"):
+        if part:
+            key, _, value = part.partition("=")
+            pairs.append((unquote(key), unquote(value)))
+    return pairs
+
+
+@dataclass(frozen=True)
+class AlbRule:
+    """One emulated listener rule: every condition must hold; within a condition, any one value."""
+
+    name: str
+    priority: int
+    path_patterns: tuple[str, ...]
+    target: str
+    """``"company"`` (the company's target group) or ``"router"`` (the router Lambda's)."""
+    http_header: tuple[str, tuple[str, ...]] | None = None
+    """An ``http-header`` condition: header name (case-insensitive) and the values it may have."""
+    query_string: tuple[tuple[str | None, str], ...] = ()
+    """A ``query-string`` condition: (key or ``None`` for any key, value) pairs."""
+
+    def matches(self, raw_path: str, headers: list[tuple[str, str]], raw_query: str) -> bool:
+        """Whether a request with this raw path, headers and raw query meets every condition."""
+        # The path pattern is compared to the path only (never the query), as received.
+        if self.path_patterns and not any(
+            alb_wildcard_match(pattern, raw_path, case_sensitive=True) for pattern in self.path_patterns
+        ):
+            return False
+        if self.http_header is not None:
+            name, allowed = self.http_header
+            values = [value for key, value in headers if key.lower() == name.lower()]
+            if not any(
+                alb_wildcard_match(pattern, value, case_sensitive=False) for pattern in allowed for value in values
+            ):
+                return False
+        if self.query_string:
+            pairs = alb_query_pairs(raw_query)
+            if not any(
+                (key is None or alb_wildcard_match(key, have_key, case_sensitive=False, escapes=True))
+                and alb_wildcard_match(value, have_value, case_sensitive=False, escapes=True)
+                for key, value in self.query_string
+                for have_key, have_value in pairs
+            ):
+                return False
+        return True
+
+
+def alb_rules(config: RouterConfig, priority: int = ALB_BYPASS_PRIORITY) -> tuple[AlbRule, AlbRule]:
+    """The two listener rules ``CallbackRouter.add_to_alb`` puts in front of the default action.
+
+    * "bypass" (``priority``): callback paths (``{provider}`` -> ``*``) and the proxy fallback's
+      marker header -> the company's service, so a replayed request never re-enters the router;
+    * "router" (``priority + 1``): callback paths and ``state=eyJ*`` -> the router function.
+    """
+    patterns = tuple(dict.fromkeys(route.path.replace(PROVIDER_PLACEHOLDER, "*") for route in config.routes))
+    bypass = AlbRule(
+        "bypass", priority, patterns, "company", http_header=(FALLBACK_MARKER_HEADER, (FALLBACK_MARKER_VALUE,))
+    )
+    router = AlbRule("router", priority + 1, patterns, "router", query_string=(("state", ALB_JWT_STATE),))
+    return bypass, router
+
+
+def match_alb_rule(rules: tuple[AlbRule, ...], target: str, headers: list[tuple[str, str]]) -> AlbRule | None:
+    """The first rule, by priority, that ``target`` (raw path and query) and ``headers`` meet; ``None``: default."""
+    raw_path, _, raw_query = target.partition("?")
+    return next(
+        (rule for rule in sorted(rules, key=lambda rule: rule.priority) if rule.matches(raw_path, headers, raw_query)),
+        None,
+    )
+
+
+def alb_request_headers(headers: list[tuple[str, str]], client_ip: str, listener_port: int) -> list[tuple[str, str]]:
+    """The request headers as an ALB passes them on: ``X-Forwarded-*`` set, a trace id added if none."""
+    forwarded = ("x-forwarded-for", "x-forwarded-proto", "x-forwarded-port")
+    out = [(name, value) for name, value in headers if name.lower() not in forwarded]
+    prior = [value for name, value in headers if name.lower() == "x-forwarded-for"]
+    out += [
+        ("X-Forwarded-For", ", ".join([*prior, client_ip])),  # ALB appends the client's address
+        ("X-Forwarded-Proto", "http"),
+        ("X-Forwarded-Port", str(listener_port)),
+    ]
+    if not any(name.lower() == "x-amzn-trace-id" for name, _ in headers):
+        out.append(("X-Amzn-Trace-Id", f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"))
+    return out
+
+
+def alb_event(method: str, target: str, headers: list[tuple[str, str]], body: bytes) -> dict[str, Any]:
+    """An ALB event for a Lambda target group with multi-value headers on (as the service builds it).
+
+    Query keys and values are **not** decoded; repeated keys and headers keep every value, in
+    order, grouped by key (the event has no way to say how repeated keys interleaved). Header
+    names are lowercased. https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html
+    """
+    raw_path, _, raw_query = target.partition("?")
+    query: dict[str, list[str]] = {}
+    for part in raw_query.split("&"):
+        if part:
+            key, _, value = part.partition("=")
+            query.setdefault(key, []).append(value)
+    multi_headers: dict[str, list[str]] = {}
+    for name, value in headers:
+        multi_headers.setdefault(name.lower(), []).append(value)
+    return {
+        "requestContext": {"elb": {"targetGroupArn": ALB_TARGET_GROUP_ARN}},
+        "httpMethod": method,
+        "path": raw_path,
+        "multiValueQueryStringParameters": query,
+        "multiValueHeaders": multi_headers,
+        # Always base64 when there is a body: the function must decode either form.
+        "body": base64.b64encode(body).decode("ascii") if body else "",
+        "isBase64Encoded": bool(body),
+    }
+
+
+def alb_answer(result: Any) -> tuple[int, list[tuple[str, str]], bytes, str | None]:
+    """A Lambda target's answer as status, headers (repeats kept), body and reason phrase.
+
+    With multi-value headers on, ALB reads ``multiValueHeaders``; ``statusDescription`` ("307
+    Temporary Redirect") gives the reason phrase. An answer ALB cannot use (no ``statusCode``,
+    bad base64, JSON over 1 MB) becomes ALB's own 502.
+    """
+    try:
+        if not isinstance(result, dict) or len(json.dumps(result).encode("utf-8")) > ALB_MAX_LAMBDA_RESPONSE:
+            raise ValueError("not an ALB answer, or over 1 MB")
+        status = int(result["statusCode"])
+        headers = [
+            (name, str(value)) for name, values in (result.get("multiValueHeaders") or {}).items() for value in values
+        ]
+        raw_body = result.get("body") or ""
+        body = base64.b64decode(raw_body, validate=True) if result.get("isBase64Encoded") else str(raw_body).encode()
+    except (KeyError, TypeError, ValueError, binascii.Error):
+        return 502, [("Content-Type", "text/html")], ALB_BAD_GATEWAY, "Bad Gateway"
+    reason = str(result.get("statusDescription") or "").partition(" ")[2]
+    return status, headers, body, reason or None
+
+
+def forward_to_target(
+    target_url: str, method: str, target: str, headers: list[tuple[str, str]], body: bytes, timeout: float = 10.0
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Send a request to an HTTP target as an ALB forward action does: target and ``Host`` unchanged.
+
+    Redirects are not followed; every response header, repeated ``Set-Cookie`` included, is kept.
+    """
+    parts = urlsplit(target_url)
+    connection = http.client.HTTPConnection(parts.hostname or HOST, parts.port, timeout=timeout)
+    try:
+        connection.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
+        for name, value in headers:
+            if name.lower() not in HOP_BY_HOP:
+                connection.putheader(name, value)
+        if body:
+            connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders(body or None)
+        response = connection.getresponse()
+        return response.status, response.getheaders(), response.read()
+    except (OSError, http.client.HTTPException):
+        return 502, [("Content-Type", "text/html")], ALB_BAD_GATEWAY
+    finally:
+        connection.close()
+
+
+def alb_runtime_config(stage: Stage, alb_url: str) -> tuple[dict[str, Any], str]:
+    """The stage's runtime config as an ALB deployment runs it: fallback ``proxy`` to the ALB itself.
+
+    The URL is the ALB front plus the path of the stage's fallback URL (or of its first route
+    when it has none); ``timeout_seconds`` is kept. Returns the document and a note for the banner.
+    """
+    runtime = json.loads(stage.runtime_json())
+    fallback = runtime.get("fallback")
+    original = fallback.get("url") if isinstance(fallback, dict) else None
+    if original:
+        path = urlsplit(str(original)).path
+    else:
+        routes = [route["path"] for route in runtime.get("routes") or [{"path": "/oauth_callback/{provider}"}]]
+        path = next((route for route in routes if PROVIDER_PLACEHOLDER in route), routes[0])
+    local: dict[str, Any] = {"mode": "proxy", "url": f"{alb_url}{path}"}
+    if isinstance(fallback, dict) and "timeout_seconds" in fallback:
+        local["timeout_seconds"] = fallback["timeout_seconds"]
+    runtime["fallback"] = local
+    return runtime, (
+        f"ALB front: the function's fallback is proxy to the ALB front itself, {local['url']}; the replayed "
+        f"request carries {FALLBACK_MARKER_HEADER}: {FALLBACK_MARKER_VALUE}, so the bypass rule gives it "
+        "to the company stand-in: a JWT-shaped company state reaches the company once, no loop"
+    )
+
+
 class _Discard(io.TextIOBase):
     """A text sink: where EMF metric lines go when the caller does not want them."""
 
@@ -463,11 +726,15 @@ class _FrontHandler(_QuietHandler):
                     status, out_headers, out_body = 404, [("Content-Type", "application/json")], NOT_FOUND_BODY
                 else:
                     result = _invoke(gateway.http_api_handler, event, "callback-router-http-api", gateway.emf)
+                    gateway.count_invocation("http_api")
                     status, out_headers, out_body = http_api_answer(result)
+            elif self.server.kind == "alb":
+                status, out_headers, out_body, reason = self._serve_alb(headers, body, client_ip)
             else:
                 domain = f"{HOST}:{self.server.server_address[1]}"
                 event = viewer_request_event(self.command, self.path, headers, client_ip, domain)
                 result = _invoke(gateway.viewer_request_handler, event, "us-east-1.callback-router-edge", gateway.emf)
+                gateway.count_invocation("edge")
                 if isinstance(result, dict) and "status" in result:
                     status, out_headers, out_body, reason = generated_answer(result)
                 else:
@@ -478,11 +745,27 @@ class _FrontHandler(_QuietHandler):
             out_body = b"Internal Server Error\n"
         self.reply(status, out_headers, out_body, reason)
 
+    def _serve_alb(
+        self, headers: list[tuple[str, str]], body: bytes, client_ip: str
+    ) -> tuple[int, list[tuple[str, str]], bytes, str | None]:
+        gateway = self.server.gateway
+        rule = match_alb_rule(gateway.alb_rules, self.path, headers)
+        passed_on = alb_request_headers(headers, client_ip, self.server.server_address[1])
+        if rule is None or rule.target == "company":  # the default action, or the bypass rule
+            status, out_headers, out_body = forward_to_target(
+                gateway.company.url, self.command, self.path, passed_on, body
+            )
+            return status, out_headers, out_body, None
+        event = alb_event(self.command, self.path, passed_on, body)
+        result = _invoke(gateway.alb_handler, event, "callback-router-alb", gateway.emf)
+        gateway.count_invocation("alb")
+        return alb_answer(result)
+
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
 
 
 class FrontServer(ThreadingHTTPServer):
-    """One front of the gateway: ``kind`` is ``http_api`` or ``edge``."""
+    """One front of the gateway: ``kind`` is ``http_api``, ``edge`` or ``alb``."""
 
     daemon_threads = True
     request_queue_size = 128
@@ -530,7 +813,7 @@ def local_runtime_config(stage: Stage, company_url: str) -> tuple[dict[str, Any]
 
 
 class LocalGateway:
-    """Both fronts and the company stand-in, started and stopped together.
+    """The three fronts and the company stand-in, started and stopped together.
 
     Use :func:`start_gateway`, or ``with LocalGateway(stage).start() as gateway: ...``.
     """
@@ -542,17 +825,25 @@ class LocalGateway:
         port: int = 0,
         edge_port: int = 0,
         company_port: int = 0,
+        alb_port: int = 0,
         log_level: str = "INFO",
         emf: bool = True,
     ) -> None:
         self.stage = stage
         self.log_level = log_level
         self.emf = emf
-        self._ports = (port, edge_port, company_port)
+        self._ports = (port, edge_port, company_port, alb_port)
         self.company: StandInServer
         self.http_api: FrontServer
         self.edge: FrontServer
+        self.alb: FrontServer
         self.runtime: dict[str, Any] = {}
+        self.alb_runtime: dict[str, Any] = {}
+        """The ALB front function's config: the stage's, with the fallback proxying to the ALB front."""
+        self.alb_rules: tuple[AlbRule, ...] = ()
+        self.invocations: Counter[str] = Counter()
+        """Handler invocations so far, per front (``http_api``, ``edge``, ``alb``)."""
+        self._invocations_lock = threading.Lock()
         self.notes: list[str] = []
         self._threads: list[threading.Thread] = []
         self._started = False
@@ -573,6 +864,11 @@ class LocalGateway:
         return self.edge.url
 
     @property
+    def alb_url(self) -> str:
+        """The ALB front, ``http://127.0.0.1:PORT``."""
+        return self.alb.url
+
+    @property
     def company_url(self) -> str:
         """The company stand-in, ``http://127.0.0.1:PORT``."""
         return self.company.url
@@ -586,6 +882,11 @@ class LocalGateway:
             self._router = parse_config(self.runtime)
         return self._router
 
+    def count_invocation(self, front: str) -> None:
+        """Count one handler invocation on ``front`` (thread-safe)."""
+        with self._invocations_lock:
+            self.invocations[front] += 1
+
     def start(self) -> LocalGateway:
         """Bind every server, load the handlers with the stage's config, and serve in threads.
 
@@ -594,7 +895,7 @@ class LocalGateway:
             OSError: if a port is taken (nothing is left running then).
         """
         global _active
-        port, edge_port, company_port = self._ports
+        port, edge_port, company_port, alb_port = self._ports
         with _ACTIVE_LOCK:
             if _active is not None:
                 raise RuntimeError("a local gateway is already running in this process; stop() it first")
@@ -609,18 +910,22 @@ class LocalGateway:
                 self._router = None
                 self._router = self.router
                 self._load_handlers()
-                self.http_api = FrontServer(self, "http_api", port)
+                opened: list[FrontServer] = []
                 try:
-                    self.edge = FrontServer(self, "edge", edge_port)
-                except OSError:
-                    self.http_api.server_close()
+                    for kind, kind_port in (("http_api", port), ("edge", edge_port), ("alb", alb_port)):
+                        opened.append(FrontServer(self, kind, kind_port))
+                    self.http_api, self.edge, self.alb = opened
+                    self._load_alb_handler()
+                except BaseException:
+                    for front in opened:
+                        front.server_close()
                     raise
             except BaseException:
                 self.company.server_close()
                 self._restore()
                 raise
             _active = self
-        for server in (self.company, self.http_api, self.edge):
+        for server in (self.company, self.http_api, self.edge, self.alb):
             thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -647,6 +952,27 @@ class LocalGateway:
         self._saved_level = service_logger.level
         service_logger.setLevel(self.log_level.upper())
 
+    def _load_alb_handler(self) -> None:
+        # The ALB front's function has its own fallback URL (the ALB front itself), and the handler
+        # module reads its config once, at import: run a second instance of the module with that
+        # config, as AWS would run a second function. The shared env var is put back afterwards.
+        self.alb_runtime, note = alb_runtime_config(self.stage, self.alb.url)
+        self.notes.append(note)
+        self.alb_rules = alb_rules(self.router)
+        source = importlib.util.find_spec("callback_router.api_handlers")
+        assert source is not None and source.origin is not None
+        spec = importlib.util.spec_from_file_location("callback_router_local_alb_front", source.origin)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        os.environ[CONFIG_ENV_VAR] = json.dumps(self.alb_runtime)
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            os.environ[CONFIG_ENV_VAR] = json.dumps(self.runtime)
+        if module.CONFIG is None:  # the handler would answer 503 to everything: say why instead
+            raise RuntimeError(f"the ALB front's config is invalid: {module.CONFIG_PROBLEM}")
+        self.alb_handler: Handler = module.alb_handler
+
     def _restore(self) -> None:
         # Leave the process as it was: other code (tests) may load the handlers after us.
         for name, value in self._saved_env.items():
@@ -663,7 +989,7 @@ class LocalGateway:
         if not self._started:
             return
         self._started = False
-        for server in (self.http_api, self.edge, self.company):
+        for server in (self.http_api, self.edge, self.alb, self.company):
             server.shutdown()
             server.server_close()
         for thread in self._threads:
@@ -686,18 +1012,26 @@ def start_gateway(
     port: int = 0,
     edge_port: int = 0,
     company_port: int = 0,
+    alb_port: int = 0,
     log_level: str = "INFO",
     emf: bool = True,
 ) -> LocalGateway:
     """Start the gateway for ``stage`` on 127.0.0.1 (port 0 = ephemeral) and return it running.
 
-    ``gateway.http_api_url``, ``gateway.edge_url`` and ``gateway.company_url`` are the bound
-    addresses; ``gateway.company.received()`` what the company stand-in got; ``gateway.stop()``
-    stops everything. ``log_level="ERROR"`` and ``emf=False`` quieten the handlers (tests, load):
-    their log lines below that level and their EMF metric lines are not printed.
+    ``gateway.http_api_url``, ``gateway.edge_url``, ``gateway.alb_url`` and ``gateway.company_url``
+    are the bound addresses; ``gateway.company.received()`` what the company stand-in got;
+    ``gateway.invocations`` the handler calls per front; ``gateway.stop()`` stops everything.
+    ``log_level="ERROR"`` and ``emf=False`` quieten the handlers (tests, load): their log lines
+    below that level and their EMF metric lines are not printed.
     """
     return LocalGateway(
-        stage, port=port, edge_port=edge_port, company_port=company_port, log_level=log_level, emf=emf
+        stage,
+        port=port,
+        edge_port=edge_port,
+        company_port=company_port,
+        alb_port=alb_port,
+        log_level=log_level,
+        emf=emf,
     ).start()
 
 
@@ -735,6 +1069,8 @@ def mint_link_token(
 def _expected_fallback(gateway: LocalGateway, front: str) -> str:
     if front == "edge":
         return "passed on to the origin (the company stand-in), 200"
+    if front == "alb":
+        return "no JWT-shaped state, so the router rule does not match: default action, the company stand-in, 200"
     fallback = gateway.router.fallback
     return {
         "proxy": "proxied to the company stand-in, its 200 page",
@@ -756,7 +1092,8 @@ def banner(gateway: LocalGateway) -> str:
         f"Junction callback router, stage {gateway.stage.name!r} (shape {gateway.stage.shape}), on 127.0.0.1",
         f"  HTTP API front (payload 2.0 -> http_api_handler):   {gateway.http_api_url}",
         f"  CloudFront front (viewer-request -> viewer_request_handler): {gateway.edge_url}",
-        f"  company callback stand-in (fallback / origin):      {gateway.company_url}",
+        f"  ALB front (listener rules -> alb_handler, multi-value): {gateway.alb_url}",
+        f"  company callback stand-in (fallback / origin / ALB default): {gateway.company_url}",
         f"  accepts: {', '.join(sorted(set(router.accepted_base_urls.values())))}",
         *(f"  note: {note}" for note in gateway.notes),
         "",
@@ -764,8 +1101,18 @@ def banner(gateway: LocalGateway) -> str:
         f"  {token}",
         "",
     ]
-    for front, base in (("HTTP API", gateway.http_api_url), ("CloudFront", gateway.edge_url)):
-        kind = "edge" if front == "CloudFront" else "http_api"
+    bypass, router_rule = gateway.alb_rules
+    lines += [
+        "ALB front listener rules (what CallbackRouter.add_to_alb creates), in priority order:",
+        f"  {bypass.priority} bypass: path {' or '.join(bypass.path_patterns)} and "
+        f"{FALLBACK_MARKER_HEADER}: {FALLBACK_MARKER_VALUE} -> the company's service",
+        f"  {router_rule.priority} router: path {' or '.join(router_rule.path_patterns)} and "
+        f"state={ALB_JWT_STATE} -> alb_handler",
+        "  default -> the company's service",
+        "",
+    ]
+    fronts = (("HTTP API", "http_api", gateway.http_api_url), ("CloudFront", "edge", gateway.edge_url))
+    for front, kind, base in (*fronts, ("ALB", "alb", gateway.alb_url)):
         lines += [
             f"{front} front, Junction callback -> 307 to {audience}/connect/{provider}?...:",
             f"  curl -i {shlex.quote(f'{base}{path}?{query}')}",
@@ -773,7 +1120,14 @@ def banner(gateway: LocalGateway) -> str:
             f"  curl -i -H 'Cookie: company_session=abc123' {shlex.quote(f'{base}{path}?{own_query}')}",
             "",
         ]
-    lines.append("Handler log lines (Powertools, JSON) and EMF metrics follow. Ctrl-C stops everything.")
+    company_token = mint_link_token("https://auth.company.example/app")
+    lines += [
+        "ALB front, a company state that looks like a JWT (aud not Junction's) -> router rule, the function's "
+        "proxy fallback back into the ALB, bypass rule, the company stand-in, once:",
+        f"  curl -i {shlex.quote(f'{gateway.alb_url}{path}?code=demo-code&state={company_token}')}",
+        "",
+        "Handler log lines (Powertools, JSON) and EMF metrics follow. Ctrl-C stops everything.",
+    ]
     return "\n".join(lines)
 
 
@@ -783,6 +1137,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage", default="sandbox", help="stage name in cdk.json context.stages (default: sandbox)")
     parser.add_argument("--port", type=int, default=3000, help="HTTP API front port (default 3000)")
     parser.add_argument("--edge-port", type=int, default=3001, help="CloudFront front port (default 3001)")
+    parser.add_argument("--alb-port", type=int, default=3002, help="ALB front port (default 3002)")
     parser.add_argument("--company-port", type=int, default=0, help="company stand-in port (default: any free)")
     parser.add_argument("--log-level", default="INFO", help="handler log level (default INFO)")
     parser.add_argument(
@@ -811,7 +1166,12 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     try:
         gateway = start_gateway(
-            stage, port=args.port, edge_port=args.edge_port, company_port=args.company_port, log_level=args.log_level
+            stage,
+            port=args.port,
+            edge_port=args.edge_port,
+            company_port=args.company_port,
+            alb_port=args.alb_port,
+            log_level=args.log_level,
         )
     except OSError as error:
         print(f"error: cannot listen on 127.0.0.1: {error}", file=sys.stderr)

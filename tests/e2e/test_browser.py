@@ -1,9 +1,11 @@
 """The whole OAuth dance in headless Chromium, on loopback, through the real handlers.
 
 consent page (provider stand-in) -> click Allow/Deny -> provider's 303/302 to the callback with
-``#_=_`` -> local gateway (HTTP API front or CloudFront front) -> the real handler -> 307 ->
+``#_=_`` -> local gateway (HTTP API, CloudFront or ALB front) -> the real handler -> 307 ->
 Junction stand-in ``/v2/link/connect/{provider}``; or, for the company's own flow and for tokens
-of an environment the stage does not accept, the company's callback stand-in.
+of an environment the stage does not accept, the company's callback stand-in. On the ALB front
+the company's own flow (no JWT-shaped state) never reaches the function, and a foreign token
+goes function -> proxy fallback back into the ALB -> bypass rule -> the company, once.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-FRONTS = ["http_api", "edge"]
+FRONTS = ["http_api", "edge", "alb"]
 PRODUCTION_US = "https://api.tryvital.io/v2/link"
 # Provider query values that need care: '+', '%2F', '%20', '=' inside a value, '~', an empty
 # value, repeated keys. All are URI characters, so they must arrive byte for byte.
@@ -58,7 +60,7 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
 
 
 def front_url(gateway: LocalGateway, front: str) -> str:
-    return gateway.http_api_url if front == "http_api" else gateway.edge_url
+    return {"http_api": gateway.http_api_url, "edge": gateway.edge_url, "alb": gateway.alb_url}[front]
 
 
 def unique_code() -> str:
@@ -90,6 +92,13 @@ def test_allow_reaches_junction_with_the_query_byte_for_byte(front, gateway, jun
     target = f"{junction.url}/v2/link/connect/fitbit"
     dance(page, provider, Flow(callback, query, "error=access_denied"), "#allow", target)
 
+    if front == "alb":
+        # An ALB event holds the query as {key: [values]}: the two `scope` pairs, which CAREFUL
+        # interleaves with other keys, come out next to each other. Every byte of every value stays.
+        query = (
+            f"code={code}&scope=activity+heartrate%20sleep&scope=profile&redirect=a%2Fb%2Fc&next=x=y=z"
+            f"&tilde=~t~&empty=&state={token}"
+        )
     assert page.url == f"{target}?{query}#_=_"  # the browser kept Fitbit's fragment across the 307
     assert page.text_content("h1") == "Junction stand-in"
     received = only(junction.received(), code)
@@ -136,9 +145,11 @@ def test_company_flow_reaches_the_company_callback_with_its_cookies(front, gatew
     query = f"code={code}&{CAREFUL}&state=company-own-state.abc~123"
     callback = f"{base}/oauth_callback/fitbit"
     page = context.new_page()
+    invoked = gateway.invocations["alb"]
     dance(page, provider, Flow(callback, query, "error=access_denied"), "#allow", callback)
 
-    # The HTTP API front proxies and the CloudFront front passes on: the URL stays the callback's.
+    # The HTTP API front proxies, the CloudFront front passes on, the ALB front's default action
+    # forwards (the function is never invoked): the URL stays the callback's.
     assert page.url == f"{callback}?{query}#_=_"
     assert page.text_content("h1") == "Company callback stand-in"
     received = only(gateway.company.received(), code)
@@ -146,6 +157,7 @@ def test_company_flow_reaches_the_company_callback_with_its_cookies(front, gatew
     assert received.target == f"/oauth_callback/fitbit?{query}"
     assert "company_session=s3ss10n-42" in received.cookie
     assert not [request for request in junction.received() if code in request.target]
+    assert gateway.invocations["alb"] == invoked
     # The company's Set-Cookie made it back to the browser through the gateway.
     assert any(cookie["name"] == "company_seen" for cookie in context.cookies(base))
 
@@ -157,10 +169,13 @@ def test_token_of_an_environment_not_accepted_goes_to_the_company(front, gateway
     query = f"code={code}&state={token}"
     callback = f"{front_url(gateway, front)}/oauth_callback/withings"
     page = context.new_page()
+    invoked = gateway.invocations["alb"]
     dance(page, provider, Flow(callback, query, "error=access_denied", fragment=""), "#allow", callback)
 
     assert page.url == f"{callback}?{query}"
     assert page.text_content("h1") == "Company callback stand-in"
-    received = only(gateway.company.received(), code)
+    received = only(gateway.company.received(), code)  # exactly once: on the ALB front, no loop
     assert (received.method, received.target) == ("GET", f"/oauth_callback/withings?{query}")
     assert not [request for request in junction.received() if code in request.target]
+    # On the ALB front the JWT-shaped state matched the router rule once; the replay took the bypass.
+    assert gateway.invocations["alb"] == invoked + (front == "alb")

@@ -100,7 +100,19 @@ def test_command_line_prints_token_and_curls_and_stops_on_sigterm():
         "PYTHONUNBUFFERED": "1",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "tools.local_gateway", "--stage", "sandbox", "--port", "0", "--edge-port", "0"],
+        [
+            sys.executable,
+            "-m",
+            "tools.local_gateway",
+            "--stage",
+            "sandbox",
+            "--port",
+            "0",
+            "--edge-port",
+            "0",
+            "--alb-port",
+            "0",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -116,16 +128,23 @@ def test_command_line_prints_token_and_curls_and_stops_on_sigterm():
                 break
         banner = "".join(lines)
         curls = re.findall(r"curl -i (?:-H '[^']*' )?'(http://127\.0\.0\.1:\d+[^']*)'", banner)
-        assert len(curls) == 4, banner
-        junction_url, own_url = curls[0], curls[1]
-        base, target = junction_url.split("/oauth_callback", 1)
+        assert len(curls) == 7, banner  # per front: Junction and company callbacks; plus the ALB no-loop one
+        # The HTTP API front's pair, the ALB front's pair, and the ALB front's JWT-shaped company state.
+        for junction_url, own_url in ((curls[0], curls[1]), (curls[4], curls[5])):
+            base, target = junction_url.split("/oauth_callback", 1)
+            status, headers, _ = request(base, "GET", "/oauth_callback" + target)
+            assert status == 307
+            assert header_values(headers, "Location")[0].startswith(
+                "https://api.sandbox.tryvital.io/v2/link/connect/fitbit?"
+            )
+            base, target = own_url.split("/oauth_callback", 1)
+            status, headers, _ = request(
+                base, "GET", "/oauth_callback" + target, headers={"Cookie": "company_session=abc"}
+            )
+            assert status == 200
+            assert header_values(headers, "X-Stand-In-Target") == ["/oauth_callback" + target]
+        base, target = curls[6].split("/oauth_callback", 1)
         status, headers, _ = request(base, "GET", "/oauth_callback" + target)
-        assert status == 307
-        assert header_values(headers, "Location")[0].startswith(
-            "https://api.sandbox.tryvital.io/v2/link/connect/fitbit?"
-        )
-        base, target = own_url.split("/oauth_callback", 1)
-        status, headers, _ = request(base, "GET", "/oauth_callback" + target, headers={"Cookie": "company_session=abc"})
         assert status == 200
         assert header_values(headers, "X-Stand-In-Target") == ["/oauth_callback" + target]
     finally:
