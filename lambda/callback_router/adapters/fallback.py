@@ -217,13 +217,16 @@ class _Deadline:
     def __init__(self, connection: http.client.HTTPConnection, seconds: float) -> None:
         self.expired = threading.Event()
         self._connection = connection
+        self.sock: socket.socket | None = None
+        """The connected (TLS) socket: http.client hands it to the response and forgets it
+        when the answer says ``Connection: close``."""
         self._timer = threading.Timer(seconds, self._cut)
         self._timer.daemon = True
         self._timer.start()
 
     def _cut(self) -> None:
         self.expired.set()
-        sock = self._connection.sock
+        sock = self._connection.sock or self.sock
         if sock is not None:
             # The plain socket's shutdown, also for TLS: ssl.SSLSocket.shutdown would first drop
             # its TLS state under the reading thread's feet. OSError: already closed.
@@ -264,6 +267,7 @@ def proxy(url: str, request: ForwardedRequest, timeout: float, front: Front = HT
     deadline = _Deadline(connection, timeout)
     try:
         connection.connect()
+        deadline.sock = connection.sock
         deadline.check()  # the timer fired while there was no socket yet to cut
         connection.putrequest(request.method, target, skip_accept_encoding=True)
         for name, value in _wire_headers(request.headers, front):
@@ -274,7 +278,7 @@ def proxy(url: str, request: ForwardedRequest, timeout: float, front: Front = HT
         connection.endheaders(body)
         upstream = connection.getresponse()
         status, headers = upstream.status, upstream.getheaders()
-        payload = _read_body(upstream)
+        payload = _read_body(upstream, deadline)
         deadline.check()
     except UpstreamError:
         raise
@@ -287,10 +291,11 @@ def proxy(url: str, request: ForwardedRequest, timeout: float, front: Front = HT
     return upstream_response(status, headers, payload, front)
 
 
-def _read_body(upstream: http.client.HTTPResponse) -> bytes:
+def _read_body(upstream: http.client.HTTPResponse, deadline: _Deadline) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while chunk := upstream.read1(65536):
+        deadline.check()
         size += len(chunk)
         if size > MAX_UPSTREAM_BODY:
             raise UpstreamTooLarge("upstream body over every front's response limit")
