@@ -59,6 +59,8 @@ class RawUpstream:
     """Seconds between answer bytes; ``None`` sends the answer at once."""
     at_once: int = 0
     """With ``trickle``: how many leading bytes go out at once before the trickle starts."""
+    read_request: bool = True
+    """``False``: answer without waiting for an HTTP request (e.g. a TLS client's hello)."""
     received: list[RawRequest] = field(default_factory=list)
     stopping: threading.Event = field(default_factory=threading.Event)
 
@@ -87,7 +89,7 @@ def _read_request(connection: socket.socket) -> RawRequest:
 def _serve_one(upstream: RawUpstream, connection: socket.socket) -> None:
     with connection:
         connection.settimeout(5)
-        request = _read_request(connection)
+        request = _read_request(connection) if upstream.read_request else RawRequest(b"", b"")
         upstream.received.append(request)
         data = upstream.answer(request)
         with contextlib.suppress(OSError):  # the router hung up (a deadline test): expected

@@ -114,6 +114,28 @@ def test_trickled_status_line_or_headers_get_the_502_and_metric_by_the_deadline(
     assert error["error_type"] == "UpstreamError"
 
 
+def test_trickled_tls_handshake_is_cut_at_the_deadline(configure: Configure, upstream: RawUpstream, output):
+    # A TLS record header announcing 16 KB, then its bytes one at a time: OpenSSL waits for the
+    # whole record, each recv well within the socket timeout.
+    upstream.read_request, upstream.trickle, upstream.at_once = False, TRICKLE, 5
+    upstream.answer = lambda _: b"\x16\x03\x03\x40\x00" + b"\x02" * 200
+    router = configure(
+        {
+            "environments": ["sandbox-us"],
+            "fallback": {
+                "mode": "proxy",
+                "url": upstream.url.replace("http://", "https://") + "/company/{provider}",
+                "timeout_seconds": DEADLINE,
+            },
+        }
+    )
+    started = time.monotonic()
+    result = HTTP_API.call(router, event_for(HTTP_API))
+    assert result.status == 502
+    assert time.monotonic() - started < DEADLINE + MARGIN
+    assert "FallbackUpstreamError" in output().metric_names()
+
+
 def test_body_cut_by_the_deadline_is_a_502_not_a_short_200(configure: Configure, upstream: RawUpstream, output):
     # Without Content-Length the body ends when the connection does: the deadline's cut must not
     # pass for the end of a (truncated) answer.
