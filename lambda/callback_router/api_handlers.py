@@ -86,11 +86,14 @@ def _request_id(event: Any) -> str | None:
 def _forwarded_request(event: Any, raw_query: str) -> ForwardedRequest:
     raw = event.raw_event
     if raw.get("multiValueHeaders"):
-        headers = [(name, value) for name, values in raw["multiValueHeaders"].items() for value in values or []]
+        pairs = [(name, value) for name, values in raw["multiValueHeaders"].items() for value in values or []]
     else:
-        headers = list((raw.get("headers") or {}).items())
-    if raw.get("cookies"):  # payload 2.0 moves Cookie headers into a list of its own
-        headers.append(("Cookie", "; ".join(raw["cookies"])))
+        pairs = list((raw.get("headers") or {}).items())
+    # Only text can have come from a browser; anything else in a hand-made event is not sent on.
+    headers = [(name, value) for name, value in pairs if isinstance(name, str) and isinstance(value, str)]
+    cookies = [cookie for cookie in raw.get("cookies") or () if isinstance(cookie, str)]
+    if cookies:  # payload 2.0 moves Cookie headers into a list of its own
+        headers.append(("Cookie", "; ".join(cookies)))
     # The body is handed over as it came: only the proxy decodes it, so a body that is not the
     # base64 its event claims cannot turn a 404 or a redirect into an error.
     return ForwardedRequest(

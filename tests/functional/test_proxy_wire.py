@@ -279,3 +279,26 @@ def test_valid_base64_body_is_still_replayed_as_bytes(configure: Configure, upst
     event = event_for(REST_API, method="POST", body="AAEC/w==", is_base64_encoded=True)
     assert REST_API.call(router, event).status == 200
     assert received_bodies(upstream) == [b"\x00\x01\x02\xff"]
+
+
+@pytest.mark.parametrize("source", API_SOURCES, ids=api_ids)
+@pytest.mark.parametrize("mode", ["reject", "proxy"])
+def test_header_values_that_are_not_text_are_ignored(configure: Configure, upstream: RawUpstream, source, mode):
+    # A hand-made event (console test, another service) can hold anything where text belongs.
+    fallback = {"mode": "reject"} if mode == "reject" else {"mode": "proxy", "url": f"{upstream.url}/c/{{provider}}"}
+    router = configure({"environments": ["sandbox-us"], "fallback": fallback})
+    event = event_for(source, headers={"X-Ok": "fine"}, cookie="a=b")
+    for key in ("headers", "multiValueHeaders"):
+        # Powertools itself reads payload 2.0 header values as text (a clear 400 otherwise).
+        if isinstance(event.get(key), dict) and source not in (HTTP_API, FUNCTION_URL):
+            event[key]["X-None"] = None if key == "headers" else [None, 5]
+            event[key]["X-Number"] = 5 if key == "headers" else [{"nested": True}]
+    if "cookies" in event:
+        event["cookies"] = [None, "a=b", 7]
+    result = source.call(router, event)
+    assert result.status == (404 if mode == "reject" else 200)
+    if mode == "proxy":
+        [request] = upstream.received
+        assert request.header("X-Ok") == [b"fine"]
+        assert request.header("Cookie") == [b"a=b"]
+        assert request.header("X-None") == request.header("X-Number") == []
