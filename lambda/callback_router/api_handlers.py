@@ -8,7 +8,6 @@ https://docs.powertools.aws.dev/lambda/python/latest/core/event_handler/api_gate
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -24,19 +23,40 @@ from callback_router.adapters.api import (
     rest_api_query,
     text_response,
 )
-from callback_router.adapters.fallback import ForwardedRequest, UpstreamError, fallback_response
+from callback_router.adapters.fallback import (
+    ALB_FRONT,
+    HTTP_API_FRONT,
+    REST_API_FRONT,
+    ForwardedRequest,
+    Front,
+    MalformedRequest,
+    UpstreamError,
+    UpstreamNotText,
+    UpstreamTooLarge,
+    fallback_response,
+)
 from callback_router.core.answers import (
     INVALID_PROVIDER_TEXT,
     MALFORMED_EVENT_TEXT,
     MISCONFIGURED_TEXT,
     NO_STORE_HEADERS,
+    NOT_TEXT_TEXT,
+    RESPONSE_TOO_LARGE_TEXT,
     UPSTREAM_FAILED_TEXT,
+    fits,
 )
 from callback_router.core.config import RouterConfig
 from callback_router.core.decision import Decision, Outcome, decide
 from callback_router.core.link_token import read_claims_pyjwt
 from callback_router.core.routes import PROVIDER_PLACEHOLDER
-from callback_router.observability import CONFIG_ERROR_METRIC, ROUTER_ERROR_METRIC, UPSTREAM_ERROR_METRIC, Observability
+from callback_router.observability import (
+    CONFIG_ERROR_METRIC,
+    FALLBACK_NOT_TEXT_METRIC,
+    RESPONSE_TOO_LARGE_METRIC,
+    ROUTER_ERROR_METRIC,
+    UPSTREAM_ERROR_METRIC,
+    Observability,
+)
 from callback_router.settings import load_config_or_problem
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -66,15 +86,31 @@ def _request_id(event: Any) -> str | None:
 def _forwarded_request(event: Any, raw_query: str) -> ForwardedRequest:
     raw = event.raw_event
     if raw.get("multiValueHeaders"):
-        headers = [(name, value) for name, values in raw["multiValueHeaders"].items() for value in values or []]
+        pairs = [(name, value) for name, values in raw["multiValueHeaders"].items() for value in values or []]
     else:
-        headers = list((raw.get("headers") or {}).items())
-    if raw.get("cookies"):  # payload 2.0 moves Cookie headers into a list of its own
-        headers.append(("Cookie", "; ".join(raw["cookies"])))
-    body: bytes | None = None
-    if event.body is not None:
-        body = base64.b64decode(event.body) if event.is_base64_encoded else event.body.encode("utf-8")
-    return ForwardedRequest(method=event.http_method.upper(), raw_query=raw_query, headers=headers, body=body)
+        pairs = list((raw.get("headers") or {}).items())
+    # Only text can have come from a browser; anything else in a hand-made event is not sent on.
+    headers = [(name, value) for name, value in pairs if isinstance(name, str) and isinstance(value, str)]
+    cookies = [cookie for cookie in raw.get("cookies") or () if isinstance(cookie, str)]
+    if cookies:  # payload 2.0 moves Cookie headers into a list of its own
+        headers.append(("Cookie", "; ".join(cookies)))
+    # The body is handed over as it came: only the proxy decodes it, so a body that is not the
+    # base64 its event claims cannot turn a 404 or a redirect into an error.
+    return ForwardedRequest(
+        method=event.http_method.upper(),
+        raw_query=raw_query,
+        headers=headers,
+        body=event.body,
+        body_is_base64=bool(event.is_base64_encoded),
+    )
+
+
+def _front_of(app: ApiGatewayResolver) -> Front:
+    if isinstance(app, APIGatewayRestResolver):
+        return REST_API_FRONT
+    if isinstance(app, ALBResolver):
+        return ALB_FRONT
+    return HTTP_API_FRONT
 
 
 def _answer(app: ApiGatewayResolver, read_query: QueryReader, provider: str | None) -> Response[Any]:
@@ -107,13 +143,25 @@ def _answer(app: ApiGatewayResolver, read_query: QueryReader, provider: str | No
             return redirect_response(decision.location)
         if decision.outcome is Outcome.INVALID_PROVIDER:
             return text_response(400, INVALID_PROVIDER_TEXT)
+    text = UPSTREAM_FAILED_TEXT
     try:
-        return fallback_response(CONFIG.fallback, provider, _forwarded_request(event, query.raw))
+        return fallback_response(CONFIG.fallback, provider, _forwarded_request(event, query.raw), _front_of(app))
+    except MalformedRequest as error:
+        observability.failure(ROUTER_ERROR_METRIC, "malformed event", error, request_id)
+        return text_response(400, MALFORMED_EVENT_TEXT)
     except UpstreamError as error:
+        # Every proxied 502 counts as FallbackUpstreamError (the alarmed one); an answer the
+        # front cannot carry also counts under its own name, to say why (docs/LIMITS.md).
+        if isinstance(error, UpstreamTooLarge):
+            observability.count(RESPONSE_TOO_LARGE_METRIC)
+            text = RESPONSE_TOO_LARGE_TEXT
+        elif isinstance(error, UpstreamNotText):
+            observability.count(FALLBACK_NOT_TEXT_METRIC)
+            text = NOT_TEXT_TEXT
         observability.failure(UPSTREAM_ERROR_METRIC, "fallback upstream failed", error, request_id)
-    except Exception as error:  # noqa: BLE001 -- e.g. a body that is not valid base64
+    except Exception as error:  # noqa: BLE001 -- fail with a clear 502, never a stack trace
         observability.failure(ROUTER_ERROR_METRIC, "fallback failed", error, request_id)
-    return text_response(502, UPSTREAM_FAILED_TEXT)
+    return text_response(502, text)
 
 
 def build_resolver(app: Resolver, read_query: QueryReader, config: RouterConfig | None) -> Resolver:
@@ -135,21 +183,44 @@ def build_resolver(app: Resolver, read_query: QueryReader, config: RouterConfig 
     return app
 
 
+def _plain_answer(
+    status: int, reason: str, text: str, *, multi_value: bool, status_description: bool
+) -> dict[str, Any]:
+    headers = {"Content-Type": "text/plain; charset=utf-8", **NO_STORE_HEADERS}
+    answer: dict[str, Any] = {"statusCode": status, "body": text, "isBase64Encoded": False}
+    if multi_value:  # an ALB target group with multi-value headers reads only multiValueHeaders
+        answer["multiValueHeaders"] = {name: [value] for name, value in headers.items()}
+    else:
+        answer["headers"] = headers
+    if status_description:  # ALB wants it; API Gateway refuses unknown keys
+        answer["statusDescription"] = f"{status} {reason}"
+    return answer
+
+
 def _resolve(app: ApiGatewayResolver, event: Any, context: Any, *, status_description: bool = False) -> dict[str, Any]:
-    """``app.resolve``, with a clear 400 instead of a stack trace for an event of the wrong shape."""
+    """``app.resolve``, with a clear 400 instead of a stack trace for an event of the wrong shape,
+    and a clear 502 instead of the front's own error page for an answer over its size limit."""
     try:
-        return app.resolve(event, context)
+        answer = app.resolve(event, context)
     except Exception as error:  # noqa: BLE001 -- e.g. a test invocation with {} from the console
         observability.failure(ROUTER_ERROR_METRIC, "malformed event", error, None)
-        answer: dict[str, Any] = {
-            "statusCode": 400,
-            "headers": {"Content-Type": "text/plain; charset=utf-8", **NO_STORE_HEADERS},
-            "body": MALFORMED_EVENT_TEXT,
-            "isBase64Encoded": False,
-        }
-        if status_description:  # ALB wants it; API Gateway refuses unknown keys
-            answer["statusDescription"] = "400 Bad Request"
+        return _plain_answer(
+            400, "Bad Request", MALFORMED_EVENT_TEXT, multi_value=False, status_description=status_description
+        )
+    front = _front_of(app)
+    if fits(answer, front.response_limit):
         return answer
+    # The proxy already refuses an upstream answer that would not fit; this catches the rest
+    # (e.g. a redirect Location grown by percent-encoding), exactly, on the serialized answer.
+    observability.count(RESPONSE_TOO_LARGE_METRIC)
+    logger.warning("answer over the front's size limit", extra={"front": front.name, "limit": front.response_limit})
+    return _plain_answer(
+        502,
+        "Bad Gateway",
+        RESPONSE_TOO_LARGE_TEXT,
+        multi_value="multiValueHeaders" in answer,
+        status_description=status_description,
+    )
 
 
 http_api = build_resolver(APIGatewayHttpResolver(), http_api_query, CONFIG)

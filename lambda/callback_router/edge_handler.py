@@ -13,14 +13,21 @@ from callback_router.adapters.edge import (
     GeneratedResponse,
     ViewerRequest,
     bad_request_response,
+    fits_at_edge,
     response_for,
+    uri_too_long_response,
 )
 from callback_router.core.answers import MALFORMED_EVENT_TEXT
 from callback_router.core.decision import decide
 from callback_router.core.link_token import read_claims_lean
 from callback_router.core.routes import match_routes
 from callback_router.core.uri import query_values
-from callback_router.observability import CONFIG_ERROR_METRIC, ROUTER_ERROR_METRIC, Observability
+from callback_router.observability import (
+    CONFIG_ERROR_METRIC,
+    RESPONSE_TOO_LARGE_METRIC,
+    ROUTER_ERROR_METRIC,
+    Observability,
+)
 from callback_router.settings import load_config_or_problem
 
 CONFIG, CONFIG_PROBLEM = load_config_or_problem()
@@ -55,4 +62,9 @@ def viewer_request_handler(event: dict[str, Any], context: Any) -> CloudFrontReq
         observability.failure(ROUTER_ERROR_METRIC, "routing failed; passing the request on", error, view.request_id)
         return view.request
     observability.record(decision, view.request_id)
-    return response_for(decision, view.request)
+    answer = response_for(decision, view.request)
+    if answer is not view.request and not fits_at_edge(answer):  # docs/LIMITS.md
+        observability.count(RESPONSE_TOO_LARGE_METRIC)
+        logger.warning("answer over the front's size limit", extra={"front": "Lambda@Edge viewer request"})
+        return uri_too_long_response()
+    return answer

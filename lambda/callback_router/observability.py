@@ -25,6 +25,10 @@ CONFIG_ERROR_METRIC = "ConfigError"
 """Counted on every request while the configuration cannot be loaded."""
 UPSTREAM_ERROR_METRIC = "FallbackUpstreamError"
 """Counted when the proxy fallback's upstream failed (answered 502)."""
+RESPONSE_TOO_LARGE_METRIC = "ResponseTooLarge"
+"""Counted when an answer would exceed its front's size limit and a small error went out instead."""
+FALLBACK_NOT_TEXT_METRIC = "FallbackBodyNotText"
+"""Counted when a REST API front got a proxied body that cannot travel as text (answered 502)."""
 
 
 _RECORD_ATTRIBUTES = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}

@@ -8,9 +8,16 @@ and https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/lambda-ge
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypedDict
 
-from callback_router.core.answers import INVALID_PROVIDER_TEXT, NO_STORE_HEADERS
+from callback_router.core.answers import (
+    EDGE_GENERATED_RESPONSE_LIMIT,
+    INVALID_PROVIDER_TEXT,
+    NO_STORE_HEADERS,
+    URI_TOO_LONG_TEXT,
+    fits,
+)
 from callback_router.core.decision import Decision, Outcome
 
 
@@ -91,6 +98,23 @@ def bad_request_response(text: str = INVALID_PROVIDER_TEXT) -> GeneratedResponse
         "headers": _headers(**{"Content-Type": "text/plain; charset=utf-8"}, **NO_STORE_HEADERS),
         "body": text,
     }
+
+
+def uri_too_long_response() -> GeneratedResponse:
+    """A generated ``414``: the ``307`` for this callback would exceed the 40 KB a viewer-request
+    function may generate (CloudFront would answer its own 502 instead). Only a query of
+    thousands of non-ASCII characters, each percent-encoded to up to 12 bytes, gets there."""
+    return {
+        "status": "414",
+        "statusDescription": "URI Too Long",
+        "headers": _headers(**{"Content-Type": "text/plain; charset=utf-8"}, **NO_STORE_HEADERS),
+        "body": URI_TOO_LONG_TEXT,
+    }
+
+
+def fits_at_edge(answer: Mapping[str, object]) -> bool:
+    """Whether a generated response is within the viewer-request limit (headers and body)."""
+    return fits(answer, EDGE_GENERATED_RESPONSE_LIMIT)
 
 
 def response_for(decision: Decision, request: CloudFrontRequest) -> CloudFrontRequest | GeneratedResponse:

@@ -5,11 +5,20 @@
 (status, repeated headers, every ``Set-Cookie``, binary bodies; redirects are *not* followed).
 Uses ``http.client`` directly: it follows no redirects and exposes repeated headers, which
 ``urllib.request`` would hide behind its redirect handler.
+
+What each front can carry back (body encodings, size limits) is in docs/LIMITS.md.
 """
 
 from __future__ import annotations
 
-import time
+import base64
+import binascii
+import contextlib
+import json
+import re
+import socket
+import threading
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -19,8 +28,10 @@ from aws_lambda_powertools.event_handler import Response
 
 from callback_router.adapters.api import text_response
 from callback_router.core.answers import (
+    ALB_RESPONSE_LIMIT,
     FALLBACK_MARKER_HEADER,
     FALLBACK_MARKER_VALUE,
+    LAMBDA_RESPONSE_LIMIT,
     NO_STORE_HEADERS,
     NOT_FOUND_TEXT,
 )
@@ -48,15 +59,52 @@ HOP_BY_HOP = frozenset(
         "upgrade",
     }
 )
-"""RFC 9110 section 7.6.1: meaningful for one connection only, never forwarded."""
+"""RFC 9110 section 7.6.1: meaningful for one connection only, never forwarded (either way)."""
 _NOT_FORWARDED = HOP_BY_HOP | {"host", "content-length", FALLBACK_MARKER_HEADER.lower()}
-MAX_UPSTREAM_BODY = 4 * 1024 * 1024
-"""Lambda's response payload limit is 6 MB, and a binary body grows by a third in base64."""
-_TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript", "+json", "+xml")
+MAX_UPSTREAM_BODY = LAMBDA_RESPONSE_LIMIT
+"""No front carries a larger answer: reading stops here instead of filling the function's memory."""
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+"""RFC 9110 field name; anything else cannot have come over HTTP and is not sent on."""
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+"""Control characters a field value may not hold (horizontal tab is allowed)."""
+_OBS_FOLD = re.compile(r"\r?\n[ \t]+")
+"""RFC 9112 section 5.2: a proxy replaces a folded line with a space before passing it on."""
+_DECODABLE = {"gzip": 47, "x-gzip": 47, "deflate": 47}
+"""Content codings a REST API answer is decoded from (zlib wbits 32+15: gzip or zlib header)."""
 
 
 class UpstreamError(Exception):
     """The proxy fallback's upstream could not be reached or answered badly."""
+
+
+class UpstreamTooLarge(UpstreamError):
+    """The upstream's answer is larger than the front can carry (docs/LIMITS.md)."""
+
+
+class UpstreamNotText(UpstreamError):
+    """The upstream's body cannot travel as text, and the front carries nothing else."""
+
+
+class MalformedRequest(ValueError):
+    """The event's body is not what the event says it is (e.g. ``isBase64Encoded`` on non-base64)."""
+
+
+@dataclass(frozen=True)
+class Front:
+    """What the front that invoked the function can carry back to the browser."""
+
+    name: str
+    response_limit: int
+    """Largest response JSON the front accepts from the function, in bytes."""
+    binary_bodies: bool
+    """Whether an ``isBase64Encoded`` body always reaches the browser as its bytes. True for
+    HTTP API, Function URL and ALB; a REST API does so only for its ``binaryMediaTypes`` (and the
+    browser's first ``Accept``), which the function cannot see, so a REST answer is always text."""
+
+
+HTTP_API_FRONT = Front("HTTP API / Function URL", LAMBDA_RESPONSE_LIMIT, binary_bodies=True)
+REST_API_FRONT = Front("REST API", LAMBDA_RESPONSE_LIMIT, binary_bodies=False)
+ALB_FRONT = Front("ALB", ALB_RESPONSE_LIMIT, binary_bodies=True)
 
 
 @dataclass(frozen=True)
@@ -66,7 +114,24 @@ class ForwardedRequest:
     method: str
     raw_query: str
     headers: list[tuple[str, str]]
-    body: bytes | None
+    body: str | None = None
+    """The event's body as it came: decoded only by :meth:`body_bytes`, i.e. only when proxied."""
+    body_is_base64: bool = False
+
+    def body_bytes(self) -> bytes | None:
+        """The body's bytes.
+
+        Raises:
+            MalformedRequest: ``isBase64Encoded`` on a body that is not strict base64.
+        """
+        if self.body is None:
+            return None
+        try:
+            if self.body_is_base64:
+                return base64.b64decode(self.body, validate=True)
+            return self.body.encode("utf-8")
+        except (binascii.Error, ValueError) as error:  # UnicodeError is a ValueError
+            raise MalformedRequest("the event's body cannot be turned back into bytes") from error
 
 
 def target_url(template: str, provider: str | None) -> str | None:
@@ -86,11 +151,13 @@ def fallback_response(
     fallback: Fallback,
     provider: str | None,
     request: ForwardedRequest,
+    front: Front = HTTP_API_FRONT,
 ) -> Response[Any]:
     """Apply the configured fallback to a request that is not a Junction callback.
 
     Raises:
         UpstreamError: from :func:`proxy`.
+        MalformedRequest: from :func:`proxy`.
     """
     url = None if fallback.mode == "reject" or fallback.url is None else target_url(fallback.url, provider)
     if url is None:
@@ -102,94 +169,225 @@ def fallback_response(
     if any(name.lower() == FALLBACK_MARKER_HEADER.lower() for name, _ in request.headers):
         # Proxying again would replay the request to the URL that just sent it here, forever.
         raise UpstreamError("loop: the fallback URL leads back to the router (see FALLBACK_MARKER_HEADER)")
-    return proxy(url, request, fallback.timeout_seconds)
+    return proxy(url, request, fallback.timeout_seconds, front)
+
+
+def _connection_listed(headers: Iterable[tuple[str, str]]) -> set[str]:
+    return {
+        token.strip().lower() for name, value in headers if name.lower() == "connection" for token in value.split(",")
+    }
 
 
 def forwarded_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """``headers`` less hop-by-hop ones, ``Host``, ``Content-Length`` and those ``Connection`` names."""
-    connection_listed = {
-        token.strip().lower() for name, value in headers if name.lower() == "connection" for token in value.split(",")
-    }
-    dropped = _NOT_FORWARDED | connection_listed
+    dropped = _NOT_FORWARDED | _connection_listed(headers)
     return [(name, value) for name, value in headers if name.lower() not in dropped]
 
 
-def proxy(url: str, request: ForwardedRequest, timeout: float) -> Response[Any]:
+def _wire_headers(headers: list[tuple[str, str]], front: Front) -> list[tuple[str, bytes]]:
+    # The event holds header values as text decoded from the bytes the browser sent; UTF-8 gives
+    # those bytes back (http.client would encode a str as Latin-1 and fail on `pref=€`). A field
+    # HTTP/1.1 cannot carry (bad name, CR/LF) cannot have come from a browser: it is not sent on.
+    wire: list[tuple[str, bytes]] = []
+    for name, value in forwarded_headers(headers):
+        if not _TOKEN.match(name) or _CONTROL.search(value):
+            continue
+        if not front.binary_bodies and name.lower() == "accept-encoding":
+            continue
+        try:
+            wire.append((name, value.encode("utf-8")))
+        except UnicodeEncodeError:  # a lone surrogate: no bytes it could stand for
+            continue
+    if not front.binary_bodies:
+        # A REST API without binaryMediaTypes hands a base64 body to the browser as text, so the
+        # answer must be text: ask for it uncompressed (a coded answer is still decoded below).
+        wire.append(("Accept-Encoding", b"identity"))
+    return wire
+
+
+class _Deadline:
+    """Cuts the upstream connection when the fallback's time is up, whatever it is waiting for.
+
+    The socket timeout bounds each connect and each recv, not the whole exchange: an upstream
+    trickling its status line, headers or body a byte at a time would outlive the function's own
+    timeout, and the user would get the front's error page instead of our 502 (and no metric).
+    Shutting the socket down from a timer ends any blocked read or write at once.
+    """
+
+    def __init__(self, connection: http.client.HTTPConnection, seconds: float) -> None:
+        self.expired = threading.Event()
+        self._connection = connection
+        self.sock: socket.socket | None = None
+        """The connected (TLS) socket: http.client hands it to the response and forgets it
+        when the answer says ``Connection: close``."""
+        self._timer = threading.Timer(seconds, self._cut)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _cut(self) -> None:
+        self.expired.set()
+        sock = self._connection.sock or self.sock
+        if sock is not None:
+            # The plain socket's shutdown, also for TLS: ssl.SSLSocket.shutdown would first drop
+            # its TLS state under the reading thread's feet. OSError: already closed.
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+    def check(self) -> None:
+        """Raise if the time is up (a read cut short by the timer may look like a clean end)."""
+        if self.expired.is_set():
+            raise TimeoutError("upstream answer not complete before the fallback timeout")
+
+    def cancel(self) -> None:
+        """Stop the timer: the exchange is over."""
+        self._timer.cancel()
+
+
+def proxy(url: str, request: ForwardedRequest, timeout: float, front: Front = HTTP_API_FRONT) -> Response[Any]:
     """Replay ``request`` to ``url`` and return the upstream's answer unchanged.
 
+    Connect, request, status line, headers and body share one deadline of ``timeout`` seconds
+    (name resolution excepted: it has no socket to cut; Lambda's resolver has its own timeout).
+
     Raises:
-        UpstreamError: on refusal, timeout or a malformed upstream answer.
+        MalformedRequest: the event's body cannot be decoded; the upstream is not contacted.
+        UpstreamError: on refusal, timeout or a malformed upstream answer; its subclasses
+            :class:`UpstreamTooLarge` and :class:`UpstreamNotText` when the answer does not fit
+            the front.
     """
     # Deferred: http.client (with email.parser) is ~15 ms of a cold start without .pyc, and only
     # the proxy fallback needs it; a Junction redirect or another fallback mode never does.
     import http.client
 
-    deadline = time.monotonic() + timeout
+    body = request.body_bytes()
     parts = urlsplit(url)
     connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     connection = connection_class(parts.hostname or "", parts.port, timeout=timeout)
     target = (parts.path or "/") + (f"?{escape_query(request.raw_query)}" if request.raw_query else "")
+    deadline = _Deadline(connection, timeout)
     try:
+        connection.connect()
+        deadline.sock = connection.sock
+        deadline.check()  # the timer fired while there was no socket yet to cut
         connection.putrequest(request.method, target, skip_accept_encoding=True)
-        for name, value in forwarded_headers(request.headers):
+        for name, value in _wire_headers(request.headers, front):
             connection.putheader(name, value)
         connection.putheader(FALLBACK_MARKER_HEADER, FALLBACK_MARKER_VALUE)
-        if request.body is not None:
-            connection.putheader("Content-Length", str(len(request.body)))
-        connection.endheaders(request.body)
+        if body is not None:
+            connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders(body)
         upstream = connection.getresponse()
         status, headers = upstream.status, upstream.getheaders()
-        body = _read_body(connection, upstream, deadline)
+        payload = _read_body(upstream, deadline)
+        deadline.check()
+    except UpstreamError:
+        raise
     except (OSError, http.client.HTTPException, ValueError) as error:
-        raise UpstreamError(type(error).__name__) from error
+        cause = "TimeoutError" if deadline.expired.is_set() else type(error).__name__
+        raise UpstreamError(cause) from error
     finally:
+        deadline.cancel()
         connection.close()
-    return upstream_response(status, headers, body)
+    return upstream_response(status, headers, payload, front)
 
 
-def _read_body(connection: http.client.HTTPConnection, upstream: http.client.HTTPResponse, deadline: float) -> bytes:
-    # The socket timeout bounds each recv, not the whole answer: an upstream that trickles bytes
-    # would otherwise outlive the Lambda timeout and the user would get a Lambda error instead
-    # of our 502. So read in single recvs, each allowed only the time left.
+def _read_body(upstream: http.client.HTTPResponse, deadline: _Deadline) -> bytes:
     chunks: list[bytes] = []
     size = 0
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError("upstream answer not complete before the fallback timeout")
-        if connection.sock is not None:
-            connection.sock.settimeout(remaining)
-        chunk = upstream.read1(65536)
-        if not chunk:
-            return b"".join(chunks)
+    while chunk := upstream.read1(65536):
+        deadline.check()
         size += len(chunk)
         if size > MAX_UPSTREAM_BODY:
-            raise ValueError("upstream body over the Lambda response limit")
+            raise UpstreamTooLarge("upstream body over every front's response limit")
         chunks.append(chunk)
+    return b"".join(chunks)
 
 
-def upstream_response(status: int, headers: Iterable[tuple[str, str]], body: bytes) -> Response[Any]:
-    """Turn an upstream answer into a Powertools ``Response`` without losing repeated headers."""
+def _header_text(text: str) -> str:
+    # http.client decodes header bytes as Latin-1; the function's answer is JSON text that the
+    # front writes out as UTF-8. Undoing Latin-1 and reading UTF-8 keeps the upstream's bytes
+    # (`café` stays `café`, not `cafÃ©`); bytes that are not UTF-8 cannot be kept by any front,
+    # and stay Latin-1 characters.
+    raw = text.encode("latin-1", errors="replace")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return text
+
+
+def _identity_body(body: bytes, coding: str) -> bytes:
+    """``body`` without its content coding, bounded like any upstream body."""
+    wbits = _DECODABLE.get(coding)
+    if wbits is None:
+        raise UpstreamNotText(f"content coding {coding[:32]!r} cannot be undone for a text-only front")
+    attempts = (wbits, -zlib.MAX_WBITS) if coding == "deflate" else (wbits,)  # some send raw deflate
+    for attempt in attempts:
+        decoder = zlib.decompressobj(attempt)
+        try:
+            decoded = decoder.decompress(body, MAX_UPSTREAM_BODY + 1)
+        except zlib.error:
+            continue
+        if len(decoded) > MAX_UPSTREAM_BODY:
+            raise UpstreamTooLarge("decoded upstream body over every front's response limit")
+        if decoder.eof:
+            return decoded
+    raise UpstreamNotText("content-coded upstream body does not decode")
+
+
+def _body_payload(body: bytes, coded: bool) -> str | bytes:
+    # Binary-capable fronts: text when the body is UTF-8 and not content-coded (the front writes
+    # it out as UTF-8: the same bytes), unless its JSON escapes make it larger than base64
+    # (3.9 MB of `"` is 7.8 MB as JSON text, 5.2 MB as base64).
+    if coded:
+        return body
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body
+    return text if len(json.dumps(text)) <= 4 * ((len(body) + 2) // 3) + 2 else body
+
+
+def upstream_response(
+    status: int, headers: Iterable[tuple[str, str]], body: bytes, front: Front = HTTP_API_FRONT
+) -> Response[Any]:
+    """Turn an upstream answer into a Powertools ``Response`` without losing repeated headers.
+
+    Raises:
+        UpstreamTooLarge: the answer would exceed ``front.response_limit``.
+        UpstreamNotText: ``front`` carries text only and the body is not UTF-8 (after undoing a
+            ``gzip``/``deflate`` coding).
+    """
+    fields = [(_header_text(name), _OBS_FOLD.sub(" ", _header_text(value))) for name, value in headers]
+    dropped = _NOT_FORWARDED | _connection_listed(fields)
     grouped: dict[str, list[str]] = {}
     cookies: list[str] = []
     names: dict[str, str] = {}
-    for name, value in headers:
+    for name, value in fields:
         lower = name.lower()
-        if lower in _NOT_FORWARDED:
+        if lower in dropped or not _TOKEN.match(name) or _CONTROL.search(value):
             continue
         if lower == "set-cookie":
             cookies.append(value)
             continue
         grouped.setdefault(names.setdefault(lower, name), []).append(value)
-    content_type = next((values[0] for name, values in grouped.items() if name.lower() == "content-type"), "")
-    payload: str | bytes = body
-    if not body:
-        payload = ""
-    elif any(marker in content_type.lower() for marker in _TEXT_TYPES):
+    coding_name = names.get("content-encoding")
+    coding = ", ".join(grouped[coding_name]).strip().lower() if coding_name else ""
+    coded = coding not in ("", "identity")
+    payload: str | bytes = ""
+    if body and front.binary_bodies:
+        payload = _body_payload(body, coded)
+    elif body:
+        if coded:
+            body = _identity_body(body, coding)
+            del grouped[cast("str", coding_name)]
         try:
             payload = body.decode("utf-8")
-        except UnicodeDecodeError:
-            payload = body
+        except UnicodeDecodeError as error:
+            raise UpstreamNotText("upstream body is not UTF-8 text") from error
+    size = len(json.dumps([grouped, cookies])) + 8 * len(grouped) + 16 * len(cookies) + 256
+    size += 4 * ((len(payload) + 2) // 3) if isinstance(payload, bytes) else len(json.dumps(payload))
+    if size > front.response_limit:  # an upper bound of the JSON each front's serializer writes
+        raise UpstreamTooLarge(f"answer of about {size} bytes; {front.name} takes {front.response_limit}")
     # Powertools serializes each cookie with str(); the upstream's Set-Cookie lines are already
     # serialized, so they pass through byte for byte instead of being re-parsed into Cookie objects.
     return Response(status_code=status, headers=dict(grouped), body=payload, cookies=cast("list[Cookie]", cookies))

@@ -1,0 +1,149 @@
+"""Any header, any body: what the proxy sends on and hands back stays within HTTP and the fronts.
+
+Property tests of the proxy's two translation steps (event text -> request bytes, upstream
+answer -> the front's JSON), and of the handlers with arbitrary bodies outside proxy mode.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from callback_router.adapters.fallback import (
+    ALB_FRONT,
+    HOP_BY_HOP,
+    HTTP_API_FRONT,
+    REST_API_FRONT,
+    Front,
+    UpstreamError,
+    _wire_headers,
+    upstream_response,
+)
+from tests.functional.conftest import Configure
+from tests.functional.sources import API_SOURCES, FUNCTION_URL, HTTP_API, alb_event, http_api_event, rest_api_event
+
+TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+FIELD_VALUE = re.compile(rb"[^\x00-\x08\x0a-\x1f\x7f]*\Z")
+FRONTS = st.sampled_from([HTTP_API_FRONT, REST_API_FRONT, ALB_FRONT])
+names = st.one_of(
+    st.sampled_from(["Cookie", "Connection", "Accept-Encoding", "Host", "TE", "X-A", "Content-Length"]),
+    st.text(max_size=12),
+)
+texts = st.text(max_size=40)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@given(headers=st.lists(st.tuples(names, texts), max_size=8), front=FRONTS)
+def test_forwarded_header_fields_are_always_valid_http_and_keep_their_utf8_bytes(headers, front: Front):
+    wire = _wire_headers(headers, front)
+    for name, value in wire:
+        assert TOKEN.match(name.encode("ascii"))
+        assert FIELD_VALUE.match(value)
+        assert name.lower() not in HOP_BY_HOP | {"host", "content-length"}
+    listed = {
+        token.strip().lower() for name, value in headers if name.lower() == "connection" for token in value.split(",")
+    }
+    dropped = HOP_BY_HOP | listed | {"host", "content-length", "x-junction-callback-router"}
+    if not front.binary_bodies:
+        dropped |= {"accept-encoding"}
+        assert [value for name, value in wire if name.lower() == "accept-encoding"] == [b"identity"]
+    for name, value in headers:
+        carried = _encodable(name) and _encodable(value) and TOKEN.match(name.encode())
+        if carried and FIELD_VALUE.match(value.encode()) and name.lower() not in dropped:
+            assert (name, value.encode("utf-8")) in wire  # the browser's bytes, unchanged
+
+
+# http.client hands header fields over as Latin-1 text of the upstream's bytes.
+latin1 = st.binary(max_size=30).map(lambda data: data.decode("latin-1"))
+upstream_names = st.one_of(
+    st.sampled_from(["Content-Type", "Content-Encoding", "Set-Cookie", "Connection", "Keep-Alive", "X-B"]), latin1
+)
+
+
+def browser_bytes(answer: Any, front: Front) -> bytes:
+    """The body as the front sends it: decoded when base64 (binary fronts), UTF-8 text otherwise."""
+    if answer.base64_encoded or isinstance(answer.body, bytes):
+        assert front.binary_bodies
+        return answer.body if isinstance(answer.body, bytes) else base64.b64decode(answer.body)
+    return str(answer.body).encode("utf-8")
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(
+    headers=st.lists(st.tuples(upstream_names, latin1), max_size=8),
+    body=st.binary(max_size=300),
+    front=FRONTS,
+)
+def test_any_upstream_answer_is_delivered_exactly_or_refused_cleanly(headers, body: bytes, front: Front):
+    try:
+        answer = upstream_response(200, headers, body, front)
+    except UpstreamError:
+        return  # a clear, counted 502 (the handler's side is tested against a real upstream)
+    fields = [(name, value) for name, values in answer.headers.items() for value in values] + [
+        ("Set-Cookie", str(cookie)) for cookie in answer.cookies
+    ]
+    connection_listed = {
+        token.strip().lower() for name, value in headers if name.lower() == "connection" for token in value.split(",")
+    }
+    for name, value in fields:
+        assert TOKEN.match(name.encode("utf-8"))
+        assert FIELD_VALUE.match(value.encode("utf-8"))
+        assert name.lower() not in HOP_BY_HOP | connection_listed | {"content-length"}
+    coded = any(name.lower() == "content-encoding" for name, _ in fields)
+    if front.binary_bodies or not coded:
+        delivered = browser_bytes(answer, front)
+        if front.binary_bodies:
+            assert delivered == body
+        elif not any(name.lower() == "content-encoding" for name, _ in headers):
+            assert delivered == body  # REST, no coding: the same UTF-8 text
+
+
+def event_with_body(source: Any, body: str, is_base64: bool, method: str) -> dict[str, Any]:
+    if source in (HTTP_API, FUNCTION_URL):
+        template = "function_url" if source is FUNCTION_URL else "http_api_v2"
+        return http_api_event(
+            raw_query="code=1", method=method, template=template, body=body, is_base64_encoded=is_base64
+        )
+    if source.handler == "rest_api_handler":
+        return rest_api_event(raw_query="code=1", method=method, body=body, is_base64_encoded=is_base64)
+    return alb_event(
+        raw_query="code=1",
+        method=method,
+        multi_value=source.name == "alb_multi",
+        body=body,
+        is_base64_encoded=is_base64,
+    )
+
+
+@pytest.mark.parametrize(
+    ("fallback", "status"),
+    [({"mode": "reject"}, 404), ({"mode": "redirect", "url": "https://auth.company.test/cb/{provider}"}, 307)],
+    ids=["reject", "redirect"],
+)
+def test_any_body_gets_the_reject_and_redirect_answers(configure: Configure, fallback, status: int):
+    router = configure({"environments": ["sandbox-us"], "fallback": fallback})
+
+    @settings(max_examples=80, deadline=None)
+    @given(
+        body=st.text(max_size=60),
+        is_base64=st.booleans(),
+        method=st.sampled_from(["GET", "POST", "PUT"]),
+        source=st.sampled_from(API_SOURCES),
+    )
+    def check(body: str, is_base64: bool, method: str, source: Any) -> None:
+        result = source.call(router, event_with_body(source, body, is_base64, method))
+        assert result.status == status
+
+    check()
