@@ -80,7 +80,7 @@ POWERTOOLS_VARIABLES: dict[str, str] = {
 CASES = [pytest.param({name: value}, id=name) for name, value in POWERTOOLS_VARIABLES.items()]
 CASES.append(pytest.param(dict(POWERTOOLS_VARIABLES), id="all-at-once"))
 
-CONFIGS = {
+CONFIGS: dict[str, dict[str, object]] = {
     "redirect": {
         "environments": ["sandbox-us"],
         "fallback": {"mode": "redirect", "url": "https://auth.example.com/cb"},
