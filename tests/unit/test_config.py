@@ -115,3 +115,9 @@ def test_plain_http_is_allowed_to_loopback_only(url):
 def test_not_an_object():
     with pytest.raises(ConfigError, match=r"'\(root\)'"):
         parse_config(["sandbox-us"])
+
+
+def test_teams_are_optional_and_kept_as_a_set():
+    assert parse_config({"environments": ["sandbox-us"]}).teams is None
+    config = parse_config({"environments": ["sandbox-us"], "teams": ["0c8b9e3a-1111-4222-8333-444455556666"]})
+    assert config.teams == frozenset({"0c8b9e3a-1111-4222-8333-444455556666"})
