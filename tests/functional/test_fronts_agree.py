@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import SANDBOX_US, mint_token
 from tests.functional.conftest import Configure, Output, Router
-from tests.functional.sources import ALL_SOURCES, CLOUDFRONT, REST_API, Result, Source
+from tests.functional.sources import ALL_SOURCES, CLOUDFRONT, HTTP_API, REST_API, Result, Source
 
 CONFIG = {
     "environments": ["sandbox-us"],
@@ -122,3 +122,30 @@ HOSTILE_PATHS = st.one_of(
 @example(path="/oauth_callback/fitbit\n")
 def test_every_front_agrees_on_hostile_paths(agreed, path: str) -> None:
     agreed(path)
+
+
+@pytest.mark.parametrize(
+    ("path", "template", "decision"),
+    [
+        ("/auth/oauth_callback/fitbit", "/oauth_callback/{provider}", "JunctionRedirect"),  # base path mapping
+        ("/a/b/oauth_callback/fitbit", "/oauth_callback/{provider}", "JunctionRedirect"),
+        ("/auth/oauth_callback/fitbit", "/auth/oauth_callback/fitbit", "NotACallback"),  # API Gateway matched no route
+        ("/auth/oauth_callback/fitbit", "/{proxy+}", "NotACallback"),
+        ("/auth/oauth_callback/fitbit/", "/oauth_callback/{provider}", "NotACallback"),
+        ("//oauth_callback/fitbit", "/oauth_callback/{provider}", "NotACallback"),  # empty segments are not a mount
+        ("/auth/v1/oura/cb", "/v1/{provider}/cb", "JunctionRedirect"),
+        ("/auth/v1/oura/cb", "/oauth_callback/{provider}", "NotACallback"),  # only the route API Gateway matched
+    ],
+)
+def test_a_mount_prefix_is_dropped_only_when_api_gateway_matched_that_very_route(
+    configure, output, path: str, template: str, decision: str
+) -> None:
+    router = configure(CONFIG)
+    rest = REST_API.event(path, QUERY)
+    rest["resource"] = template
+    http = HTTP_API.event(path, QUERY)
+    http["routeKey"] = http["requestContext"]["routeKey"] = f"ANY {template}"
+    for source, event in ((REST_API, rest), (HTTP_API, http)):
+        source.call(router, event)
+        [line] = output().routed
+        assert line["decision"] == decision, source.name
