@@ -124,6 +124,25 @@ def test_every_front_agrees_on_hostile_paths(agreed, path: str) -> None:
     agreed(path)
 
 
+QUERIES = st.sampled_from(
+    [
+        QUERY,
+        f"state={mint_token('https://api.tryvital.io/v2/link')}&code=1",  # foreign environment
+        f"code=1&state={mint_token(SANDBOX_US, team_id=None)}&scope=a%20b",
+        "code=1&state=company-state-42",
+        "state=success",
+        "oauth_token=t&oauth_verifier=v",  # Garmin OAuth 1.0a: no state
+        "",
+    ]
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=HOSTILE_PATHS, query=QUERIES, method=st.sampled_from(["GET", "HEAD", "POST", "PUT", "OPTIONS"]))
+def test_every_front_agrees_on_path_query_and_method_together(agreed, path: str, query: str, method: str) -> None:
+    agreed(path, query, method)
+
+
 @pytest.mark.parametrize(
     ("path", "template", "decision"),
     [
