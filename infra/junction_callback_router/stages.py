@@ -233,6 +233,23 @@ class Stage:
         return bool(self.infra.get("snap_start", False))
 
 
+_WHAT: Mapping[str, str] = {
+    "rest_api_id": "the id of the existing REST API, 10 lowercase letters and digits such as 'a1b2c3d4e5' "
+    "(`aws apigateway get-rest-apis`)",
+    "root_resource_id": "the id of that REST API's '/' resource, 6 to 10 lowercase letters and digits such as "
+    "'r00tr3s0uc' (`aws apigateway get-resources --rest-api-id ID`)",
+    "stage_name": "the name of the REST API stage to deploy to, such as 'prod'",
+    "http_api_id": "the id of the existing HTTP API, 10 lowercase letters and digits such as 'h1t2t3p4a5' "
+    "(`aws apigatewayv2 get-apis`)",
+    "origin_domain_name": "the host name of the company's own auth server, where CloudFront sends every request "
+    "that is not a Junction callback, such as 'auth.example.com' (a name only: no https://, port or path)",
+    "distribution_id": "the id of the existing CloudFront distribution, such as 'E1EXAMPLE12345'",
+    "account": "a 12-digit AWS account id",
+    "region": "an AWS region name such as 'eu-west-1'",
+}
+"""What each id-like key is, in words, for the messages."""
+
+
 def parse_stage(name: str, data: Any) -> Stage:
     """Validate one stage object.
 
@@ -257,7 +274,7 @@ def parse_stage(name: str, data: Any) -> Stage:
     for key in SHAPE_REQUIRED_KEYS[shape]:
         value = data.get(key)
         if not isinstance(value, str) or not value.strip():
-            raise StageError(name, key, f"shape {shape!r} needs {key} (the id of the resource to attach to)")
+            raise StageError(name, key, f"shape {shape!r} needs {key}: {_WHAT[key]}")
     for key, shapes in SHAPE_ONLY_KEYS.items():
         if key in data and shape not in shapes:
             raise StageError(name, key, f"not used by shape {shape!r} (only by {', '.join(sorted(shapes))})")
@@ -282,7 +299,13 @@ def _check_infra(name: str, shape: str, data: Mapping[str, Any]) -> None:
     """Validate the infrastructure keys' values (the shape/key combinations are checked already)."""
     for key, pattern in _ID_PATTERNS.items():
         if key in data and (not isinstance(data[key], str) or not pattern.fullmatch(data[key])):
-            raise StageError(name, key, f"{data[key]!r} does not look like a {key} (expected {pattern.pattern})")
+            value = data[key]
+            if key == "origin_domain_name" and isinstance(value, str) and "://" in value:
+                host = value.split("://", 1)[1].split("/", 1)[0].split(":", 1)[0].lower()
+                raise StageError(
+                    name, key, f"{value!r} is a URL; write the host name only, without scheme, port or path: {host!r}"
+                )
+            raise StageError(name, key, f"{value!r} is not {_WHAT[key]}")
     if shape in EDGE_SHAPES and data.get("region", EDGE_REGION) != EDGE_REGION:
         raise StageError(
             name, "region", f"shape {shape!r} deploys to {EDGE_REGION}: Lambda@Edge functions must live there"

@@ -1,8 +1,8 @@
 """API Gateway (REST, HTTP API), Function URL and ALB handlers on Powertools resolvers.
 
-One resolver per event source, each with a route per configured callback path (all methods:
-a POST to a callback path is not Junction's and must still reach the fallback) and a
-``not_found`` handler that sends every other path to the fallback as well.
+One resolver per event source. Every request (any method, any path) reaches one handler, which
+finds the provider with the core's literal route matching, exactly as the edge does, and sends
+everything that is not a Junction callback to the fallback.
 https://docs.powertools.aws.dev/lambda/python/latest/core/event_handler/api_gateway/
 """
 
@@ -48,7 +48,7 @@ from callback_router.core.answers import (
 from callback_router.core.config import RouterConfig
 from callback_router.core.decision import Decision, Outcome, decide
 from callback_router.core.link_token import read_claims_pyjwt
-from callback_router.core.routes import PROVIDER_PLACEHOLDER
+from callback_router.core.routes import match_routes
 from callback_router.observability import (
     CONFIG_ERROR_METRIC,
     FALLBACK_NOT_TEXT_METRIC,
@@ -58,8 +58,6 @@ from callback_router.observability import (
     Observability,
 )
 from callback_router.settings import load_config_or_problem
-
-ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 CONFIG, CONFIG_PROBLEM = load_config_or_problem()
 
@@ -164,21 +162,54 @@ def _answer(app: ApiGatewayResolver, read_query: QueryReader, provider: str | No
     return text_response(502, text)
 
 
+def _template(raw_event: dict[str, Any]) -> str | None:
+    """The route template API Gateway itself matched: REST ``resource``, HTTP API ``routeKey``."""
+    route_key = raw_event.get("routeKey")
+    if isinstance(route_key, str) and " " in route_key:  # "ANY /oauth_callback/{provider}"
+        return route_key.partition(" ")[2]
+    resource = raw_event.get("resource")
+    return resource if isinstance(resource, str) else None
+
+
+def callback_provider(config: RouterConfig, raw_event: dict[str, Any], path: str) -> str | None:
+    """The provider text of the configured route that ``path`` is, by the core's literal rule.
+
+    The same :func:`~callback_router.core.routes.match_routes` the edge runs, so every front
+    decides the same path the same way (no regex, no trailing-slash or ``//`` leniency). One
+    allowance: when API Gateway reports that it matched one of our route templates but the path
+    carries a mount prefix (a custom domain's base path mapping), leading whole segments are
+    dropped until that same route matches; never otherwise.
+    """
+    provider = match_routes(config.routes, path)
+    if provider is not None:
+        return provider
+    template = _template(raw_event)
+    routes = tuple(route for route in config.routes if route.path == template)
+    segments = path.split("/")
+    # ["", "mount", "oauth_callback", "fitbit"]: drop non-empty leading segments only.
+    for start in range(1, len(segments) - 1):
+        if not segments[start]:
+            break
+        provider = match_routes(routes, "/" + "/".join(segments[start + 1 :]))
+        if provider is not None:
+            return provider
+    return None
+
+
 def build_resolver(app: Resolver, read_query: QueryReader, config: RouterConfig | None) -> Resolver:
-    """Register the configured callback routes (and the not-found fallback) on ``app``."""
-    for route in config.routes if config else ():
-        rule = route.path.replace(PROVIDER_PLACEHOLDER, "<provider>")
+    """Send every request on ``app`` to the router; the core's routes decide the provider.
 
-        def callback(provider: str | None = route.provider) -> Response[Any]:
-            return _answer(app, read_query, provider)
-
-        app.route(rule, method=ALL_METHODS)(callback)
+    No Powertools route is registered: its routes are regular expressions (``(``, ``+``, ``.``
+    mean something; ``$`` matches before a trailing newline; the REST resolver also accepts a
+    trailing ``/``), which made API fronts disagree with the edge. Powertools still earns its
+    place here: typed events for each source and each front's response format.
+    """
 
     @app.not_found
-    def not_a_callback(_: NotFoundError) -> Response[Any]:
-        # API Gateway may have matched a {provider} route whose path we did not (stage prefix).
-        path_parameters = app.current_event.raw_event.get("pathParameters") or {}
-        return _answer(app, read_query, path_parameters.get("provider"))
+    def every_request(_: NotFoundError) -> Response[Any]:
+        event = app.current_event
+        provider = callback_provider(config, event.raw_event, event.path) if config is not None else None
+        return _answer(app, read_query, provider)
 
     return app
 
@@ -223,9 +254,11 @@ def _resolve(app: ApiGatewayResolver, event: Any, context: Any, *, status_descri
     )
 
 
-http_api = build_resolver(APIGatewayHttpResolver(), http_api_query, CONFIG)
-rest_api = build_resolver(APIGatewayRestResolver(), rest_api_query, CONFIG)
-alb = build_resolver(ALBResolver(), alb_query, CONFIG)
+# debug=False: with debug on (POWERTOOLS_DEV=true does that) the resolvers print the whole event,
+# code, state and cookies included. Explicit False wins over the environment.
+http_api = build_resolver(APIGatewayHttpResolver(debug=False), http_api_query, CONFIG)
+rest_api = build_resolver(APIGatewayRestResolver(debug=False), rest_api_query, CONFIG)
+alb = build_resolver(ALBResolver(debug=False), alb_query, CONFIG)
 
 
 @metrics.log_metrics

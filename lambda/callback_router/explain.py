@@ -7,12 +7,19 @@ whether this configuration accepts it (the decision and its reason) and the exac
 the 307 would carry. It runs :func:`callback_router.core.decision.decide`, the function the
 handlers run, so the answer cannot drift from the deployed behaviour.
 
+Everything taken from the input (claims, ``aud``, path, provider) is printed escaped by
+:func:`shown`: the claims are unverified, so a newline in ``sub`` must not forge a
+``redirected: yes`` line and a terminal escape must not hide the verdict.
+
 Not imported by any handler: it stays out of the cold-start path.
 """
 
 from __future__ import annotations
 
+import re
+import shlex
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from callback_router.core.config import RouterConfig
@@ -44,6 +51,8 @@ class Explanation:
     accepted_environments: tuple[str, ...]
     claims: dict[str, str]
     decision: Decision
+    teams: frozenset[str] | None = None
+    """The config's ``teams`` allowlist (``None``: any team is accepted)."""
 
     @property
     def redirects(self) -> bool:
@@ -51,8 +60,47 @@ class Explanation:
         return self.decision.outcome is Outcome.JUNCTION_REDIRECT
 
 
-def _is_url(text: str) -> bool:
-    return text.startswith(("http://", "https://", "/"))
+def shown(value: Any) -> str:
+    """``value`` as one line of plain printable text: every control, format (bidi) or other
+    non-printable character, and the backslash itself, written as a Python-style escape."""
+    text = value if isinstance(value, str) else str(value)
+    if text.isprintable() and "\\" not in text:
+        return text
+    out = []
+    for char in text:
+        if char == "\\":
+            out.append("\\\\")
+        elif char.isprintable():
+            out.append(char)
+        else:
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return "".join(out)
+
+
+_URL_IN_TEXT = re.compile(r"https?://[^\s'\"]+")
+
+
+def normalise_input(text: str) -> tuple[str, str]:
+    """What the user pasted, as ``(kind, text)``: ``url`` (a URL or path with its query, also
+    taken out of a whole ``curl`` command line), ``query`` (``state=...``, ``?code=1&state=...``)
+    or ``state`` (a bare state value)."""
+    text = text.strip()
+    if text.startswith("curl ") or text.startswith("curl\t"):
+        try:
+            words = shlex.split(text)
+        except ValueError:  # unbalanced quotes: take the first URL-looking run instead
+            words = _URL_IN_TEXT.findall(text)
+        urls = [word for word in words if word.startswith(("http://", "https://"))]
+        if urls:
+            return "url", urls[0]
+        found = _URL_IN_TEXT.search(text)
+        return ("url", found.group(0)) if found else ("state", text)
+    if text.startswith(("http://", "https://", "/")):
+        return "url", text
+    if text.startswith("?") or re.match(r"(?:[^&=]*=[^&]*&)*state=", text):
+        return "query", text.removeprefix("?")
+    return "state", text
 
 
 def _split_url(url: str) -> tuple[str, str]:
@@ -87,17 +135,19 @@ def _environment_of(aud: tuple[str, ...], config: RouterConfig) -> str | None:
 def explain(text: str, config: RouterConfig, provider: str | None = None) -> Explanation:
     """Explain one input: a callback URL (or path) with its query, or a bare ``state`` value.
 
-    For a bare state the callback is taken to be ``GET <route>?state=<state>`` for ``provider``
-    (default: fitbit, or the first allowed provider).
+    Also a query string (``state=...``, ``?code=1&state=...``) or a whole ``curl`` command line
+    (see :func:`normalise_input`). For a bare state or a query, the callback is taken to be
+    ``GET <route>?<query>`` for ``provider`` (default: fitbit, or the first allowed provider).
     """
-    if _is_url(text):
+    kind, text = normalise_input(text)
+    if kind == "url":
         path, raw_query = _split_url(text)
         route_provider = match_routes(config.routes, path)
-        kind, source = "url", "from the path, via the configured routes" if route_provider else "no route matches"
+        source = "from the path, via the configured routes" if route_provider else "no route matches"
         provider = route_provider
     else:
-        kind, path = "state", None
-        raw_query = "state=" + quote(text, safe="-._~!$'()*+,;=:@/?")
+        path = None
+        raw_query = text if kind == "query" else "state=" + quote(text, safe="-._~!$'()*+,;=:@/?")
         if provider is None:
             allowed = sorted(config.providers) if config.providers else [DEFAULT_PROVIDER]
             provider = DEFAULT_PROVIDER if DEFAULT_PROVIDER in allowed else allowed[0]
@@ -117,7 +167,7 @@ def explain(text: str, config: RouterConfig, provider: str | None = None) -> Exp
         raw_query=raw_query,
         read_claims=read_claims_pyjwt,
     )
-    shown = {name: str(claims[name]) for name in SHOWN_CLAIMS if claims and name in claims}
+    claim_texts = {name: str(claims[name]) for name in SHOWN_CLAIMS if claims and name in claims}
     return Explanation(
         kind=kind,
         path=path,
@@ -129,8 +179,9 @@ def explain(text: str, config: RouterConfig, provider: str | None = None) -> Exp
         audiences=aud,
         environment=_environment_of(aud, config),
         accepted_environments=tuple(sorted(set(config.accepted_base_urls.values()))),
-        claims=shown,
+        claims=claim_texts,
         decision=decision,
+        teams=config.teams,
     )
 
 
@@ -146,15 +197,17 @@ _WHY = {
     "audience_not_junction": "the token's aud is not a Junction Link API base URL this config knows",
     "provider_not_allowed": "the provider is not a valid slug or not in the providers allowlist: answered 400",
     "accepted_audience": "the token's aud is an accepted base URL",
+    "team_not_accepted": "the token is for a Junction team not in this config's teams list: passed on",
 }
+_INPUT = {"url": "callback URL, path ", "query": "a query string", "state": "a bare state value"}
 
 
 def render(explanation: Explanation) -> str:
     """Human-readable report, one fact per line."""
     e = explanation
     decision = e.decision
-    lines = [f"input:        {'callback URL, path ' + str(e.path) if e.kind == 'url' else 'a bare state value'}"]
-    lines.append(f"provider:     {e.provider or '(none)'} ({e.provider_source})")
+    lines = [f"input:        {_INPUT[e.kind] + shown(e.path) if e.kind == 'url' else _INPUT[e.kind]}"]
+    lines.append(f"provider:     {shown(e.provider) if e.provider else '(none)'} ({e.provider_source})")
     if e.is_link_token:
         lines.append(f"state:        Junction Link Token: {e.token_note}")
     elif e.audiences:
@@ -164,10 +217,13 @@ def render(explanation: Explanation) -> str:
     if e.audiences:
         documented = e.environment or "unknown (not a documented Junction environment)"
         lines.append(f"environment:  {documented}")
-        lines.append(f"aud:          {', '.join(e.audiences)}")
+        lines.append(f"aud:          {', '.join(map(shown, e.audiences))}")
     for name in SHOWN_CLAIMS:
         if e.audiences or e.claims:
-            lines.append(f"{name + ':':<13} {e.claims.get(name, '(absent)')}")
+            lines.append(f"{name + ':':<13} {shown(e.claims[name]) if name in e.claims else '(absent)'}")
+    if e.teams is not None and (e.audiences or e.claims):
+        accepted = "accepted" if e.claims.get("team_id") in e.teams else "NOT accepted"
+        lines.append(f"team:         {accepted} (teams: {', '.join(sorted(e.teams))})")
     lines.append(f"accepts:      {', '.join(e.accepted_environments)}")
     verdict = "yes" if e.redirects else "no"
     lines.append(f"redirected:   {verdict}: {_WHY.get(decision.reason, decision.reason)}")

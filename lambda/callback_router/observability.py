@@ -15,7 +15,7 @@ from aws_lambda_powertools.logging import Logger
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.metrics import Metrics, MetricUnit
 
-from callback_router.core.config import DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE, RouterConfig
+from callback_router.core.config import DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE, TEAM_ID, RouterConfig
 from callback_router.core.decision import Decision, Outcome
 from callback_router.core.routes import is_valid_slug
 
@@ -29,6 +29,21 @@ RESPONSE_TOO_LARGE_METRIC = "ResponseTooLarge"
 """Counted when an answer would exceed its front's size limit and a small error went out instead."""
 FALLBACK_NOT_TEXT_METRIC = "FallbackBodyNotText"
 """Counted when a REST API front got a proxied body that cannot travel as text (answered 502)."""
+
+
+_WARNING_OUTCOMES = frozenset({Outcome.FOREIGN_ENVIRONMENT, Outcome.FOREIGN_TEAM})
+"""Junction tokens that are not this deployment's: each is a misconfiguration or an attempt."""
+
+
+def quiet_powertools_internals() -> None:
+    """Keep Powertools' own package logger at WARNING, whatever the environment says.
+
+    ``POWERTOOLS_DEBUG`` makes ``aws_lambda_powertools`` log its internals to stdout at DEBUG,
+    among them the request path and route arguments of every call. Nothing the router needs
+    is there, and no environment variable may make request data reach a log line
+    (tests/functional/test_env_no_secrets.py), so the level is pinned after import.
+    """
+    logging.getLogger("aws_lambda_powertools").setLevel(logging.WARNING)
 
 
 _RECORD_ATTRIBUTES = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
@@ -71,6 +86,7 @@ class Observability:
     """The Logger and Metrics of one handler, built once at cold start."""
 
     def __init__(self, config: RouterConfig | None) -> None:
+        quiet_powertools_internals()
         service = config.service if config else DEFAULT_SERVICE
         namespace = config.metrics_namespace if config else DEFAULT_METRICS_NAMESPACE
         self.logger = Logger(service=service, logger_formatter=RouterLogFormatter())
@@ -83,18 +99,20 @@ class Observability:
     def record(self, decision: Decision, request_id: str | None) -> None:
         """The one log line and the one metric of a request."""
         self.count(decision.outcome.value)
-        log = self.logger.warning if decision.outcome is Outcome.FOREIGN_ENVIRONMENT else self.logger.info
-        log(
-            "callback routed",
-            extra={
-                "decision": decision.outcome.value,
-                "reason": decision.reason,
-                "environment": decision.environment,
-                # Request text: logged only when it is a slug (bounded, no control characters).
-                "provider": decision.provider if decision.provider and is_valid_slug(decision.provider) else None,
-                "request_id": request_id,
-            },
-        )
+        log = self.logger.warning if decision.outcome in _WARNING_OUTCOMES else self.logger.info
+        extra = {
+            "decision": decision.outcome.value,
+            "reason": decision.reason,
+            "environment": decision.environment,
+            # Request text: logged only when it is a slug (bounded, no control characters).
+            "provider": decision.provider if decision.provider and is_valid_slug(decision.provider) else None,
+            "request_id": request_id,
+        }
+        if decision.outcome is Outcome.FOREIGN_TEAM:
+            # Which team tried is worth knowing; an unverified claim is logged only in id form.
+            team = decision.team
+            extra["team_id"] = team if team is not None and TEAM_ID.fullmatch(team) else None
+        log("callback routed", extra=extra)
 
     def failure(self, metric: str, message: str, error: BaseException, request_id: str | None) -> None:
         """Log an error by type and place only: exception messages may quote request data."""

@@ -156,3 +156,109 @@ def test_explain_stays_out_of_the_handlers_import_path():
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60, check=False
     )
     assert done.stdout.strip() == "False", done.stderr
+
+
+HOSTILE_CLAIMS = {
+    "sub": "s\nredirected:   yes: forged\nLocation:     https://evil.example/connect/fitbit",
+    "team_id": "\x1b[2K\x1b[1A\rredirected:   yes",
+    "user_id": "\u202eon :detcerider\x00\x07\\x0a",
+}
+
+
+@pytest.mark.parametrize("aud", [PRODUCTION_US, SANDBOX_US, ["https://evil.example\nredirected:   yes", PRODUCTION_US]])
+def test_hostile_claims_cannot_forge_or_hide_the_verdict(capsys, config_file, aud):
+    token = mint_token(aud, **HOSTILE_CLAIMS)
+    code, out, _ = run(capsys, "--config", str(config_file), f"/oauth_callback/fitbit?state={token}")
+    lines = out.splitlines()
+    assert all(char == "\n" or char.isprintable() for char in out), repr(out)  # no ESC, CR, NUL, bidi
+    [verdict] = [line for line in lines if line.startswith("redirected:")]
+    locations = [line for line in lines if line.startswith("Location:")]
+    assert verdict.startswith("redirected:   yes") is (code == 0) is (aud == SANDBOX_US)
+    assert all(line.startswith(f"Location:     {SANDBOX_US}/connect/fitbit?") for line in locations)
+    assert len(locations) == (1 if code == 0 else 0)
+    assert "sub:          s\\x0aredirected:   yes: forged\\x0aLocation:" in out
+    assert "team_id:      \\x1b[2K\\x1b[1A\\x0dredirected:" in out
+    assert "user_id:      \\u202eon :detcerider\\x00\\x07\\\\x0a" in out  # a literal backslash is escaped too
+    code, out, _ = run(capsys, "--json", "--config", str(config_file), f"/oauth_callback/fitbit?state={token}")
+    assert json.loads(out)["claims"]["sub"] == HOSTILE_CLAIMS["sub"]
+    assert all(char == "\n" or (char.isprintable() and ord(char) < 0x7F) for char in out)
+
+
+@pytest.fixture
+def no_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A directory outside the project, with neither a config nor a cdk.json around."""
+    monkeypatch.delenv("CALLBACK_ROUTER_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def write_cdk_json(directory: Path) -> None:
+    stages = {
+        "sandbox": {"shape": "http_api", "environments": ["sandbox-us"], "fallback": {"mode": "reject"}},
+        "prod-edge": {"shape": "edge", "origin_domain_name": "auth.example.com", "environments": ["production-us"]},
+        "only-team-9": {"environments": ["sandbox-us"], "teams": ["team-9"]},
+        "broken": {"shape": "edge", "environments": ["sandbox-us"]},
+    }
+    (directory / "cdk.json").write_text(json.dumps({"app": "x", "context": {"stages": stages}}), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{token}",
+        "state={token}",
+        "?code=1&state={token}",
+        "code=1&scope=a%20b&state={token}",
+        "https://auth.example.com/oauth_callback/fitbit?code=1&state={token}",
+        "curl -sS -H 'Accept: text/html' 'https://auth.example.com/oauth_callback/fitbit?code=1&state={token}'",
+        'curl "https://auth.example.com/oauth_callback/fitbit?code=1&state={token}" -o /dev/null',
+    ],
+)
+def test_without_config_explain_still_reads_the_token_from_what_the_user_pasted(capsys, no_config, template):
+    token = mint_token(SANDBOX_US)
+    code, out, err = run(capsys, template.format(token=token))
+    assert (code, err) == (0, "")
+    assert "state:        Junction Link Token" in out
+    assert "environment:  sandbox-us" in out
+    assert "team_id:      team-1" in out
+    assert "config:       none given" in out
+    assert "stages:       no cdk.json here or in a parent directory" in out
+    assert "redirected:" not in out  # no deployment to decide for
+
+
+def test_an_unquoted_curl_line_is_read_too(capsys, no_config):
+    token = mint_token(SANDBOX_US)
+    code, out, _ = run(capsys, "curl", f"https://auth.example.com/oauth_callback/fitbit?state={token}")
+    assert code == 0 and "environment:  sandbox-us" in out
+
+
+def test_without_config_explain_lists_the_stages_of_cdk_json_that_redirect(capsys, no_config):
+    write_cdk_json(no_config)
+    (no_config / "deep" / "er").mkdir(parents=True)
+    os.chdir(no_config / "deep" / "er")  # found from a parent directory
+    code, out, _ = run(capsys, f"?code=1&state={mint_token(SANDBOX_US)}")
+    assert code == 0
+    assert f"stage sandbox: redirected: 307 to {SANDBOX_US}/connect/fitbit?..." in out
+    assert "stage prod-edge: not redirected: the token's environment is not accepted" in out
+    assert "stage only-team-9: not redirected: the token is for a Junction team not in this config's teams" in out
+    assert "stage broken: invalid: stage 'broken': key 'origin_domain_name'" in out
+    code, out, _ = run(capsys, "--json", f"state={mint_token(PRODUCTION_US)}")
+    found = json.loads(out)
+    assert code == 0 and found["environment"] == "production-us"
+    assert found["stages"]["prod-edge"].startswith("redirected") and "redirects" not in found
+
+
+def test_stage_option_reads_one_stage_of_cdk_json_deployment_keys_and_all(capsys, no_config):
+    write_cdk_json(no_config)
+    code, out, _ = run(capsys, "--stage", "prod-edge", f"/oauth_callback/oura?state={mint_token(PRODUCTION_US)}")
+    assert code == 0
+    assert "accepts:      production-us" in out
+    assert f"Location:     {PRODUCTION_US}/connect/oura?state=" in out
+    code, out, _ = run(capsys, "--stage", "only-team-9", f"state={mint_token(SANDBOX_US)}")
+    assert code == 1
+    assert "team:         NOT accepted (teams: team-9)" in out
+    assert "decision:     ForeignTeam (team_not_accepted)" in out
+    code, _, err = run(capsys, "--stage", "nope", "x")
+    assert code == 2 and "has no stage 'nope'; stages: broken, only-team-9, prod-edge, sandbox" in err
+    code, _, err = run(capsys, "--stage", "broken", "x")
+    assert code == 2 and "origin_domain_name" in err

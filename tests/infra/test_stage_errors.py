@@ -115,7 +115,10 @@ CASES = [
         id="environment config at the edge",
     ),
     pytest.param(
-        with_changes("rest-attach", rest_api_id="not an id"), "rest_api_id", "does not look like", id="bad id"
+        with_changes("rest-attach", rest_api_id="not an id"),
+        "rest_api_id",
+        "is not the id of the existing REST API",
+        id="bad id",
     ),
     pytest.param(
         with_changes(alarms=False, alarm_topic_arn="arn:aws:sns:eu-west-1:123456789012:ops"),
@@ -177,3 +180,95 @@ def test_forward_host_header_needs_the_distribution_to_have_its_own_domain() -> 
     stage = {"shape": "edge", "origin_domain_name": "auth.example.com", "environments": ["sandbox-us"]}
     with pytest.raises(StageError, match="stage 'e': key 'forward_host_header': without domain_names"):
         parse_stage("e", {**stage, "forward_host_header": True})
+
+
+# What a new user actually writes, and what the message must say: what is wrong, in words, and
+# what to write instead. ``never`` lists what a message must not fall back to (raw regexes,
+# Python reprs of None, wrong grammar, the wrong description).
+USER_MISTAKES = [
+    pytest.param(
+        with_changes("edge", origin_domain_name="https://auth.example.com"),
+        "origin_domain_name",
+        ["is a URL", "write the host name only", "'auth.example.com'"],
+        id="origin given as a URL",
+    ),
+    pytest.param(
+        with_changes("edge", origin_domain_name="auth.example.com/login"),
+        "origin_domain_name",
+        ["is not the host name of the company's own auth server", "such as 'auth.example.com'"],
+        id="origin with a path",
+    ),
+    pytest.param(
+        with_changes("edge", origin_domain_name=None),
+        "origin_domain_name",
+        ["shape 'edge' needs origin_domain_name", "the host name of the company's own auth server"],
+        id="origin missing",
+    ),
+    pytest.param(
+        with_changes(fallback={"url": "https://auth.example.com/oauth_callback/{provider}"}),
+        "fallback.mode",
+        ["is missing", '"proxy"', '"redirect"', '"reject"', '{"mode": "proxy", "url": '],
+        id="fallback without a mode",
+    ),
+    pytest.param(
+        with_changes(fallback={"mode": "forward", "url": "https://auth.example.com/cb"}),
+        "fallback.mode",
+        ["is 'forward'", '"proxy" (replay them to "url"'],
+        id="fallback with an unknown mode",
+    ),
+    pytest.param(
+        with_changes(routes=[{"path": "/oauth_callback/:provider"}]),
+        "routes[0].path",
+        ["':provider' is not a placeholder here", "written '{provider}'", "'/oauth_callback/{provider}'"],
+        id="Express-style placeholder",
+    ),
+    pytest.param(
+        with_changes(routes=[{"path": "/oauth_callback/<provider>"}]),
+        "routes[0].path",
+        ["'/oauth_callback/{provider}'"],
+        id="Flask-style placeholder",
+    ),
+    pytest.param(
+        with_changes(routes=[{"path": "/auth/strava(v2)/callback", "provider": "strava"}]),
+        "routes[0].path",
+        ["contains '()'", "letters, digits and '- . _ ~'", "'strava-v2'"],
+        id="regex characters in a route",
+    ),
+    pytest.param(
+        with_changes(routes=[{"path": "/oauth_callback/{provider}/"}]),
+        "routes[0].path",
+        ["ends with '/'", "write '/oauth_callback/{provider}'"],
+        id="trailing slash in a route",
+    ),
+    pytest.param(
+        with_changes(routes=[{"path": "/auth/strava/callback"}]),
+        "routes[0].provider",
+        ["has no {provider} segment", '"provider": "fitbit"'],
+        id="fixed route without its provider",
+    ),
+    pytest.param(
+        with_changes("rest-attach", rest_api_id="https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com"),
+        "rest_api_id",
+        ["is not the id of the existing REST API", "such as 'a1b2c3d4e5'"],
+        id="REST API URL instead of its id",
+    ),
+    pytest.param(
+        with_changes(teams=["Acme Health"]),
+        "teams[0]",
+        ["is not a Junction team id", "explain <token>` shows a token's team_id"],
+        id="team name instead of its id",
+    ),
+]
+NEVER = ["None is not one of", "a origin", "the id of the resource", "(?=", "[a-z0-9]", "expected "]
+
+
+@pytest.mark.parametrize(("data", "key", "words"), USER_MISTAKES)
+def test_user_mistakes_get_a_message_that_says_what_to_write(data: dict[str, Any], key: str, words: list[str]) -> None:
+    with pytest.raises(StageError) as caught:
+        parse_stage("my-stage", data)
+    message = str(caught.value)
+    assert message.startswith(f"stage 'my-stage': key '{key}': "), message
+    for phrase in words:
+        assert phrase in message, message
+    for phrase in NEVER:
+        assert phrase not in message, message

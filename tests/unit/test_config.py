@@ -71,16 +71,16 @@ def test_full_config_round_trip():
         ({"providers": ["Fitbit"]}, "providers[0]", "not a provider slug"),
         ({"providers": []}, "providers", "must not be empty"),
         ({"routes": []}, "routes", "non-empty list"),
-        ({"routes": [{"path": "oauth/{provider}"}]}, "routes[0].path", "absolute path"),
-        ({"routes": [{"path": "/a/{provider}/{provider}"}]}, "routes[0].path", "at most one"),
+        ({"routes": [{"path": "oauth/{provider}"}]}, "routes[0].path", "must start with '/'"),
+        ({"routes": [{"path": "/a/{provider}/{provider}"}]}, "routes[0].path", "more than once"),
         ({"routes": [{"path": "/a/x{provider}"}]}, "routes[0].path", "whole"),
         ({"routes": [{"path": "/a/{provider}", "provider": "oura"}]}, "routes[0].provider", "from the path"),
-        ({"routes": [{"path": "/auth/callback"}]}, "routes[0].provider", "name the provider"),
+        ({"routes": [{"path": "/auth/callback"}]}, "routes[0].provider", "must name its provider"),
         ({"routes": [{"path": "/auth/callback", "provider": "whoop"}], "providers": ["oura"]}, "routes[0].provider",
          "not in 'providers'"),
         ({"routes": [{"path": "/cb/{provider}"}, {"path": "/cb/{provider}"}]}, "routes[1].path", "listed twice"),
         ({"routes": [{"path": "/cb/{provider}", "method": "GET"}]}, "routes[0].method", "unknown key"),
-        ({"fallback": {"mode": "forward"}}, "fallback.mode", "not one of"),
+        ({"fallback": {"mode": "forward"}}, "fallback.mode", "is 'forward'; say what happens"),
         ({"fallback": {"mode": "proxy"}}, "fallback.url", "non-empty string"),
         ({"fallback": {"mode": "proxy", "url": "http://auth.example.com"}}, "fallback.url", "https://"),
         ({"fallback": {"mode": "redirect", "url": "https://a.example/{user}"}}, "fallback.url", "{provider}"),
@@ -115,3 +115,9 @@ def test_plain_http_is_allowed_to_loopback_only(url):
 def test_not_an_object():
     with pytest.raises(ConfigError, match=r"'\(root\)'"):
         parse_config(["sandbox-us"])
+
+
+def test_teams_are_optional_and_kept_as_a_set():
+    assert parse_config({"environments": ["sandbox-us"]}).teams is None
+    config = parse_config({"environments": ["sandbox-us"], "teams": ["0c8b9e3a-1111-4222-8333-444455556666"]})
+    assert config.teams == frozenset({"0c8b9e3a-1111-4222-8333-444455556666"})

@@ -175,3 +175,48 @@ def test_raw_query_of_uri_characters_is_forwarded_byte_for_byte(noise, audience)
     decision = route(SANDBOX, query)
     assert decision.location is not None
     assert decision.location.split("?", 1)[1] == query
+
+
+TEAMS_CONFIG = parse_config({"environments": ["sandbox-us"], "teams": ["team-1", "team-2"]})
+
+
+@pytest.mark.parametrize(
+    ("claims", "outcome", "team"),
+    [
+        ({"team_id": "team-1"}, Outcome.JUNCTION_REDIRECT, None),
+        ({"team_id": "team-2"}, Outcome.JUNCTION_REDIRECT, None),
+        ({"team_id": "team-3"}, Outcome.FOREIGN_TEAM, "team-3"),
+        ({"team_id": "TEAM-1"}, Outcome.FOREIGN_TEAM, "TEAM-1"),
+        ({"team_id": None}, Outcome.FOREIGN_TEAM, None),
+        ({"team_id": ["team-1"]}, Outcome.FOREIGN_TEAM, None),
+        ({"team_id": 1}, Outcome.FOREIGN_TEAM, None),
+    ],
+)
+def test_teams_allowlist_redirects_only_the_listed_teams(claims, outcome, team):
+    decision = route(TEAMS_CONFIG, f"code=1&state={link_token(SANDBOX_US, **claims)}")
+    assert decision.outcome is outcome
+    if outcome is Outcome.FOREIGN_TEAM:
+        assert (decision.reason, decision.environment, decision.location, decision.team) == (
+            "team_not_accepted", "sandbox-us", None, team
+        )  # fmt: skip
+
+
+def test_a_token_without_team_id_is_foreign_when_teams_are_listed():
+    token = mint({"aud": SANDBOX_US, "sub": "s"})
+    assert route(TEAMS_CONFIG, f"state={token}").outcome is Outcome.FOREIGN_TEAM
+
+
+def test_without_teams_any_team_is_redirected_as_before(sandbox_config):
+    for claims in ({"team_id": "someone-else"}, {"team_id": None}):
+        assert route(sandbox_config, f"state={link_token(SANDBOX_US, **claims)}").outcome is Outcome.JUNCTION_REDIRECT
+
+
+def test_a_foreign_team_on_a_bad_provider_path_is_passed_on_not_answered_400():
+    decision = route(TEAMS_CONFIG, f"state={link_token(SANDBOX_US, team_id='other')}", provider="Fit bit")
+    assert decision.outcome is Outcome.FOREIGN_TEAM
+
+
+def test_teams_do_not_change_other_outcomes():
+    foreign_env = link_token(PRODUCTION_US, team_id="team-3")
+    assert route(TEAMS_CONFIG, f"state={foreign_env}").outcome is Outcome.FOREIGN_ENVIRONMENT
+    assert route(TEAMS_CONFIG, "state=company-state").outcome is Outcome.NOT_JUNCTION

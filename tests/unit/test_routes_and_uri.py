@@ -75,3 +75,38 @@ def test_rest_api_pairs_are_encoded_once():
 def test_query_values():
     assert query_values("a=1&state=x%2By&state=z+w&xstate=q", "state") == ["x+y", "z w"]
     assert query_values("state", "state") == []
+
+
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [
+        ("/auth/strava(v2)/callback", "contains '()'"),
+        ("/auth/strava+v2/callback", "contains '+'"),
+        ("/oauth_callback/*", "the provider placeholder is written '{provider}'"),
+        ("/auth/*/callback", "'/auth/{provider}/callback'"),
+        ("/auth/cb?x", "contains '?'"),
+        ("/auth/$cb", "contains '$'"),
+        ("/auth/[cb]", "contains '[]'"),
+        ("/auth/c{b}", "contains '{}'"),
+        ("/oauth_callback/:provider", "'/oauth_callback/{provider}'"),
+        ("/oauth_callback/<provider>", "'/oauth_callback/{provider}'"),
+        ("/oauth_callback/{provider}/", "write '/oauth_callback/{provider}'"),
+        ("oauth_callback/{provider}", "write '/oauth_callback/{provider}'"),
+    ],
+)
+def test_a_route_with_characters_special_on_any_front_is_refused_with_what_to_write(path, words):
+    from callback_router.core.routes import route_path_problem
+
+    problem = route_path_problem(path)
+    assert problem is not None and words in problem, problem
+    assert not is_valid_route_path(path)
+
+
+@given(st.text(alphabet="abz09-._~/", min_size=1, max_size=20).map(lambda tail: "/x/" + tail.strip("/")))
+def test_an_accepted_route_matches_only_itself_literally(path):
+    if not is_valid_route_path(path):
+        return
+    route = Route(path, "oura")
+    assert route.match(path) == "oura"
+    assert route.match(path.replace(".", "X")) is (None if "." in path else "oura")
+    assert route.match(path + "\n") is None and route.match(path + "/") is None

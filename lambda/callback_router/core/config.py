@@ -22,7 +22,7 @@ from callback_router.core.environments import (
     is_sandbox,
 )
 from callback_router.core.link_token import DEFAULT_MAX_STATE_LENGTH
-from callback_router.core.routes import PROVIDER_PLACEHOLDER, Route, is_valid_route_path, is_valid_slug
+from callback_router.core.routes import PROVIDER_PLACEHOLDER, Route, is_valid_slug, route_path_problem
 
 FallbackMode = Literal["proxy", "redirect", "reject"]
 
@@ -45,10 +45,13 @@ CONFIG_KEYS = frozenset(
         "routes",
         "fallback",
         "max_state_length",
+        "teams",
     }
 )
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 _METRICS_NAMESPACE = re.compile(r"[A-Za-z0-9._/#:-]{1,255}")
+TEAM_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
+"""A Junction team id as the Link Token's ``team_id`` claim carries it (Junction uses UUIDs)."""
 
 
 class ConfigError(ValueError):
@@ -83,6 +86,12 @@ class RouterConfig:
     max_state_length: int = DEFAULT_MAX_STATE_LENGTH
     service: str = DEFAULT_SERVICE
     metrics_namespace: str = DEFAULT_METRICS_NAMESPACE
+    teams: frozenset[str] | None = None
+    """Junction team ids whose Link Tokens are redirected; ``None`` (the default) accepts any team."""
+
+    def team_allowed(self, team: object) -> bool:
+        """Whether a token's ``team_id`` claim is acceptable: always without an allowlist."""
+        return self.teams is None or (isinstance(team, str) and team in self.teams)
 
     def provider_allowed(self, provider: str) -> bool:
         """Whether ``provider`` is a valid slug and, with an allowlist, on it."""
@@ -200,17 +209,19 @@ def _routes(data: Mapping[str, Any], providers: frozenset[str] | None) -> tuple[
         if unknown:
             raise ConfigError(f"{key}.{sorted(unknown)[0]}", "unknown key (allowed: path, provider)")
         path, provider = item["path"], item.get("provider")
-        if not is_valid_route_path(path):
-            raise ConfigError(
-                f"{key}.path",
-                f"{path!r} must be an absolute path of plain segments, with at most one whole "
-                "'{provider}' segment and no trailing '/'",
-            )
+        problem = route_path_problem(path)
+        if problem is not None:
+            raise ConfigError(f"{key}.path", problem)
         if PROVIDER_PLACEHOLDER in path and provider is not None:
             raise ConfigError(f"{key}.provider", "a path with {provider} takes the provider from the path")
         if PROVIDER_PLACEHOLDER not in path:
             if provider is None:
-                raise ConfigError(f"{key}.provider", f"path {path!r} has no {{provider}}: name the provider")
+                raise ConfigError(
+                    f"{key}.provider",
+                    f"path {path!r} has no {{provider}} segment, so the route must name its provider: "
+                    f'write {{"path": {path!r}, "provider": "fitbit"}} (your provider\'s slug), or put '
+                    "'{provider}' where the provider's name stands in the path",
+                )
             if not isinstance(provider, str) or not is_valid_slug(provider):
                 raise ConfigError(f"{key}.provider", f"{provider!r} is not a provider slug")
             if providers is not None and provider not in providers:
@@ -227,7 +238,13 @@ def _fallback(data: Mapping[str, Any]) -> Fallback:
         raise ConfigError("fallback", "must be an object with a 'mode'")
     mode = raw.get("mode")
     if mode not in ("proxy", "redirect", "reject"):
-        raise ConfigError("fallback.mode", f"{mode!r} is not one of proxy, redirect, reject")
+        what = "is missing" if mode is None else f"is {mode!r}"
+        raise ConfigError(
+            "fallback.mode",
+            f"{what}; say what happens to callbacks that are not Junction's: "
+            '"proxy" (replay them to "url" and return its answer), "redirect" (307 to "url") or '
+            '"reject" (404), e.g. {"mode": "proxy", "url": "https://auth.example.com/oauth_callback/{provider}"}',
+        )
     allowed = {"reject": {"mode"}, "redirect": {"mode", "url"}, "proxy": {"mode", "url", "timeout_seconds"}}[mode]
     unknown = sorted(set(raw) - allowed)
     if unknown:
@@ -244,6 +261,22 @@ def _fallback(data: Mapping[str, Any]) -> Fallback:
             f"must be above 0 and at most {MAX_PROXY_TIMEOUT_SECONDS:g} (API Gateway stops waiting at 29 s)",
         )
     return Fallback(mode=mode, url=url, timeout_seconds=float(timeout))
+
+
+def _teams(data: Mapping[str, Any]) -> frozenset[str] | None:
+    if "teams" not in data or data["teams"] is None:
+        return None
+    teams = _string_list("teams", data["teams"])
+    if not teams:
+        raise ConfigError("teams", "must not be empty (leave it out to accept Link Tokens of any Junction team)")
+    for index, team in enumerate(teams):
+        if not TEAM_ID.fullmatch(team):
+            raise ConfigError(
+                f"teams[{index}]",
+                f"{team!r} is not a Junction team id: copy it from the Junction dashboard (a UUID such as "
+                "'0c8b9e3a-...'); `python -m callback_router explain <token>` shows a token's team_id",
+            )
+    return frozenset(teams)
 
 
 def _bounded_int(data: Mapping[str, Any], key: str, default: int, bounds: tuple[int, int]) -> int:
@@ -282,4 +315,5 @@ def parse_config(data: Any) -> RouterConfig:
         max_state_length=_bounded_int(data, "max_state_length", DEFAULT_MAX_STATE_LENGTH, STATE_LENGTH_BOUNDS),
         service=_text(data, "service", DEFAULT_SERVICE, re.compile(r"[A-Za-z0-9._-]{1,128}")),
         metrics_namespace=_text(data, "metrics_namespace", DEFAULT_METRICS_NAMESPACE, _METRICS_NAMESPACE),
+        teams=_teams(data),
     )

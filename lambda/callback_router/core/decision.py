@@ -24,6 +24,10 @@ class Outcome(StrEnum):
     FOREIGN_ENVIRONMENT = "ForeignEnvironment"
     """A Junction token for an environment this deployment does not accept: not redirected.
     Usually a ``redirect_url_override`` that points sandbox traffic at production or the reverse."""
+    FOREIGN_TEAM = "ForeignTeam"
+    """A Link Token for an accepted environment but a Junction team not in ``teams``: not
+    redirected, passed on like the company's own callback (see docs/SECURITY.md). Someone
+    else's Junction team using the company's OAuth client, or a ``teams`` list that is wrong."""
     INVALID_PROVIDER = "InvalidProvider"
     """A Junction token on a path whose provider is not a valid (or allowed) slug: 400."""
     NOT_JUNCTION = "NotJunction"
@@ -41,6 +45,8 @@ class Decision:
     provider: str | None = None
     environment: str | None = None
     location: str | None = None
+    team: str | None = None
+    """The token's ``team_id`` claim when it is a string (unverified; for logs and ``explain``)."""
 
 
 def decide(
@@ -83,6 +89,12 @@ def decide(
         environment = config.accepted_base_urls.get(audience)
         if environment is None:
             continue
+        team = claims.get("team_id")
+        if not config.team_allowed(team):
+            # Checked before the provider: a token of another team is not ours at all, so it is
+            # passed on like any other callback rather than answered 400.
+            shown = team if isinstance(team, str) else None
+            return Decision(Outcome.FOREIGN_TEAM, "team_not_accepted", provider, environment, team=shown)
         if not config.provider_allowed(provider):
             return Decision(Outcome.INVALID_PROVIDER, "provider_not_allowed", None, environment)
         # `audience` is one of our own configured strings (dict key equality), never token text

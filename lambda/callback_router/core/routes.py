@@ -10,7 +10,15 @@ PROVIDER_SLUG = re.compile(r"[a-z0-9][a-z0-9_]{0,63}")
 
 PROVIDER_PLACEHOLDER = "{provider}"
 
-_PATH_SEGMENT = re.compile(r"[A-Za-z0-9._~!$&'()*+,;=:@-]+")
+ROUTE_SEGMENT_CHARACTERS = "A-Z a-z 0-9 - . _ ~"
+"""The one path rule, the same on every front: a route segment is made of RFC 3986 *unreserved*
+characters only. Each of them means itself on API Gateway (REST and HTTP API routes), in ALB
+and CloudFront path patterns (where ``*`` and ``?`` are wildcards) and in :func:`match_routes`,
+so a route matches the same literal paths wherever it is deployed. Anything else is refused
+at config validation (and so at ``cdk synth``) by :func:`route_path_problem`."""
+
+_PATH_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
+_PLACEHOLDER_LOOKALIKES = (":provider", "<provider>", "{{provider}}", "${provider}", "*")
 
 
 def is_valid_slug(slug: str) -> bool:
@@ -20,10 +28,46 @@ def is_valid_slug(slug: str) -> bool:
 
 def is_valid_route_path(path: str) -> bool:
     """Whether ``path`` is an absolute path with at most one ``{provider}`` whole segment."""
-    if not path.startswith("/") or path.count(PROVIDER_PLACEHOLDER) > 1:
-        return False
-    segments = path[1:].split("/")
-    return all(segment == PROVIDER_PLACEHOLDER or _PATH_SEGMENT.fullmatch(segment) is not None for segment in segments)
+    return route_path_problem(path) is None
+
+
+def route_path_problem(path: str) -> str | None:
+    """What is wrong with a route ``path``, in words with what to write instead; ``None`` if fine.
+
+    The rule (:data:`ROUTE_SEGMENT_CHARACTERS`): an absolute path of ``/``-separated segments, each
+    made of letters, digits and ``- . _ ~`` only, or exactly ``{provider}`` (at most once).
+    """
+    if not path.startswith("/"):
+        return f"{path!r} must start with '/': write '/{path}'"
+    if path != "/" and path.endswith("/"):
+        return f"{path!r} ends with '/': write {path.rstrip('/')!r} (every front matches the path exactly)"
+    if path.count(PROVIDER_PLACEHOLDER) > 1:
+        return f"{path!r} has {{provider}} more than once: a route takes one provider, from one segment"
+    for segment in path[1:].split("/"):
+        if segment == PROVIDER_PLACEHOLDER or _PATH_SEGMENT.fullmatch(segment):
+            continue
+        if not segment:
+            return (
+                f"{path!r} has an empty segment ('//' or a lone '/'): write a path such as "
+                "'/oauth_callback/{provider}'"
+            )
+        if segment in _PLACEHOLDER_LOOKALIKES:
+            return (
+                f"{path!r}: {segment!r} is not a placeholder here; the provider placeholder is written "
+                f"'{{provider}}', e.g. {path.replace(segment, PROVIDER_PLACEHOLDER)!r}"
+            )
+        if PROVIDER_PLACEHOLDER in segment:
+            return (
+                f"{path!r}: {{provider}} must be a whole segment on its own, e.g. '/oauth_callback/{{provider}}', "
+                f"not part of {segment!r}"
+            )
+        bad = "".join(sorted({char for char in segment if not _PATH_SEGMENT.fullmatch(char)}))
+        return (
+            f"{path!r}: segment {segment!r} contains {bad!r}; route segments may use only letters, digits and "
+            "'- . _ ~', matched literally on every front (characters such as ( ) + * ? $ [ ] are patterns "
+            "on some fronts); rename the path, e.g. 'stravav2' or 'strava-v2' for 'strava(v2)' or 'strava+v2'"
+        )
+    return None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,170 @@
+"""One path rule, one decision: the same request gets the same answer on every front.
+
+Each request (path, raw query, method) is built as every event source would hand it to Lambda
+(HTTP API, Function URL, REST, ALB single and multi-value, CloudFront viewer request) and run
+through the real handler. All six must log the same decision, and a redirect must carry the
+same ``Location``; an ``InvalidProvider`` is a 400 everywhere. Routes are matched literally
+(``core.routes.match_routes``) on every front: no regex, no trailing-slash leniency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import SANDBOX_US, mint_token
+from tests.functional.conftest import Configure, Output, Router
+from tests.functional.sources import ALL_SOURCES, CLOUDFRONT, HTTP_API, REST_API, Result, Source
+
+CONFIG = {
+    "environments": ["sandbox-us"],
+    "routes": [
+        {"path": "/oauth_callback/{provider}"},
+        {"path": "/auth/strava.v2/callback", "provider": "strava"},
+        {"path": "/v1/{provider}/cb"},
+    ],
+    "fallback": {"mode": "reject"},
+}
+TOKEN = mint_token()
+QUERY = f"code=abc123&state={TOKEN}"
+
+
+def decisions(
+    router: Router, output: Callable[[], Output], path: str, query: str, method: str
+) -> dict[str, tuple[str, str, str | None]]:
+    """Per source: (decision logged, status or 'passed on', Location)."""
+    seen: dict[str, tuple[str, str, str | None]] = {}
+    for source in ALL_SOURCES:
+        result = source.send(router, path, query, method)
+        [line] = output().routed
+        seen[source.name] = (line["decision"], _answer(source, result), result.location)
+    return seen
+
+
+def _answer(source: Source, result: Result) -> str:
+    if result.passed_on:
+        return "passed on"
+    if source is not CLOUDFRONT and result.status == 404:  # the reject fallback of the API fronts
+        return "passed on"
+    return str(result.status)
+
+
+def assert_agree(seen: dict[str, tuple[str, str, str | None]]) -> None:
+    assert len(set(seen.values())) == 1, seen
+
+
+@pytest.fixture
+def agreed(
+    configure: Configure, output: Callable[[], Output]
+) -> Callable[[str, str, str], dict[str, tuple[str, str, str | None]]]:
+    router = configure(CONFIG)
+
+    def run(path: str, query: str = QUERY, method: str = "GET") -> dict[str, tuple[str, str, str | None]]:
+        seen = decisions(router, output, path, query, method)
+        assert_agree(seen)
+        return seen
+
+    return run
+
+
+@pytest.mark.parametrize(
+    ("path", "decision"),
+    [
+        ("/oauth_callback/fitbit", "JunctionRedirect"),
+        ("/oauth_callback/fitbit/", "NotACallback"),  # REST used to redirect this
+        ("//oauth_callback/fitbit", "NotACallback"),  # and this
+        ("/oauth_callback//fitbit", "NotACallback"),
+        ("/oauth_callback/fitbit\n", "InvalidProvider"),  # API fronts used to 307 (regex $), the edge 400
+        ("/oauth_callback/fitbit%0A", "InvalidProvider"),
+        ("/OAUTH_CALLBACK/fitbit", "NotACallback"),
+        ("/auth/strava.v2/callback", "JunctionRedirect"),
+        ("/auth/stravaXv2/callback", "NotACallback"),  # '.' is a dot, not "any character"
+        ("/auth/strava.v2/callback/", "NotACallback"),
+        ("/v1/oura/cb", "JunctionRedirect"),
+        ("/v1/oura/cb\n", "NotACallback"),
+    ],
+)
+def test_every_front_takes_the_same_decision_on_a_tricky_path(agreed, path: str, decision: str) -> None:
+    seen = agreed(path)
+    assert {value[0] for value in seen.values()} == {decision}
+
+
+def test_the_redirect_is_the_same_everywhere(agreed) -> None:
+    seen = agreed("/auth/strava.v2/callback")
+    assert seen[REST_API.name] == ("JunctionRedirect", "307", f"{SANDBOX_US}/connect/strava?{QUERY}")
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "POST", "OPTIONS"])
+def test_every_front_takes_the_same_decision_for_each_method(agreed, method: str) -> None:
+    agreed("/oauth_callback/fitbit", method=method)
+
+
+PATH_TEXT = st.text(
+    alphabet=st.sampled_from(list("/afitbo_v2.()+*?$[]{}^|\\%0A\n\r\t ~-:;@!'é\u202e\x00")), max_size=30
+)
+HOSTILE_PATHS = st.one_of(
+    PATH_TEXT.map(lambda tail: "/" + tail),
+    PATH_TEXT.map(lambda tail: "/oauth_callback/" + tail),
+    st.tuples(PATH_TEXT, PATH_TEXT).map(lambda parts: f"/{parts[0]}/oauth_callback/fitbit{parts[1]}"),
+    st.sampled_from(["/auth/strava", "/auth/strava.v2", "/v1/", "/oauth_callback"]).flatmap(
+        lambda head: PATH_TEXT.map(lambda tail: head + tail)
+    ),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=HOSTILE_PATHS)
+@example(path="/oauth_callback/fitbit/")
+@example(path="//oauth_callback/fitbit")
+@example(path="/oauth_callback/fitbit\n")
+def test_every_front_agrees_on_hostile_paths(agreed, path: str) -> None:
+    agreed(path)
+
+
+QUERIES = st.sampled_from(
+    [
+        QUERY,
+        f"state={mint_token('https://api.tryvital.io/v2/link')}&code=1",  # foreign environment
+        f"code=1&state={mint_token(SANDBOX_US, team_id=None)}&scope=a%20b",
+        "code=1&state=company-state-42",
+        "state=success",
+        "oauth_token=t&oauth_verifier=v",  # Garmin OAuth 1.0a: no state
+        "",
+    ]
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=HOSTILE_PATHS, query=QUERIES, method=st.sampled_from(["GET", "HEAD", "POST", "PUT", "OPTIONS"]))
+def test_every_front_agrees_on_path_query_and_method_together(agreed, path: str, query: str, method: str) -> None:
+    agreed(path, query, method)
+
+
+@pytest.mark.parametrize(
+    ("path", "template", "decision"),
+    [
+        ("/auth/oauth_callback/fitbit", "/oauth_callback/{provider}", "JunctionRedirect"),  # base path mapping
+        ("/a/b/oauth_callback/fitbit", "/oauth_callback/{provider}", "JunctionRedirect"),
+        ("/auth/oauth_callback/fitbit", "/auth/oauth_callback/fitbit", "NotACallback"),  # API Gateway matched no route
+        ("/auth/oauth_callback/fitbit", "/{proxy+}", "NotACallback"),
+        ("/auth/oauth_callback/fitbit/", "/oauth_callback/{provider}", "NotACallback"),
+        ("//oauth_callback/fitbit", "/oauth_callback/{provider}", "NotACallback"),  # empty segments are not a mount
+        ("/auth/v1/oura/cb", "/v1/{provider}/cb", "JunctionRedirect"),
+        ("/auth/v1/oura/cb", "/oauth_callback/{provider}", "NotACallback"),  # only the route API Gateway matched
+    ],
+)
+def test_a_mount_prefix_is_dropped_only_when_api_gateway_matched_that_very_route(
+    configure, output, path: str, template: str, decision: str
+) -> None:
+    router = configure(CONFIG)
+    rest = REST_API.event(path, QUERY)
+    rest["resource"] = template
+    http = HTTP_API.event(path, QUERY)
+    http["routeKey"] = http["requestContext"]["routeKey"] = f"ANY {template}"
+    for source, event in ((REST_API, rest), (HTTP_API, http)):
+        source.call(router, event)
+        [line] = output().routed
+        assert line["decision"] == decision, source.name
