@@ -16,7 +16,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup run test lint typecheck unit synth diff deploy bench explain clean chromium
+.PHONY: setup run test lint typecheck unit synth diff deploy destroy bench explain clean chromium
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ diff: setup
 ## make deploy STAGE=NAME: cdk deploy every stack of a stage (runbook: docs/DEPLOY.md)
 deploy: setup
 	$(CDK) deploy --all -c stage=$(STAGE)
+
+## make destroy STAGE=NAME [DRY_RUN=1] [FORCE=1]: cdk destroy, after checking (edge stages) that no
+## distribution outside the stack still runs the function; otherwise prints what to do (docs/DEPLOY.md)
+destroy: setup
+	PYTHONPATH=lambda:infra:. $(PY) -m tools.teardown --stage $(STAGE) $(if $(DRY_RUN),--dry-run) $(if $(FORCE),--force)
 
 ## make bench: measure cold start, per-event cost and bundle size -> BENCHMARKS.md
 bench: setup
