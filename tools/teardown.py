@@ -122,12 +122,17 @@ def find_edge_function(clients: Clients, stack: str) -> EdgeFunction | None:
             own_distribution = str(distributions[0]["PhysicalResourceId"])
     versions: set[str] = set()
     arn = function
-    for page in clients("lambda").get_paginator("list_versions_by_function").paginate(FunctionName=function):
-        for item in page["Versions"]:
-            if item["Version"] == "$LATEST":
-                arn = _unqualified(item["FunctionArn"])
-            else:
-                versions.add(str(item["FunctionArn"]))
+    try:
+        for page in clients("lambda").get_paginator("list_versions_by_function").paginate(FunctionName=function):
+            for item in page["Versions"]:
+                if item["Version"] == "$LATEST":
+                    arn = _unqualified(item["FunctionArn"])
+                else:
+                    versions.add(str(item["FunctionArn"]))
+    except ClientError as error:
+        # Already deleted (a half-finished teardown): associations are still matched by function ARN.
+        if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+            raise
     name = arn.split(":")[6] if arn.startswith("arn:") else arn
     return EdgeFunction(name=name, arn=arn, versions=frozenset(versions), own_distribution=own_distribution)
 

@@ -321,3 +321,14 @@ def test_the_stack_name_is_the_apps() -> None:
     from tools import teardown
 
     assert teardown.STACK_PREFIX == STACK_PREFIX
+
+
+def test_associations_are_found_even_when_the_function_is_gone(aws: Clients) -> None:
+    expect_stack(aws, "edge-attach", {"EdgeFunctionVersionArn": VERSION_4})
+    aws.stubbers["lambda"].add_client_error(
+        "list_versions_by_function", service_error_code="ResourceNotFoundException", http_status_code=404
+    )
+    expect_distributions(aws, summary(COMPANY_DISTRIBUTION, callback=[VERSION_3]))
+    code, output = teardown("edge-attach", clients=aws, runner=Recorder())
+    assert code == 1
+    assert f"--function-version-arn {VERSION_3} --detach --apply" in output
