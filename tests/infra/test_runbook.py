@@ -44,7 +44,7 @@ def test_the_edge_runbook_names_the_policies_of_the_template(synths: dict[str, S
     assert (cache, request) == ("CachingDisabled", "AllViewerExceptHostHeader")
     assert f"caching disabled (`{cache}`)" in runbook
     assert f"forwarded to the origin except `Host` (`{request}`)" in runbook
-    assert "With `domain_names` (or `forward_host_header: true`) the `Host` goes too (`AllViewer`)" in runbook
+    assert "With `domain_names` the `Host` goes too (`AllViewer`), unless `forward_host_header: false`" in runbook
 
 
 def retention_loop() -> str:
