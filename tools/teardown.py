@@ -240,9 +240,17 @@ def _default_runner(command: list[str]) -> int:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Command-line options."""
-    parser = argparse.ArgumentParser(prog="python -m tools.teardown", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.teardown",
+        description=__doc__.split("\n\n")[0],
+        epilog="Edge stages are checked first with read-only calls (CloudFormation, Lambda, CloudFront; "
+        "us-east-1); while a distribution outside the stack runs the function it refuses and prints the "
+        "detach and wait commands. Runbook: docs/DEPLOY.md, 'Tearing down'; IAM: 'Permissions'.",
+    )
     parser.add_argument("--stage", required=True, help="the stage in cdk.json")
-    parser.add_argument("--dry-run", action="store_true", help="check only; print the cdk destroy command")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="check only (read-only AWS calls); print the cdk destroy command"
+    )
     parser.add_argument("--force", action="store_true", help="pass --force to cdk destroy (no confirmation)")
     return parser.parse_args(argv)
 
