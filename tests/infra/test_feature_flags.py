@@ -15,7 +15,7 @@ from typing import Any
 import aws_cdk
 import pytest
 
-from tests.infra.conftest import CONTEXT, CliRun
+from tests.infra.conftest import CLI_STAGES, CONTEXT, CliRun
 
 DELIBERATELY_DIFFERENT: dict[str, Any] = {
     # With it, every Lambda function gets a CDK-made /aws/lambda/<name> group with 2 years'
@@ -47,7 +47,7 @@ def test_cdk_json_sets_every_recommended_flag() -> None:
 
 
 @pytest.mark.cdk
-@pytest.mark.parametrize("stage", ["sandbox", "rest-attach", "http-attach", "edge", "edge-attach"])
+@pytest.mark.parametrize("stage", sorted(CLI_STAGES.values()))
 def test_cli_synth_prints_no_unconfigured_flags_notice(cli_synths: dict[str, CliRun], stage: str) -> None:
     run = cli_synths[stage]
     assert run.returncode == 0, run.output
