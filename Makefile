@@ -17,7 +17,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup run test lint typecheck unit synth diff deploy bench explain clean chromium
+.PHONY: setup run test lint typecheck unit synth diff deploy destroy bench explain clean chromium
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt lambda/callback_router/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -61,6 +61,11 @@ diff: setup
 deploy: setup
 	PYTHONPATH=lambda:infra:. $(PY) -m tools.preflight --stage $(STAGE) --deploy
 	$(CDK) deploy --all -c stage=$(STAGE)
+
+## make destroy STAGE=NAME [DRY_RUN=1] [FORCE=1]: cdk destroy, after checking (edge stages) that no
+## distribution outside the stack still runs the function; otherwise prints what to do (docs/DEPLOY.md)
+destroy: setup
+	PYTHONPATH=lambda:infra:. $(PY) -m tools.teardown --stage $(STAGE) $(if $(DRY_RUN),--dry-run) $(if $(FORCE),--force)
 
 ## make bench: measure cold start, per-event cost and bundle size -> BENCHMARKS.md
 bench: setup

@@ -1,23 +1,32 @@
 """Attach the router's Lambda@Edge version to an existing CloudFront distribution's callback behaviour.
 
-For the ``edge_function`` shape: the stack deploys the function and outputs its version ARN; this
-command puts that version at *viewer request* on the cache behaviour(s) for the callback path(s).
+For the ``edge_function`` shape: the stack deploys the function (us-east-1) and outputs its version
+ARN; this command puts that version at *viewer request* on the cache behaviour(s) for the callback
+path(s). CloudFront is global: the command runs against CloudFront's single endpoint, whatever
+region your credentials default to.
 
     .venv/bin/python -m tools.attach_edge --distribution-id E1EXAMPLE12345 \\
         --path-pattern '/oauth_callback/*' \\
         --function-version-arn arn:aws:lambda:us-east-1:123456789012:function:NAME:7
 
+* Path patterns are compared the way CloudFront compares them: the leading ``/`` is optional
+  (``oauth_callback/*`` and ``/oauth_callback/*`` name the same behaviour).
+  https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CacheBehavior.html
+* ``--default-behavior`` (or ``--path-pattern '*'``, the default behaviour's fixed pattern, when no
+  other behaviour has it) targets the default cache behaviour: the router then sees every request
+  to the distribution and passes the ones that are not callbacks through unchanged.
 * Dry run by default: prints what would change and changes nothing.
 * ``--apply``: ``GetDistributionConfig``, edit, ``UpdateDistribution`` with the ``ETag`` as
   ``IfMatch`` (CloudFront refuses the update if someone changed the distribution in between:
   run again). https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_UpdateDistribution.html
 * Idempotent: when the behaviour already runs this version, nothing is sent.
-* ``--detach``: removes the router's association again (rollback; or re-run with the previous
-  version ARN, which the dry run prints as "was").
+* ``--detach``: removes the router's association again (rollback, teardown; or re-run with the
+  previous version ARN, which the dry run prints as "was").
 
 The behaviour must already exist (its origin and policies are the company's); the command refuses
 to replace another function's viewer-request association, or to sit beside a CloudFront Function
 on viewer request (CloudFront allows one of the two), unless told to with ``--replace-other``.
+IAM permissions it needs: docs/DEPLOY.md, "Permissions".
 """
 
 from __future__ import annotations
@@ -43,9 +52,56 @@ def _function_name(arn: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _behaviours(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
+DEFAULT_PATTERN = "*"
+"""The default cache behaviour's path pattern, fixed by CloudFront."""
+
+
+def normalise_pattern(pattern: str) -> str:
+    """A path pattern as CloudFront compares it: the same with or without its leading ``/``."""
+    return pattern[1:] if pattern.startswith("/") else pattern
+
+
+def cache_behaviours(config: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Every cache behaviour of a distribution config (or summary) with a label, the default one last.
+
+    CloudFront tries the additional behaviours in order and falls back to the default one.
+    """
     items = (config.get("CacheBehaviors") or {}).get("Items") or []
-    return {str(item["PathPattern"]): item for item in items}
+    found = [(f"behaviour {str(item['PathPattern'])!r}", item) for item in items]
+    if config.get("DefaultCacheBehavior") is not None:
+        found.append((f"default behaviour ({DEFAULT_PATTERN!r})", config["DefaultCacheBehavior"]))
+    return found
+
+
+def lambda_associations(config: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """``(behaviour label, event type, function version ARN)`` for every Lambda@Edge association."""
+    return [
+        (label, str(item.get("EventType")), str(item["LambdaFunctionARN"]))
+        for label, behaviour in cache_behaviours(config)
+        for item in (behaviour.get("LambdaFunctionAssociations") or {}).get("Items") or []
+    ]
+
+
+def find_behaviour(config: dict[str, Any], pattern: str) -> tuple[str, dict[str, Any]]:
+    """The cache behaviour CloudFront knows by ``pattern``; ``*`` is the default one unless another has it.
+
+    Raises:
+        AttachError: no behaviour has that pattern.
+    """
+    wanted = normalise_pattern(pattern)
+    behaviours = cache_behaviours(config)
+    additional = behaviours[:-1] if config.get("DefaultCacheBehavior") is not None else behaviours
+    for label, behaviour in additional:
+        if normalise_pattern(str(behaviour["PathPattern"])) == wanted:
+            return label, behaviour
+    if wanted == DEFAULT_PATTERN and len(additional) < len(behaviours):
+        return behaviours[-1]
+    known = ", ".join(sorted(str(behaviour["PathPattern"]) for _, behaviour in additional)) or "none"
+    raise AttachError(
+        f"distribution has no cache behaviour for path pattern {pattern!r} (behaviours: {known}); "
+        "create it first (your origin, CachingDisabled, AllViewerExceptHostHeader or AllViewer: "
+        "docs/DEPLOY.md), target the default behaviour with --default-behavior, or use the 'edge' shape"
+    )
 
 
 def plan_changes(
@@ -53,6 +109,7 @@ def plan_changes(
     path_patterns: Sequence[str],
     version_arn: str,
     *,
+    default_behavior: bool = False,
     detach: bool = False,
     replace_other: bool = False,
 ) -> tuple[dict[str, Any], list[str]]:
@@ -68,16 +125,12 @@ def plan_changes(
             "(arn:aws:lambda:us-east-1:ACCOUNT:function:NAME:VERSION); see the stack output EdgeFunctionVersionArn"
         )
     edited = copy.deepcopy(config)
-    behaviours = _behaviours(edited)
+    targets = [find_behaviour(edited, pattern) for pattern in path_patterns]
+    if default_behavior:
+        targets.append(find_behaviour(edited, DEFAULT_PATTERN))
+    unique = list({id(behaviour): (label, behaviour) for label, behaviour in targets}.values())
     changes: list[str] = []
-    for pattern in path_patterns:
-        behaviour = behaviours.get(pattern)
-        if behaviour is None:
-            known = ", ".join(sorted(behaviours)) or "none"
-            raise AttachError(
-                f"distribution has no cache behaviour for path pattern {pattern!r} (behaviours: {known}); "
-                "create it first (origin, CachingDisabled, AllViewer) or use the 'edge' shape"
-            )
+    for label, behaviour in unique:
         associations = behaviour.setdefault("LambdaFunctionAssociations", {"Quantity": 0})
         items: list[dict[str, Any]] = list(associations.get("Items") or [])
         current = next((item for item in items if item.get("EventType") == VIEWER_REQUEST), None)
@@ -87,19 +140,18 @@ def plan_changes(
             if current is None or not ours:
                 continue
             items.remove(current)
-            changes.append(f"behaviour {pattern!r}: viewer-request: {current_arn} -> (none)")
+            changes.append(f"{label}: viewer-request: {current_arn} -> (none)")
         else:
             if current_arn == version_arn:
                 continue
             if current is not None and not ours and not replace_other:
                 raise AttachError(
-                    f"behaviour {pattern!r} already runs {current_arn} at viewer request; "
-                    "pass --replace-other to replace it"
+                    f"{label} already runs {current_arn} at viewer request; pass --replace-other to replace it"
                 )
             cloudfront_functions = (behaviour.get("FunctionAssociations") or {}).get("Items") or []
             if any(item.get("EventType") == VIEWER_REQUEST for item in cloudfront_functions) and not replace_other:
                 raise AttachError(
-                    f"behaviour {pattern!r} has a CloudFront Function at viewer request; CloudFront allows "
+                    f"{label} has a CloudFront Function at viewer request; CloudFront allows "
                     "either that or Lambda@Edge there. Pass --replace-other to remove it"
                 )
             if replace_other:
@@ -108,20 +160,30 @@ def plan_changes(
             if current is not None:
                 items.remove(current)
             items.append({"LambdaFunctionARN": version_arn, "EventType": VIEWER_REQUEST, "IncludeBody": False})
-            changes.append(f"behaviour {pattern!r}: viewer-request: {current_arn or '(none)'} -> {version_arn}")
+            changes.append(f"{label}: viewer-request: {current_arn or '(none)'} -> {version_arn}")
         behaviour["LambdaFunctionAssociations"] = {"Quantity": len(items), **({"Items": items} if items else {})}
     return edited, changes
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Command-line options."""
-    parser = argparse.ArgumentParser(prog="python -m tools.attach_edge", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.attach_edge",
+        description=__doc__.split("\n\n")[0],
+        epilog="CloudFront is global (its API is served from us-east-1); the function version must be in us-east-1.",
+    )
     parser.add_argument("--distribution-id", required=True, help="the existing CloudFront distribution")
     parser.add_argument(
         "--path-pattern",
-        required=True,
         action="append",
-        help="cache behaviour path pattern of a callback path, e.g. '/oauth_callback/*' (repeatable)",
+        default=[],
+        help="cache behaviour path pattern of a callback path, e.g. '/oauth_callback/*' (repeatable); "
+        "the leading '/' is optional, as in CloudFront; '*' is the default behaviour unless another has it",
+    )
+    parser.add_argument(
+        "--default-behavior",
+        action="store_true",
+        help="target the distribution's default cache behaviour (the router then sees every request)",
     )
     parser.add_argument("--function-version-arn", required=True, help="stack output EdgeFunctionVersionArn")
     parser.add_argument("--apply", action="store_true", help="update the distribution (default: dry run)")
@@ -129,7 +191,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--replace-other", action="store_true", help="replace another function at viewer request on these behaviours"
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if not args.path_pattern and not args.default_behavior:
+        parser.error("name the cache behaviour(s): --path-pattern PATTERN (repeatable) and/or --default-behavior")
+    return args
 
 
 def run(argv: Sequence[str] | None = None, *, client: Any = None, out: IO[str] = sys.stdout) -> int:
@@ -138,7 +203,8 @@ def run(argv: Sequence[str] | None = None, *, client: Any = None, out: IO[str] =
     if client is None:
         import boto3  # type: ignore[import-untyped]  # deferred: tests inject a stubbed client
 
-        client = boto3.client("cloudfront")
+        # CloudFront is global; its API endpoint is in us-east-1 whatever the profile's region.
+        client = boto3.client("cloudfront", region_name="us-east-1")
     response = client.get_distribution_config(Id=args.distribution_id)
     etag, config = response["ETag"], response["DistributionConfig"]
     try:
@@ -146,6 +212,7 @@ def run(argv: Sequence[str] | None = None, *, client: Any = None, out: IO[str] =
             config,
             args.path_pattern,
             args.function_version_arn,
+            default_behavior=args.default_behavior,
             detach=args.detach,
             replace_other=args.replace_other,
         )
@@ -157,6 +224,8 @@ def run(argv: Sequence[str] | None = None, *, client: Any = None, out: IO[str] =
         return 0
     for line in changes:
         print(f"{args.distribution_id}: {line}", file=out)
+    if args.default_behavior and not args.detach:
+        print("note: on the default behaviour the router runs on every request to the distribution", file=out)
     if not args.apply:
         print("dry run: nothing changed; run again with --apply to update the distribution", file=out)
         return 0
@@ -170,7 +239,8 @@ def run(argv: Sequence[str] | None = None, *, client: Any = None, out: IO[str] =
         return 3
     status = updated.get("Distribution", {}).get("Status", "unknown")
     print(
-        f"{args.distribution_id}: updated (status {status}; CloudFront deploys to every edge in a few minutes)",
+        f"{args.distribution_id}: updated (status {status}; CloudFront deploys to every edge in a few minutes: "
+        f"aws cloudfront wait distribution-deployed --id {args.distribution_id})",
         file=out,
     )
     return 0

@@ -195,3 +195,86 @@ def test_a_concurrent_change_is_not_overwritten(cloudfront: tuple[Any, Stubber])
     code, output = attach(client, "--apply")
     assert code == 3
     assert "changed since it was read (ETag ETAG-1); nothing applied, run again" in output
+
+
+@pytest.mark.parametrize(
+    ("in_distribution", "given"),
+    [("oauth_callback/*", "/oauth_callback/*"), ("/oauth_callback/*", "oauth_callback/*")],
+)
+def test_the_leading_slash_is_optional_as_in_cloudfront(
+    cloudfront: tuple[Any, Stubber], in_distribution: str, given: str
+) -> None:
+    client, stubber = cloudfront
+    expect_get(stubber, distribution_config(behaviour(in_distribution)))
+    out = io.StringIO()
+    argv = ["--distribution-id", DISTRIBUTION, "--path-pattern", given, "--function-version-arn", VERSION_4]
+    assert run(argv, client=client, out=out) == 0
+    assert f"behaviour {in_distribution!r}: viewer-request: (none) -> {VERSION_4}" in out.getvalue()
+
+
+def test_a_behaviour_named_twice_is_changed_once(cloudfront: tuple[Any, Stubber]) -> None:
+    client, stubber = cloudfront
+    before = distribution_config(behaviour("/oauth_callback/*"))
+    after = copy.deepcopy(before)
+    after["CacheBehaviors"]["Items"][0] = behaviour("/oauth_callback/*", [association(VERSION_4)])
+    expect_get(stubber, before, etag="ETAG-1")
+    stubber.add_response(
+        "update_distribution",
+        {"ETag": "ETAG-2"},
+        {"Id": DISTRIBUTION, "IfMatch": "ETAG-1", "DistributionConfig": after},
+    )
+    code, output = attach(client, "--path-pattern", "oauth_callback/*", "--apply")
+    assert code == 0
+    assert output.count("viewer-request: (none) ->") == 1
+
+
+def test_the_default_behaviour_can_be_the_target(cloudfront: tuple[Any, Stubber]) -> None:
+    client, stubber = cloudfront
+    before = distribution_config(behaviour("/static/*"))
+    after = copy.deepcopy(before)
+    after["DefaultCacheBehavior"]["LambdaFunctionAssociations"] = {"Quantity": 1, "Items": [association(VERSION_4)]}
+    expect_get(stubber, before, etag="ETAG-1")
+    stubber.add_response(
+        "update_distribution",
+        {"ETag": "ETAG-2"},
+        {"Id": DISTRIBUTION, "IfMatch": "ETAG-1", "DistributionConfig": after},
+    )
+    out = io.StringIO()
+    argv = ["--distribution-id", DISTRIBUTION, "--default-behavior", "--function-version-arn", VERSION_4, "--apply"]
+    assert run(argv, client=client, out=out) == 0
+    assert f"default behaviour ('*'): viewer-request: (none) -> {VERSION_4}" in out.getvalue()
+    assert "the router runs on every request" in out.getvalue()
+
+
+def test_the_pattern_star_names_the_default_behaviour(cloudfront: tuple[Any, Stubber]) -> None:
+    client, stubber = cloudfront
+    expect_get(stubber, distribution_config(behaviour("/static/*")))
+    out = io.StringIO()
+    argv = ["--distribution-id", DISTRIBUTION, "--path-pattern", "*", "--function-version-arn", VERSION_4]
+    assert run(argv, client=client, out=out) == 0
+    assert f"default behaviour ('*'): viewer-request: (none) -> {VERSION_4}" in out.getvalue()
+
+
+def test_detach_from_the_default_behaviour(cloudfront: tuple[Any, Stubber]) -> None:
+    client, stubber = cloudfront
+    before = distribution_config(behaviour("/static/*"))
+    before["DefaultCacheBehavior"]["LambdaFunctionAssociations"] = {"Quantity": 1, "Items": [association(VERSION_3)]}
+    after = copy.deepcopy(before)
+    after["DefaultCacheBehavior"]["LambdaFunctionAssociations"] = {"Quantity": 0}
+    expect_get(stubber, before, etag="ETAG-1")
+    stubber.add_response(
+        "update_distribution",
+        {"ETag": "ETAG-2"},
+        {"Id": DISTRIBUTION, "IfMatch": "ETAG-1", "DistributionConfig": after},
+    )
+    out = io.StringIO()
+    argv = ["--distribution-id", DISTRIBUTION, "--default-behavior", "--function-version-arn", VERSION_4]
+    assert run([*argv, "--detach", "--apply"], client=client, out=out) == 0
+    assert f"default behaviour ('*'): viewer-request: {VERSION_3} -> (none)" in out.getvalue()
+
+
+def test_a_target_behaviour_is_required(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        run(["--distribution-id", DISTRIBUTION, "--function-version-arn", VERSION_4])
+    assert exit_info.value.code == 2
+    assert "--path-pattern PATTERN (repeatable) and/or --default-behavior" in capsys.readouterr().err
