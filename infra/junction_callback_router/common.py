@@ -32,7 +32,13 @@ from constructs import Construct
 
 from callback_router.core.config import RouterConfig
 from callback_router.core.decision import Outcome
-from callback_router.observability import CONFIG_ERROR_METRIC, ROUTER_ERROR_METRIC, UPSTREAM_ERROR_METRIC
+from callback_router.observability import (
+    CONFIG_ERROR_METRIC,
+    FALLBACK_NOT_TEXT_METRIC,
+    RESPONSE_TOO_LARGE_METRIC,
+    ROUTER_ERROR_METRIC,
+    UPSTREAM_ERROR_METRIC,
+)
 from junction_callback_router.bundling import (
     BUNDLING_IMAGE,
     PACKAGE_DIR,
@@ -55,7 +61,6 @@ API_GATEWAY_INTEGRATION_TIMEOUT = 29
 DEFAULT_API_TIMEOUT_SECONDS = 10
 TIMEOUT_MARGIN_SECONDS = 3
 """Lambda time beyond the proxy fallback's upstream timeout, to build and return the clean 502."""
-FOREIGN_ENVIRONMENT_METRIC = Outcome.FOREIGN_ENVIRONMENT.value
 NAG_PACK = "AwsSolutions"
 
 
@@ -133,23 +138,28 @@ def router_metric(config: RouterConfig, name: str, period: Duration) -> cloudwat
 
 
 def alarmed_metrics(config: RouterConfig, *, proxy: bool) -> dict[str, str]:
-    """The router metrics that get an alarm, each with what it means for the on-call engineer.
+    """The router metrics that get an alarm (any count in 5 minutes), with what each means on call.
 
-    docs/DEPLOY.md's alarm table is checked against this (and against the template) by the tests.
+    The README's metrics table and docs/DEPLOY.md's alarm table are checked against this and
+    against the synthesized templates by tests/infra/test_docs_agree.py.
     """
     described = {
-        FOREIGN_ENVIRONMENT_METRIC: (
+        Outcome.FOREIGN_ENVIRONMENT.value: (
             "Junction callbacks for an environment this deployment does not accept: check redirect_url_override"
         ),
+        Outcome.INVALID_PROVIDER.value: "Junction callbacks on a provider path not allowed: check routes/providers",
         CONFIG_ERROR_METRIC: "the config is unusable; the router is failing open (edge) or answering 503 (API)",
         # Errors fail open, so Lambda's own Errors metric rarely moves: watch the router's count.
         ROUTER_ERROR_METRIC: "deciding or answering raised; requests failed open (see error_type/error_at in the logs)",
+        RESPONSE_TOO_LARGE_METRIC: "an answer would not fit its front's size limit; the user got a 414/502 instead",
     }
     if proxy:
         described[UPSTREAM_ERROR_METRIC] = "the company's callback (proxy fallback) did not answer; users got a 502"
-    foreign_team = getattr(Outcome, "FOREIGN_TEAM", None)
-    if foreign_team is not None and getattr(config, "teams", None):
-        described[foreign_team.value] = "Junction tokens of another Junction team: someone replays their own flows"
+        described[FALLBACK_NOT_TEXT_METRIC] = (
+            "the company's callback answered a body a REST API cannot pass on as text; users got a 502"
+        )
+    if config.teams is not None:
+        described[Outcome.FOREIGN_TEAM.value] = "Junction tokens of another Junction team: someone replays their flows"
     return described
 
 

@@ -1,0 +1,70 @@
+"""The alarm tables in README.md and docs/DEPLOY.md say exactly what the templates create."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from aws_cdk import App, Environment, Stack
+from aws_cdk.assertions import Template
+
+from junction_callback_router import CallbackRouter, EdgeCallbackRouter, Fallback
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def table_rows(path: Path, header: str) -> dict[str, str]:
+    """``metric -> condition cell`` of the Markdown table whose header row starts with ``header``."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = next(index for index, line in enumerate(lines) if line.strip().startswith(header))
+    rows: dict[str, str] = {}
+    for line in lines[start + 2 :]:
+        if not line.strip().startswith("|"):
+            break
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        rows[cells[0].strip("`")] = cells[1] if header.startswith("| alarm") else cells[2]
+    return rows
+
+
+def alarmed(template: Template) -> set[str]:
+    return {alarm["Properties"]["MetricName"] for alarm in template.find_resources("AWS::CloudWatch::Alarm").values()}
+
+
+def regional(fallback: Fallback, teams: list[str] | None) -> set[str]:
+    app = App()
+    stack = Stack(app, "Docs", env=Environment(account="123456789012", region="eu-west-1"))
+    CallbackRouter(stack, "Router", environments=["sandbox-us"], fallback=fallback, teams=teams, alarms=True)
+    return alarmed(Template.from_stack(stack))
+
+
+def edge() -> set[str]:
+    app = App()
+    stack = Stack(app, "DocsEdge", env=Environment(account="123456789012", region="us-east-1"))
+    EdgeCallbackRouter(stack, "Edge", environments=["sandbox-us"], alarms=True)
+    return alarmed(Template.from_stack(stack))
+
+
+@pytest.fixture(scope="module")
+def templates() -> dict[str, set[str]]:
+    return {
+        "proxy+teams": regional(Fallback.proxy("https://auth.company.com/cb"), ["0f6a3c4e-team"]),
+        "reject": regional(Fallback.reject(), None),
+        "edge": edge(),
+    }
+
+
+def test_readme_metrics_table_marks_exactly_the_alarmed_metrics(templates: dict[str, set[str]]) -> None:
+    rows = table_rows(ROOT / "README.md", "| metric | meaning | alarm |")
+    marked = {name for name, cell in rows.items() if cell.startswith("yes")}
+    always = {name for name, cell in rows.items() if cell == "yes"}
+    assert templates["proxy+teams"] - {"Errors"} == marked
+    assert templates["reject"] - {"Errors"} == always
+    assert templates["edge"] - {"Errors"} == always
+
+
+def test_deploy_md_alarm_table_lists_every_alarm_with_when_it_exists(templates: dict[str, set[str]]) -> None:
+    rows = table_rows(ROOT / "docs" / "DEPLOY.md", "| alarm | when it exists |")
+    assert set(rows) == templates["proxy+teams"]
+    assert {name for name, when in rows.items() if when == "always"} == templates["reject"] == templates["edge"]
+    for name, when in rows.items():
+        assert when in ("always", "proxy fallback", "`teams` set"), (name, when)
