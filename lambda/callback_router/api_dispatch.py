@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from callback_router import snapstart  # noqa: F401 -- registers the SnapStart runtime hooks at init
 from callback_router.api_handlers import alb_handler, http_api_handler, rest_api_handler
 
 
