@@ -64,6 +64,7 @@ ALB_STATE_PATTERN = "eyJ*"
 """Only JWT-shaped states reach the function behind an ALB: a JWS header is a JSON object, whose
 base64url encoding starts with ``eyJ`` (``{"``)."""
 ALB_MAX_MATCH_EVALUATIONS = 5
+ALB_MAX_VALUES_PER_CONDITION = 3
 ALB_MAX_WILDCARDS = 5
 ALB_MAX_CONDITION_VALUE_LENGTH = 128
 """ELB guide, "Listener rules for your Application Load Balancer", condition limits."""
@@ -488,6 +489,14 @@ def _check_alb_rule(label: str, priority: int, patterns: list[str], hosts: list[
     key = "add_to_alb"
     if isinstance(priority, bool) or not isinstance(priority, int) or not 1 <= priority <= 49998:
         raise RouterConfigError(label, f"{key}(priority=...)", "must be a whole number from 1 to 49998 (two rules)")
+    for name, items in (("routes", patterns), ("host_headers", hosts)):
+        if len(items) > ALB_MAX_VALUES_PER_CONDITION:
+            raise RouterConfigError(
+                label,
+                f"{key}: {name}",
+                f"{len(items)} values; an ALB condition allows {ALB_MAX_VALUES_PER_CONDITION}. "
+                "Use a second router (or add_to_alb on another listener) for the others.",
+            )
     values = [*patterns, *hosts, ALB_STATE_PATTERN]
     if len(values) > ALB_MAX_MATCH_EVALUATIONS:
         raise RouterConfigError(

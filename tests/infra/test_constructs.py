@@ -214,10 +214,13 @@ def test_alb_rule_limits_are_checked_at_synth() -> None:
         listener_arn=LISTENER_ARN,
         security_group=ec2.SecurityGroup.from_security_group_id(stack, "Sg", "sg-0123456789abcdef0"),
     )
-    routes = [f"/cb{index}/{{provider}}" for index in range(5)]
+    routes = [f"/cb{index}/{{provider}}" for index in range(4)]
     router = CallbackRouter(stack, "Router", environments=["sandbox-us"], routes=routes, fallback=PROXY)
-    with pytest.raises(RouterConfigError, match="6 match evaluations; an ALB rule allows 5"):
+    with pytest.raises(RouterConfigError, match="4 values; an ALB condition allows 3"):
         router.add_to_alb(listener, priority=10)
+    three = CallbackRouter(stack, "Three", environments=["sandbox-us"], routes=routes[:3], fallback=PROXY)
+    with pytest.raises(RouterConfigError, match="6 match evaluations; an ALB rule allows 5"):
+        three.add_to_alb(listener, priority=20, host_headers=["a.company.com", "b.company.com"])
     with pytest.raises(RouterConfigError, match="priority"):
         router.add_to_alb(listener, priority=0)
 
