@@ -75,7 +75,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from callback_router.core.answers import FALLBACK_MARKER_HEADER, FALLBACK_MARKER_VALUE
-from callback_router.core.routes import PROVIDER_PLACEHOLDER
+from callback_router.core.link_token import JWS_HEADER_PREFIX
+from callback_router.core.routes import PROVIDER_PLACEHOLDER, path_patterns
 
 if TYPE_CHECKING:
     from callback_router.core.config import RouterConfig
@@ -455,8 +456,8 @@ ALB_TARGET_GROUP_ARN = (
 )
 ALB_BYPASS_PRIORITY = 10
 """Priority P of the "bypass" rule; the "router" rule is P + 1 (lower numbers are evaluated first)."""
-ALB_JWT_STATE = "eyJ*"
-"""Every JWT starts with the base64url of ``{"``: only such states can be Junction Link Tokens."""
+ALB_JWT_STATE = f"{JWS_HEADER_PREFIX}*"
+"""The router rule's state condition, as ``add_to_alb`` writes it (only JWT-shaped states)."""
 ALB_MAX_LAMBDA_RESPONSE = 1024 * 1024
 """ALB refuses (502) a Lambda response JSON over 1 MB (Lambda functions as targets, Limits)."""
 ALB_BAD_GATEWAY = (
@@ -555,7 +556,7 @@ def alb_rules(config: RouterConfig, priority: int = ALB_BYPASS_PRIORITY) -> tupl
       marker header -> the company's service, so a replayed request never re-enters the router;
     * "router" (``priority + 1``): callback paths and ``state=eyJ*`` -> the router function.
     """
-    patterns = tuple(dict.fromkeys(route.path.replace(PROVIDER_PLACEHOLDER, "*") for route in config.routes))
+    patterns = tuple(dict.fromkeys(path_patterns(config.routes)))
     bypass = AlbRule(
         "bypass", priority, patterns, "company", http_header=(FALLBACK_MARKER_HEADER, (FALLBACK_MARKER_VALUE,))
     )

@@ -30,7 +30,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from callback_router.core.config import RouterConfig
-from callback_router.core.routes import PROVIDER_PLACEHOLDER
+from callback_router.core.routes import path_patterns
 from junction_callback_router.common import (
     DEFAULT_LOG_RETENTION,
     DEFAULT_PYTHON_RUNTIME,
@@ -203,7 +203,7 @@ class EdgeCallbackRouter(Construct):
         self.edge_lambda = cloudfront.EdgeLambda(
             event_type=cloudfront.LambdaEdgeEventType.VIEWER_REQUEST, function_version=self.version
         )
-        self.path_patterns: list[str] = [route.path.replace(PROVIDER_PLACEHOLDER, "*") for route in self.config.routes]
+        self.path_patterns: list[str] = path_patterns(self.config.routes)
         self.alarms: list[cloudwatch.Alarm] = []
         if alarms:
             self.alarms = add_alarms(

@@ -39,7 +39,8 @@ from constructs import Construct
 
 from callback_router.core.answers import FALLBACK_MARKER_HEADER, FALLBACK_MARKER_VALUE
 from callback_router.core.config import RouterConfig
-from callback_router.core.routes import PROVIDER_PLACEHOLDER
+from callback_router.core.link_token import JWS_HEADER_PREFIX
+from callback_router.core.routes import path_patterns
 from callback_router.settings import CONFIG_ENV_VAR
 from junction_callback_router.common import (
     DEFAULT_API_MEMORY_MB,
@@ -60,7 +61,7 @@ from junction_callback_router.safety import document_problems, refuse_deployment
 
 API_HANDLER = "callback_router.handlers.api_handler"
 """One entry point for every regional front: it tells the event shapes apart (see handlers.py)."""
-ALB_STATE_PATTERN = "eyJ*"
+ALB_STATE_PATTERN = f"{JWS_HEADER_PREFIX}*"
 """Only JWT-shaped states reach the function behind an ALB: a JWS header is a JSON object, whose
 base64url encoding starts with ``eyJ`` (``{"``)."""
 ALB_MAX_MATCH_EVALUATIONS = 5
@@ -69,11 +70,6 @@ ALB_MAX_WILDCARDS = 5
 ALB_MAX_CONDITION_VALUE_LENGTH = 128
 """ELB guide, "Listener rules for your Application Load Balancer", condition limits."""
 MEMORY_BOUNDS = (128, 10240)
-
-
-def _route_patterns(config: RouterConfig) -> list[str]:
-    """Path patterns (ALB, CloudFront) for the configured routes: ``{provider}`` becomes ``*``."""
-    return [route.path.replace(PROVIDER_PLACEHOLDER, "*") for route in config.routes]
 
 
 class CallbackRouter(Construct):
@@ -412,7 +408,7 @@ class CallbackRouter(Construct):
             The listener rules (bypass first, when there is one; then the router rule).
         """
         hosts = list(host_headers or [])
-        patterns = _route_patterns(self.config)
+        patterns = path_patterns(self.config.routes)
         _check_alb_rule(self._label, priority, patterns, hosts)
         scope = Construct(self, self._next_id("Alb"))
         target_group = elbv2.ApplicationTargetGroup(

@@ -25,6 +25,8 @@ import binascii
 import json
 from typing import Any
 
+JWS_HEADER_PREFIX = "eyJ"
+"""The base64url of ``{"``: how every compact JWS whose header is a JSON object starts."""
 DEFAULT_MAX_STATE_LENGTH = 4096
 """Longest ``state`` we are willing to parse; real Link Tokens are a few hundred bytes."""
 
@@ -41,7 +43,7 @@ def could_be_jwt(state: str, max_length: int = DEFAULT_MAX_STATE_LENGTH) -> bool
     padding (RFC 7515 section 7.1). The header is a JSON object, so its encoding starts with
     ``eyJ`` (``{"``) in every token PyJWT or any other mainstream library writes.
     """
-    if len(state) > max_length or state.count(".") != 2 or not state.startswith("eyJ"):
+    if len(state) > max_length or state.count(".") != 2 or not state.startswith(JWS_HEADER_PREFIX):
         return False
     return _BASE64URL.issuperset(state.replace(".", ""))
 

@@ -106,3 +106,11 @@ def match_routes(routes: tuple[Route, ...], request_path: str) -> str | None:
         if provider is not None:
             return provider
     return None
+
+
+def path_patterns(routes: tuple[Route, ...]) -> list[str]:
+    """ALB and CloudFront path patterns for ``routes``: ``{provider}`` becomes ``*``.
+
+    Wider than the routes (``*`` also spans ``/``): the handlers match the path again, literally.
+    """
+    return [route.path.replace(PROVIDER_PLACEHOLDER, "*") for route in routes]
