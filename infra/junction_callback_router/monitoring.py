@@ -93,15 +93,18 @@ CALLBACK_METRICS: tuple[tuple[str, str], ...] = (
 )
 PROBLEM_METRICS: tuple[tuple[str, str], ...] = (
     ("ForeignEnvironment", "foreign environment"),
+    ("ForeignTeam", "foreign Junction team"),
     ("InvalidProvider", "invalid provider (400)"),
 )
 ERROR_METRICS: tuple[tuple[str, str], ...] = (
     ("RouterError", "router error (failed open)"),
     ("ConfigError", "config error (failing open)"),
+    ("ResponseTooLarge", "answer over the front's limit (414/502)"),
     ("FallbackUpstreamError", "fallback upstream error (502)"),
+    ("FallbackBodyNotText", "fallback body not text via REST (502)"),
 )
 COLD_START_METRIC = "ColdStart"
-_EDGE_ERROR_METRICS = ERROR_METRICS[:2]
+_EDGE_ERROR_METRICS = ERROR_METRICS[:3]
 """The edge has no proxy fallback (Lambda@Edge cannot wait on an upstream): no upstream errors."""
 
 PERIOD = Duration.minutes(5)

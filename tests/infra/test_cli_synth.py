@@ -19,6 +19,7 @@ EXPECTED = {
     "sandbox": "AWS::ApiGatewayV2::Api",
     "rest-attach": "AWS::ApiGateway::Deployment",
     "http-attach": "AWS::ApiGatewayV2::Route",
+    "function-url": "AWS::Lambda::Url",
     "edge": "AWS::CloudFront::Distribution",
     "edge-attach": "AWS::Lambda::Version",
 }

@@ -168,14 +168,23 @@ def test_alarms_watch_errors_and_foreign_environment(synths: dict[str, Synth]) -
     synth = synths["sandbox"]
     alarms = resources(synth, "AWS::CloudWatch::Alarm")
     by_metric = {item["Properties"]["MetricName"]: item["Properties"] for item in alarms.values()}
-    assert set(by_metric) == {"Errors", "ForeignEnvironment", "ConfigError", "RouterError", "FallbackUpstreamError"}
+    assert set(by_metric) == {
+        "Errors",
+        "ForeignEnvironment",
+        "InvalidProvider",
+        "ConfigError",
+        "RouterError",
+        "ResponseTooLarge",
+        "FallbackUpstreamError",
+        "FallbackBodyNotText",
+    }
     # The alarms must watch what the function really emits: an EMF document from the router's own metrics.
     emitted = Observability(synth.stage.router).metrics
     emitted.add_metric(name="ForeignEnvironment", unit="Count", value=1)
     document = emitted.serialize_metric_set()
     emitted.clear_metrics()
     directive = document["_aws"]["CloudWatchMetrics"][0]
-    for name in ("ForeignEnvironment", "ConfigError", "RouterError", "FallbackUpstreamError"):
+    for name in set(by_metric) - {"Errors"}:
         assert by_metric[name]["Namespace"] == directive["Namespace"]
         assert [item["Name"] for item in by_metric[name]["Dimensions"]] == directive["Dimensions"][0]
         assert by_metric[name]["Dimensions"][0]["Value"] == document["service"]  # type: ignore[typeddict-item]
@@ -341,7 +350,7 @@ def test_edge_stage_with_a_pinned_account_synthesizes_clean(tmp_path: Path) -> N
     stage = {**CONTEXT["stages"]["edge-attach"], "account": "123456789012", "alarms": True}
     synth = synth_stage("pinned", tmp_path, {"stages": {"pinned": stage}})
     assert synth.stack.account == "123456789012"
-    synth.template.resource_count_is("AWS::CloudWatch::Alarm", 4)  # no proxy fallback at the edge
+    synth.template.resource_count_is("AWS::CloudWatch::Alarm", 6)  # no proxy fallback at the edge
 
 
 def test_edge_distribution_with_own_domain_and_waf(tmp_path: Path) -> None:
