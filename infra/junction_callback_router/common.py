@@ -18,6 +18,7 @@ from aws_cdk import (
     BundlingOptions,
     Duration,
     ILocalBundling,
+    Names,
     RemovalPolicy,
     Stack,
     Token,
@@ -46,6 +47,7 @@ from junction_callback_router.bundling import (
     LocalBundler,
     asset_hash,
 )
+from junction_callback_router.options import RouterConfigError
 from junction_callback_router.runtimes import DEFAULT_PYTHON_VERSION, check_python_runtime
 
 DEFAULT_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
@@ -116,14 +118,31 @@ def log_group(
 
 
 def dashboard_name(construct: Construct) -> str | None:
-    """``<stack name>-<construct id>``: one dashboard per router, even with several in a stack.
+    """A name unique to this router: its path in the app (with CDK's hash) and the stack's region.
 
-    ``None`` (let CloudFormation name it) when the stack name is only known at deploy time.
+    CloudWatch dashboard names are unique per account, so two routers with the same id under
+    different parents, or one stack deployed to two regions, must not share one. ``None`` (let
+    CloudFormation name it) when the region is only known at deploy time.
     """
-    stack_name = Stack.of(construct).stack_name
-    if Token.is_unresolved(stack_name):
+    region = Stack.of(construct).region
+    if Token.is_unresolved(region):
         return None
-    return re.sub(r"[^A-Za-z0-9_-]", "-", f"{stack_name}-{construct.node.id}")[:255]
+    unique = Names.unique_resource_name(construct, max_length=200, separator="-", allowed_special_characters="_-")
+    return re.sub(r"[^A-Za-z0-9_-]", "-", f"{unique}-{region}")[:255]
+
+
+def check_props(label: str, **props: object) -> None:
+    """Refuse wrong-typed construct props with the construct and the prop in the message.
+
+    jsii checks types too, but deep inside CDK and without saying which construct or prop.
+    """
+    for key, value in props.items():
+        if key == "log_retention" and not isinstance(value, logs.RetentionDays):
+            raise RouterConfigError(label, key, f"must be an aws_logs.RetentionDays (e.g. THREE_MONTHS), not {value!r}")
+        elif key == "python_runtime" and not isinstance(value, str):
+            raise RouterConfigError(label, key, f'must be a string such as "3.12", not {value!r}')
+        elif key not in ("log_retention", "python_runtime") and not isinstance(value, bool):
+            raise RouterConfigError(label, key, f"must be True or False, not {value!r}")
 
 
 def router_metric(config: RouterConfig, name: str, period: Duration) -> cloudwatch.Metric:

@@ -40,6 +40,7 @@ from junction_callback_router.common import (
     RUNTIME_ACKNOWLEDGEMENT,
     acknowledge,
     add_alarms,
+    check_props,
     dashboard_name,
     function_code,
     lambda_runtime,
@@ -107,6 +108,13 @@ class EdgeCallbackRouter(Construct):
         """
         super().__init__(scope, construct_id)
         label = f"EdgeCallbackRouter '{construct_id}'"
+        check_props(
+            label,
+            python_runtime=python_runtime,
+            log_retention=log_retention,
+            alarms=alarms,
+            dashboard=dashboard,
+        )
         stack = Stack.of(self)
         if Token.is_unresolved(stack.region) or stack.region != EDGE_REGION:
             where = "an environment-agnostic stack" if Token.is_unresolved(stack.region) else stack.region
@@ -136,7 +144,7 @@ class EdgeCallbackRouter(Construct):
         except ValueError as error:
             raise RouterConfigError(label, "python_runtime", str(error)) from None
         self.config: RouterConfig = document.config
-        refuse_deployment(self, label, document_problems(document.document))
+        refuse_deployment(self, label, document_problems(document.literal))
         self.document = document
         role = iam.Role(
             self,

@@ -34,6 +34,8 @@ __all__ = ["ConfigDocument", "Fallback", "Route", "RouterConfigError", "config_d
 
 _TOKEN = re.compile(r"\$\{Token\[[^\]]+\]\}")
 """How an unresolved CDK string token looks inside a Python string (``Token.as_string``)."""
+TOKEN_KEYS = ("fallback.url", "extra_environments.")
+"""Where a deploy-time value may stand: URLs, which AWS resolves for us; everything else decides."""
 TOKEN_STAND_IN = "token.deploy-time.value"  # noqa: S105 -- not a secret: a stand-in host name
 """Put in place of a token for validation: a valid host and a valid path segment."""
 
@@ -106,6 +108,8 @@ class ConfigDocument:
     """The parsed meaning, with tokens replaced by stand-ins."""
     has_tokens: bool
     """Whether some value is only known at deploy time."""
+    literal: dict[str, Any]
+    """The document with each token replaced by a neutral stand-in (what was validated)."""
 
     def to_json(self, scope: Construct) -> str:
         """The document as JSON text; tokens become CloudFormation expressions."""
@@ -170,12 +174,20 @@ def config_document(
     Raises:
         RouterConfigError: naming ``construct`` and the prop (``environments[0]: unknown environment``).
     """
-    if isinstance(environments, str):
-        raise RouterConfigError(construct, "environments", f"must be a list of names, e.g. [{environments!r}]")
+    listed = {"environments": environments, "routes": routes, "providers": providers, "teams": teams}
+    for name, value in listed.items():
+        if value is None and name != "environments":
+            continue
+        if isinstance(value, str):
+            raise RouterConfigError(construct, name, f"must be a list, e.g. [{value!r}], not a string")
+        if not isinstance(value, Sequence):
+            raise RouterConfigError(construct, name, f"must be a list, not {type(value).__name__}")
+    if extra_environments is not None and not isinstance(extra_environments, Mapping):
+        raise RouterConfigError(construct, "extra_environments", "must be a mapping of name -> Link API base URL")
+    if not isinstance(allow_mixed_environments, bool):
+        raise RouterConfigError(construct, "allow_mixed_environments", "must be True or False")
     document: dict[str, Any] = {"environments": list(environments)}
     if routes is not None:
-        if isinstance(routes, str):
-            raise RouterConfigError(construct, "routes", f"must be a list of paths, e.g. [{routes!r}]")
         document["routes"] = [_route_document(route) for route in routes]
     optional: dict[str, Any] = {
         "providers": list(providers) if providers is not None else None,
@@ -187,7 +199,7 @@ def config_document(
         "service": service,
         "metrics_namespace": metrics_namespace,
     }
-    document.update({key: value for key, value in optional.items() if value is not None})
+    document.update({name: value for name, value in optional.items() if value is not None})
     key = token_key(document)
     if key is not None and not tokens_allowed:
         raise RouterConfigError(
@@ -195,6 +207,13 @@ def config_document(
             key,
             "a value only known at deploy time (a CDK token) cannot be used here: Lambda@Edge has no environment "
             "variables, so the config is bundled at synth. Use a literal value.",
+        )
+    if key is not None and not key.startswith(TOKEN_KEYS):
+        raise RouterConfigError(
+            construct,
+            key,
+            "a value only known at deploy time (a CDK token) is not supported here; only the fallback URL and "
+            "extra_environments URLs may be. Use a literal value.",
         )
     return parse_document(construct, document)
 
@@ -205,8 +224,9 @@ def parse_document(construct: str, document: dict[str, Any]) -> ConfigDocument:
     Raises:
         RouterConfigError: naming ``construct`` and the key at fault.
     """
+    literal = _without_tokens(document)
     try:
-        config = parse_config(_without_tokens(document))
+        config = parse_config(literal)
     except ConfigError as error:
         raise RouterConfigError(construct, error.key, error.problem) from None
-    return ConfigDocument(document=document, config=config, has_tokens=token_key(document) is not None)
+    return ConfigDocument(document=document, config=config, has_tokens=token_key(document) is not None, literal=literal)

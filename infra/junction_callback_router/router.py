@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from urllib.parse import urlsplit
 
 from aws_cdk import Annotations, Duration, Names, Stack, Token
 from aws_cdk import aws_apigateway as apigw
@@ -40,7 +41,7 @@ from constructs import Construct
 from callback_router.core.answers import FALLBACK_MARKER_HEADER, FALLBACK_MARKER_VALUE
 from callback_router.core.config import RouterConfig
 from callback_router.core.link_token import JWS_HEADER_PREFIX
-from callback_router.core.routes import path_patterns
+from callback_router.core.routes import PROVIDER_PLACEHOLDER, match_routes, path_patterns
 from callback_router.settings import CONFIG_ENV_VAR
 from junction_callback_router.common import (
     DEFAULT_API_MEMORY_MB,
@@ -50,6 +51,7 @@ from junction_callback_router.common import (
     acknowledge,
     add_alarms,
     api_timeout_seconds,
+    check_props,
     dashboard_name,
     function_code,
     lambda_runtime,
@@ -63,7 +65,9 @@ API_HANDLER = "callback_router.handlers.api_handler"
 """One entry point for every regional front: it tells the event shapes apart (see handlers.py)."""
 ALB_STATE_PATTERN = f"{JWS_HEADER_PREFIX}*"
 """Only JWT-shaped states reach the function behind an ALB: a JWS header is a JSON object, whose
-base64url encoding starts with ``eyJ`` (``{"``)."""
+base64url encoding starts with ``eyJ`` (``{"``). ALB compares query values case-insensitively
+(ELB guide, "Query string conditions"), so ``EYJ...`` passes too; the function checks the shape
+exactly and passes such a state on through the fallback."""
 ALB_MAX_MATCH_EVALUATIONS = 5
 ALB_MAX_VALUES_PER_CONDITION = 3
 ALB_MAX_WILDCARDS = 5
@@ -155,6 +159,15 @@ class CallbackRouter(Construct):
         super().__init__(scope, construct_id)
         label = f"CallbackRouter '{construct_id}'"
         self._label = label
+        check_props(
+            label,
+            python_runtime=python_runtime,
+            log_retention=log_retention,
+            config_in_environment=config_in_environment,
+            snap_start=snap_start,
+            alarms=alarms,
+            dashboard=dashboard,
+        )
         document = config_document(
             label,
             environments=environments,
@@ -184,9 +197,10 @@ class CallbackRouter(Construct):
                 f"Lambda SnapStart supports Python 3.12 and later; set python_runtime='3.12' (not {python_runtime!r})",
             )
         self.config: RouterConfig = document.config
-        refuse_deployment(self, label, document_problems(document.document))
+        refuse_deployment(self, label, document_problems(document.literal))
         self.document = document
         self._fronts: dict[str, int] = {}
+        self._attached: set[str] = set()
         self.function_log_group = log_group(self, "FunctionLogs", log_retention)
         role = iam.Role(
             self,
@@ -248,6 +262,15 @@ class CallbackRouter(Construct):
 
     # -- helpers -----------------------------------------------------------------------------
 
+    def _attach_once(self, front: str, resource: object) -> None:
+        """Refuse attaching twice to the same API, listener or URL: AWS would refuse the duplicate at deploy."""
+        key = f"{front}:{Names.unique_id(resource) if isinstance(resource, Construct) else id(resource)}"
+        if key in self._attached:
+            raise RouterConfigError(
+                self._label, front, "already attached to this resource; each front is added once per API or listener"
+            )
+        self._attached.add(key)
+
     def _next_id(self, front: str) -> str:
         count = self._fronts.get(front, 0)
         self._fronts[front] = count + 1
@@ -262,7 +285,21 @@ class CallbackRouter(Construct):
             "protection, exactly as for the callback endpoint it shares.",
         )
 
+    def _warn_if_redirect_loops(self, front: str) -> None:
+        fallback = self.config.fallback
+        if fallback.mode != "redirect" or fallback.url is None:
+            return
+        path = urlsplit(fallback.url.replace(PROVIDER_PLACEHOLDER, "provider")).path
+        if match_routes(self.config.routes, path) is not None:
+            Annotations.of(self).add_warning_v2(
+                "junction-callback-router:redirect-may-loop",
+                f"{self._label}: Fallback.redirect points at {path}, one of the router's own callback paths. If that "
+                f"URL is served by {front} too, a company callback whose state looks like a JWT is redirected back "
+                "to the router forever; point it at the company's handler on another path or host.",
+            )
+
     def _warn_if_reject(self, front: str) -> None:
+        self._warn_if_redirect_loops(front)
         if self.config.fallback.mode == "reject":
             Annotations.of(self).add_warning_v2(
                 "junction-callback-router:reject-on-shared-path",
@@ -285,6 +322,7 @@ class CallbackRouter(Construct):
         Returns:
             The routes, one per callback path.
         """
+        self._attach_once("add_to_http_api", http_api)
         scope_id = self._next_id("HttpApi")
         scope = Construct(self, scope_id)
         integration = HttpLambdaIntegration(
@@ -320,7 +358,17 @@ class CallbackRouter(Construct):
             the stage serves from this router (paths, method, integration target, stage), so any
             change makes CloudFormation deploy the stage again.
         """
-        owned = isinstance(rest_api, apigw.RestApi) and rest_api.latest_deployment is not None
+        # A RestApi or SpecRestApi of this app deploys its own stage, and its own deployment picks
+        # the new methods up; an imported one has no deployment here.
+        own_stage = _own_stage_name(rest_api)
+        owned = own_stage is not None
+        if own_stage is not None and stage_name is not None and stage_name != own_stage:
+            raise RouterConfigError(
+                self._label,
+                "add_to_rest_api(stage_name=...)",
+                f"this REST API deploys its own stage {own_stage!r}; leave stage_name out "
+                "(its deployment serves the new methods) or deploy the other stage from that API",
+            )
         if stage_name is None and not owned:
             raise RouterConfigError(
                 self._label,
@@ -329,6 +377,7 @@ class CallbackRouter(Construct):
             )
         if stage_name is not None and not Token.is_unresolved(stage_name):
             _check_stage_name(self._label, stage_name)
+        self._attach_once("add_to_rest_api", rest_api)
         scope = Construct(self, self._next_id("RestApi"))
         integration = apigw.LambdaIntegration(self.target, proxy=True)
         methods: list[apigw.Method] = []
@@ -407,9 +456,14 @@ class CallbackRouter(Construct):
         Returns:
             The listener rules (bypass first, when there is one; then the router rule).
         """
+        if isinstance(host_headers, str):
+            raise RouterConfigError(
+                self._label, "add_to_alb(host_headers=...)", f"must be a list, e.g. [{host_headers!r}]"
+            )
         hosts = list(host_headers or [])
         patterns = path_patterns(self.config.routes)
         _check_alb_rule(self._label, priority, patterns, hosts)
+        self._attach_once("add_to_alb", listener)
         scope = Construct(self, self._next_id("Alb"))
         target_group = elbv2.ApplicationTargetGroup(
             scope, "Targets", targets=[elb_targets.LambdaTarget(self.target)], target_type=elbv2.TargetType.LAMBDA
@@ -465,9 +519,19 @@ class CallbackRouter(Construct):
         For companies that put their own CloudFront distribution or domain in front of it. The
         function decides per request; every non-Junction request takes the fallback.
         """
+        self._attach_once("add_function_url", self.target)
         url = self.target.add_function_url(auth_type=lambda_.FunctionUrlAuthType.NONE)
         self._warn_if_reject("the Function URL")
         return url
+
+
+def _own_stage_name(rest_api: apigw.IRestApi) -> str | None:
+    """The stage a ``RestApi``/``SpecRestApi`` of this app deploys itself; ``None`` for an imported API."""
+    if not isinstance(rest_api, apigw.RestApiBase) or rest_api.latest_deployment is None:
+        return None
+    stage = rest_api.deployment_stage.node.default_child
+    name = stage.stage_name if isinstance(stage, apigw.CfnStage) else None
+    return name if isinstance(name, str) and not Token.is_unresolved(name) else "(its deployment stage)"
 
 
 def _not_a_fallback(label: str, value: object) -> Fallback:

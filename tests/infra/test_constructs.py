@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App, Environment, Stack, Validations
+from aws_cdk import App, Aws, Environment, Stack, Token, Validations
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk.assertions import Annotations, Match, Template
 from cdk_nag import AwsSolutionsChecks
+from constructs import Construct
 
 from junction_callback_router import CallbackRouter, EdgeCallbackRouter, Fallback, Route, RouterConfigError
 from tests.infra.conftest import cfn_lint_errors
@@ -50,7 +51,7 @@ def resources(template: Template, kind: str) -> list[dict[str, Any]]:
     ("props", "message"),
     [
         ({"environments": ["prod-us"]}, "CallbackRouter 'Router': environments[0]: unknown environment 'prod-us'"),
-        ({"environments": "sandbox-us"}, "CallbackRouter 'Router': environments: must be a list of names"),
+        ({"environments": "sandbox-us"}, "CallbackRouter 'Router': environments: must be a list, e.g. ['sandbox-us']"),
         (
             {"environments": ["sandbox-us", "production-us"]},
             "CallbackRouter 'Router': environments: mixes production and sandbox",
@@ -288,3 +289,99 @@ def test_edge_dashboard_has_a_section_per_region_where_the_function_runs() -> No
     body = json.dumps(dashboard["Properties"]["DashboardBody"])
     for region in ("us-east-1", "eu-west-1", "ap-south-1"):
         assert region in body, region
+
+
+# -- found by an adversarial review: each of these failed before ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        ({"providers": "oura"}, "providers: must be a list, e.g. ['oura'], not a string"),
+        ({"teams": "0c8b9e3a-1111"}, "teams: must be a list"),
+        ({"environments": None}, "environments: must be a list, not NoneType"),
+        ({"extra_environments": ["x"]}, "extra_environments: must be a mapping"),
+        ({"python_runtime": None}, "python_runtime: must be a string"),
+        ({"log_retention": 90}, "log_retention: must be an aws_logs.RetentionDays"),
+        ({"alarms": "yes"}, "alarms: must be True or False"),
+        ({"max_state_length": Token.as_number(Aws.ACCOUNT_ID)}, "max_state_length: a value only known at deploy time"),
+        ({"environments": [Aws.REGION]}, "environments[0]: a value only known at deploy time"),
+    ],
+)
+def test_wrong_types_and_misplaced_tokens_name_the_prop(props: dict[str, Any], message: str) -> None:
+    _, stack = new_stack()
+    arguments: dict[str, Any] = {"environments": ["sandbox-us"], "fallback": PROXY, **props}
+    with pytest.raises(RouterConfigError, match=re.escape(f"CallbackRouter 'Router': {message}")):
+        CallbackRouter(stack, "Router", **arguments)
+
+
+def test_a_token_in_the_fallback_host_is_accepted_and_checked_around() -> None:
+    app, stack = new_stack()
+    router = CallbackRouter(
+        stack,
+        "Router",
+        environments=["sandbox-us"],
+        fallback=Fallback.proxy(f"https://{Aws.ACCOUNT_ID}.auth.company.com/cb"),
+    )
+    router.add_function_url()
+    template = synth(app, stack)
+    assert "RefusePlaceholderDeployment" not in json.dumps(template.to_json().get("Rules", {}))
+    with pytest.raises(RouterConfigError, match=re.escape("fallback.url")):  # the literal parts are still checked
+        CallbackRouter(
+            stack, "Bad", environments=["sandbox-us"], fallback=Fallback.proxy(f"http://{Aws.ACCOUNT_ID}.x.com/cb")
+        )
+
+
+def test_each_front_is_attached_once_per_resource() -> None:
+    _, stack = new_stack()
+    api = apigwv2.HttpApi(stack, "Api", create_default_stage=False)
+    router = CallbackRouter(stack, "Router", environments=["sandbox-us"], fallback=PROXY)
+    router.add_to_http_api(api)
+    router.add_to_http_api(apigwv2.HttpApi(stack, "Other", create_default_stage=False))  # another API is fine
+    with pytest.raises(RouterConfigError, match="add_to_http_api: already attached"):
+        router.add_to_http_api(api)
+    router.add_function_url()
+    with pytest.raises(RouterConfigError, match="add_function_url: already attached"):
+        router.add_function_url()
+
+
+def test_a_rest_api_of_this_app_deploys_its_own_stage() -> None:
+    _app, stack = new_stack()
+    api = apigw.RestApi(stack, "Api", deploy_options=apigw.StageOptions(stage_name="prod"), cloud_watch_role=False)
+    router = CallbackRouter(stack, "Router", environments=["sandbox-us"], fallback=PROXY)
+    with pytest.raises(RouterConfigError, match="deploys its own stage 'prod'"):
+        router.add_to_rest_api(api, stage_name="other")
+    spec = apigw.SpecRestApi(
+        stack,
+        "Spec",
+        api_definition=apigw.ApiDefinition.from_inline({"openapi": "3.0.1", "paths": {}}),
+        cloud_watch_role=False,
+    )
+    other = CallbackRouter(stack, "Other", environments=["sandbox-us"], fallback=PROXY)
+    assert other.add_to_rest_api(spec) is None  # its own deployment serves the methods: no second owner of the stage
+
+
+def test_dashboards_of_routers_with_the_same_id_get_different_names() -> None:
+    _app, stack = new_stack()
+    first = CallbackRouter(Construct(stack, "A"), "Router", environments=["sandbox-us"], fallback=PROXY, dashboard=True)
+    second = CallbackRouter(
+        Construct(stack, "B"), "Router", environments=["sandbox-us"], fallback=PROXY, dashboard=True
+    )
+    names = [
+        dashboard["Properties"]["DashboardName"]
+        for dashboard in resources(Template.from_stack(stack), "AWS::CloudWatch::Dashboard")
+    ]
+    assert len(set(names)) == 2 and all("eu-west-1" in name for name in names)
+    assert first.dashboard is not None and second.dashboard is not None
+
+
+def test_a_redirect_fallback_onto_a_callback_path_warns_of_a_loop() -> None:
+    _, stack = new_stack()
+    router = CallbackRouter(
+        stack,
+        "Router",
+        environments=["sandbox-us"],
+        fallback=Fallback.redirect("https://auth.company.com/oauth_callback/{provider}"),
+    )
+    router.add_function_url()
+    Annotations.from_stack(stack).has_warning("/Company/Router", Match.string_like_regexp("redirected back"))
