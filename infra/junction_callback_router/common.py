@@ -157,6 +157,11 @@ def router_metric(config: RouterConfig, name: str, period: Duration) -> cloudwat
 
 
 def alarmed_metrics(config: RouterConfig, *, proxy: bool) -> dict[str, str]:
+    """:func:`alarm_descriptions` for a deployment with ``config``."""
+    return alarm_descriptions(proxy=proxy, teams=config.teams is not None)
+
+
+def alarm_descriptions(*, proxy: bool, teams: bool) -> dict[str, str]:
     """The router metrics that get an alarm (any count in 5 minutes), with what each means on call.
 
     The README's metrics table and docs/DEPLOY.md's alarm table are checked against this and
@@ -177,7 +182,7 @@ def alarmed_metrics(config: RouterConfig, *, proxy: bool) -> dict[str, str]:
         described[FALLBACK_NOT_TEXT_METRIC] = (
             "the company's callback answered a body a REST API cannot pass on as text; users got a 502"
         )
-    if config.teams is not None:
+    if teams:
         described[Outcome.FOREIGN_TEAM.value] = "Junction tokens of another Junction team: someone replays their flows"
     return described
 
@@ -208,6 +213,17 @@ def add_alarms(
         (name, router_metric(config, name, period), text) for name, text in alarmed_metrics(config, proxy=proxy).items()
     ]
     watched += list(metrics)
+    return count_alarms(scope, watched, label=label, topic=topic)
+
+
+def count_alarms(
+    scope: Construct,
+    watched: Sequence[tuple[str, cloudwatch.Metric, str]],
+    *,
+    label: str,
+    topic: sns.ITopic | None,
+) -> list[cloudwatch.Alarm]:
+    """One alarm per ``(name, metric, description)``: any count in 5 minutes; no data is fine."""
     alarms = []
     for name, metric, description in watched:
         alarm = metric.create_alarm(

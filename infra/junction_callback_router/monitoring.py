@@ -40,10 +40,11 @@ import cdk_monitoring_constructs as cmc
 from aws_cdk import Duration, Environment, Fn, Stack, Token
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct
+
+from junction_callback_router.common import alarm_descriptions, count_alarms
 
 __all__ = [
     "CALLBACK_METRICS",
@@ -369,12 +370,15 @@ def add_edge_region_alarms(
     stage_name: str,
     edge_function_name: str | None = None,
     alarm_topic_arn: str | None = None,
+    teams: bool = False,
 ) -> list[cloudwatch.Alarm]:
     """The edge alarms for the replicas that run in ``stack``'s region (one such stack per region).
 
     Same definitions as the router's us-east-1 alarms (sum of the last 5 minutes >= 1, missing
-    data is not breaching): ``ForeignEnvironment``, ``ConfigError`` and ``RouterError`` from the
-    router's EMF metrics (dimension ``service`` only, so no cross-region reference is needed),
+    data is not breaching): every metric of
+    :func:`~junction_callback_router.common.alarm_descriptions` for an edge deployment
+    (``ForeignTeam`` with ``teams``), from the router's EMF metrics (dimension ``service`` only,
+    so no cross-region reference is needed),
     and Lambda's ``Errors`` of ``us-east-1.<edge_function_name>`` when that name is given as a
     plain string. A generated function name lives in the us-east-1 stack and cannot be read
     from another region's stack without cross-region references; without it the ``Errors``
@@ -391,21 +395,8 @@ def add_edge_region_alarms(
     # No labels and no region on these metrics: the alarms then read MetricName/Namespace/Dimensions
     # like the router's own alarms (a label turns them into the Metrics[] form).
     described: list[tuple[str, cloudwatch.Metric, str]] = [
-        (
-            "ForeignEnvironment",
-            _router_metric(metrics_namespace, service, "ForeignEnvironment", None, None),
-            "Junction callbacks for an environment this stage does not accept: check redirect_url_override",
-        ),
-        (
-            "ConfigError",
-            _router_metric(metrics_namespace, service, "ConfigError", None, None),
-            "the bundled config is unusable; the router is failing open",
-        ),
-        (
-            "RouterError",
-            _router_metric(metrics_namespace, service, "RouterError", None, None),
-            "deciding or answering raised; requests failed open (see error_type/error_at in the logs)",
-        ),
+        (name, _router_metric(metrics_namespace, service, name, None, None), text)
+        for name, text in alarm_descriptions(proxy=False, teams=teams).items()
     ]
     if edge_function_name is not None:
         described.insert(
@@ -417,21 +408,7 @@ def add_edge_region_alarms(
             ),
         )
     topic = sns.Topic.from_topic_arn(scope, "AlarmTopic", alarm_topic_arn) if alarm_topic_arn else None
-    alarms: list[cloudwatch.Alarm] = []
-    for name, metric, description in described:
-        alarm = metric.create_alarm(
-            scope,
-            f"{name}Alarm",
-            alarm_description=f"Junction callback router ({stage_name}, Lambda@Edge in {region}): {description}",
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        )
-        if topic is not None:
-            alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
-        alarms.append(alarm)
-    return alarms
+    return count_alarms(scope, described, label=f"{stage_name}, Lambda@Edge in {region}", topic=topic)
 
 
 def add_edge_alarm_stacks(

@@ -15,6 +15,7 @@ from aws_cdk.assertions import Match, Template
 
 from callback_router.core.decision import Outcome
 from callback_router.observability import CONFIG_ERROR_METRIC, ROUTER_ERROR_METRIC, UPSTREAM_ERROR_METRIC
+from junction_callback_router.common import alarm_descriptions
 from junction_callback_router.monitoring import (
     DEFAULT_EDGE_REGIONS,
     add_edge_alarm_stacks,
@@ -192,11 +193,12 @@ def test_edge_region_alarms_live_in_their_region_and_notify_the_topic(templates:
     template = Template.from_json(templates["AlarmsEuWest1"])
     alarms = template.find_resources("AWS::CloudWatch::Alarm")
     by_metric = {alarm["Properties"]["MetricName"]: alarm["Properties"] for alarm in alarms.values()}
-    assert set(by_metric) == {"Errors", "ForeignEnvironment", "ConfigError", "RouterError"}
+    edge_alarms = set(alarm_descriptions(proxy=False, teams=False))  # the same as the us-east-1 edge alarms
+    assert set(by_metric) == {"Errors", *edge_alarms}
     assert by_metric["Errors"]["Dimensions"] == [
         {"Name": "FunctionName", "Value": "us-east-1.JunctionCallbackRouter-edge"}
     ]
-    for name in ("ForeignEnvironment", "ConfigError", "RouterError"):
+    for name in edge_alarms:
         assert by_metric[name]["Namespace"] == NAMESPACE
         assert by_metric[name]["Dimensions"] == [{"Name": "service", "Value": SERVICE}]
     template.all_resources_properties(
@@ -215,11 +217,9 @@ def test_edge_region_alarms_without_a_literal_function_name_leave_out_lambda_err
     templates: dict[str, dict[str, Any]],
 ) -> None:
     alarms = Template.from_json(templates["AlarmsApSouth1"]).find_resources("AWS::CloudWatch::Alarm")
-    assert sorted(alarm["Properties"]["MetricName"] for alarm in alarms.values()) == [
-        "ConfigError",
-        "ForeignEnvironment",
-        "RouterError",
-    ]
+    assert {alarm["Properties"]["MetricName"] for alarm in alarms.values()} == set(
+        alarm_descriptions(proxy=False, teams=False)
+    )
     assert all("AlarmActions" not in alarm["Properties"] for alarm in alarms.values())
 
 
@@ -267,7 +267,7 @@ def test_edge_alarm_stacks_cover_every_region_but_us_east_1_each_with_its_own_to
     assert list(stacks) == [region for region in DEFAULT_EDGE_REGIONS if region != "us-east-1"]
     assert all(stack.region == region and stack.stack_name.endswith(region) for region, stack in stacks.items())
     eu = Template.from_stack(stacks["eu-west-1"])
-    eu.resource_count_is("AWS::CloudWatch::Alarm", 3)
+    eu.resource_count_is("AWS::CloudWatch::Alarm", len(alarm_descriptions(proxy=False, teams=False)))
     eu.all_resources_properties("AWS::CloudWatch::Alarm", {"AlarmActions": [f"arn:aws:sns:eu-west-1:{ACCOUNT}:oncall"]})
     with pytest.raises(ValueError, match=r"regions without an alarm stack: \['us-east-1'\]"):
         add_edge_alarm_stacks(
