@@ -9,9 +9,11 @@ https://docs.powertools.aws.dev/lambda/python/latest/core/event_handler/api_gate
 from __future__ import annotations
 
 import base64
+import http.client  # noqa: F401 -- init, not first use: the proxy fallback's client (adapters/fallback.py)
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import jwt  # noqa: F401 -- init, not first use: read_claims_pyjwt needs it (BENCHMARKS.md, Lambda model)
 from aws_lambda_powertools.event_handler import ALBResolver, APIGatewayHttpResolver, APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -38,6 +40,7 @@ from callback_router.core.link_token import read_claims_pyjwt
 from callback_router.core.routes import PROVIDER_PLACEHOLDER
 from callback_router.observability import CONFIG_ERROR_METRIC, ROUTER_ERROR_METRIC, UPSTREAM_ERROR_METRIC, Observability
 from callback_router.settings import load_config_or_problem
+from callback_router.warmup import prime_handlers
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
@@ -176,3 +179,7 @@ def rest_api_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def alb_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Application Load Balancer entry point."""
     return _resolve(alb, event, context, status_description=True)
+
+
+# Init, not first invoke: Lambda throttles invokes to the memory's CPU share (callback_router/warmup.py).
+prime_handlers(CONFIG, logger, {"http_api": http_api_handler, "rest_api": rest_api_handler, "alb": alb_handler})

@@ -22,6 +22,7 @@ from callback_router.core.routes import match_routes
 from callback_router.core.uri import query_values
 from callback_router.observability import CONFIG_ERROR_METRIC, ROUTER_ERROR_METRIC, Observability
 from callback_router.settings import load_config_or_problem
+from callback_router.warmup import prime_handlers
 
 CONFIG, CONFIG_PROBLEM = load_config_or_problem()
 
@@ -56,3 +57,7 @@ def viewer_request_handler(event: dict[str, Any], context: Any) -> CloudFrontReq
         return view.request
     observability.record(decision, view.request_id)
     return response_for(decision, view.request)
+
+
+# Init, not first invoke: Lambda throttles invokes to the memory's CPU share (callback_router/warmup.py).
+prime_handlers(CONFIG, logger, {"cloudfront": viewer_request_handler})

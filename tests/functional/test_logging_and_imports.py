@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -111,3 +112,71 @@ def test_viewer_request_path_imports_neither_the_event_handler_package_nor_pyjwt
     assert report["location"] == f"https://api.sandbox.tryvital.io/v2/link/connect/fitbit?code=abc&state={token}"
     assert report["event_handler"] is False
     assert report["jwt"] is False
+
+
+FIRST_CALL_SCRIPT = """
+import io, json, sys
+real_stdout = sys.stdout
+sys.stdout = captured = io.StringIO()
+from callback_router import handlers
+handler = getattr(handlers, sys.argv[2])
+at_init = set(sys.modules)
+written_at_init = captured.getvalue()
+
+class Context:
+    function_name = "router"; memory_limit_in_mb = 256; aws_request_id = "first-real-request"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:router:1"
+
+answer = handler(json.loads(sys.argv[1]), Context())
+real_stdout.write(json.dumps({
+    "written_at_init": written_at_init,
+    "lines": captured.getvalue().splitlines(),
+    "loaded_by_first_event": sorted(set(sys.modules) - at_init),
+    "jwt_at_init": "jwt" in at_init,
+    "http_client_at_init": "http.client" in at_init,
+}))
+"""
+
+
+def first_call(handler: str, event: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
+    """A fresh process (a cold start): import the handler, serve ``event``, report what happened."""
+    root = Path(__file__).resolve().parents[2]
+    completed = subprocess.run(
+        [sys.executable, "-c", FIRST_CALL_SCRIPT, json.dumps(event), handler],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={
+            "PYTHONPATH": str(root / "lambda"),
+            "CALLBACK_ROUTER_CONFIG": json.dumps({"environments": ["sandbox-us"], "fallback": {"mode": "reject"}}),
+            "PATH": "/usr/bin:/bin",
+        },
+        check=True,
+    )
+    report: dict[str, Any] = json.loads(completed.stdout)
+    return report
+
+
+@pytest.mark.parametrize(
+    ("handler", "source"),
+    [("viewer_request_handler", "cloudfront"), ("http_api_handler", "http_api"), ("alb_handler", "alb_single")],
+)
+@pytest.mark.parametrize("first", ["junction", "company", "garbage"])
+def test_init_does_the_work_and_the_first_real_call_is_still_the_cold_start(
+    handler: str, source: str, first: str, tmp_path: Path
+) -> None:
+    # Lambda throttles invokes to the memory's CPU share but not init: whatever the first callback
+    # needs is imported and warmed at init, silently, and the first real call still logs cold_start.
+    state = {"junction": mint_token(), "company": f"company-{CODE}", "garbage": "eyJhbGciOiJIUzI1NiJ9.eyJhdWQiOi.Jp"}
+    [chosen] = [candidate for candidate in ALL_SOURCES if candidate.name == source]
+    event = chosen.event("/oauth_callback/fitbit", f"code={CODE}&state={state[first]}", "GET")
+    report = first_call(handler, event, tmp_path)
+    assert report["written_at_init"] == ""  # the warm-up's log lines and EMF documents go nowhere
+    assert report["loaded_by_first_event"] == []
+    assert report["jwt_at_init"] is (handler != "viewer_request_handler")  # the edge never imports PyJWT
+    lines = [json.loads(line) for line in report["lines"]]
+    [routed] = [line for line in lines if line.get("message") == "callback routed"]
+    assert routed["cold_start"] is True and routed["function_request_id"] == "first-real-request"
+    [document] = [line for line in lines if "_aws" in line]
+    assert [metric["Name"] for metric in document["_aws"]["CloudWatchMetrics"][0]["Metrics"]] == [routed["decision"]]
