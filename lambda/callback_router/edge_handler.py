@@ -20,13 +20,13 @@ from callback_router.core.decision import decide
 from callback_router.core.link_token import read_claims_lean
 from callback_router.core.routes import match_routes
 from callback_router.core.uri import query_values
-from callback_router.observability import CONFIG_ERROR_METRIC, ROUTER_ERROR_METRIC, Observability
+from callback_router.observability import CONFIG_ERROR_METRIC, ROUTER_ERROR_METRIC, LeanObservability
 from callback_router.settings import load_config_or_problem
 from callback_router.warmup import prime_handlers
 
 CONFIG, CONFIG_PROBLEM = load_config_or_problem()
 
-observability = Observability(CONFIG)
+observability = LeanObservability(CONFIG)  # Powertools' fields, without Powertools: lean_observability.py
 logger, metrics = observability.logger, observability.metrics
 
 

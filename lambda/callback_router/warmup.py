@@ -148,7 +148,11 @@ def synthetic_event(source: str, path: str, raw_query: str) -> dict[str, Any]:
 
 
 def _reset_cold_start_flags() -> None:
-    for name in ("aws_lambda_powertools.logging.logger", "aws_lambda_powertools.metrics.provider.cold_start"):
+    for name in (
+        "aws_lambda_powertools.logging.logger",
+        "aws_lambda_powertools.metrics.provider.cold_start",
+        "callback_router.lean_observability",
+    ):
         module = sys.modules.get(name)
         if module is not None and hasattr(module, "is_cold_start"):
             setattr(module, "is_cold_start", True)  # noqa: B010 -- a module global, not typed

@@ -4,13 +4,17 @@ the viewer-request path imports."""
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+from aws_lambda_powertools.metrics import Metrics
 
+from callback_router.lean_observability import LeanJsonFormatter, LeanMetrics
 from tests.conftest import PRODUCTION_US, mint_token
 from tests.events import load_event
 from tests.functional.conftest import Router
@@ -180,3 +184,80 @@ def test_init_does_the_work_and_the_first_real_call_is_still_the_cold_start(
     assert routed["cold_start"] is True and routed["function_request_id"] == "first-real-request"
     [document] = [line for line in lines if "_aws" in line]
     assert [metric["Name"] for metric in document["_aws"]["CloudWatchMetrics"][0]["Metrics"]] == [routed["decision"]]
+
+
+TRACE = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+CONTEXT_KEYS = {
+    "cold_start": True,
+    "function_name": "us-east-1.router-edge",
+    "function_memory_size": 128,
+    "function_arn": "arn:aws:lambda:us-east-1:123456789012:function:router-edge:3",
+    "function_request_id": "c6af9ac6-7b61-11e6-9a41-93e812345678",
+}
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {
+            "decision": "JunctionRedirect",
+            "reason": "accepted_audience",
+            "environment": "sandbox-us",
+            "provider": "fitbit",
+        },
+        {"decision": "NotJunction", "reason": "no_token", "environment": None, "provider": None, "request_id": "r-1"},
+        {"error_type": "KeyError", "error_at": "/var/task/callback_router/adapters/edge.py:52", "request_id": None},
+        {},
+    ],
+)
+@pytest.mark.parametrize("level", [logging.INFO, logging.WARNING, logging.ERROR])
+def test_the_edge_log_line_is_the_one_powertools_writes(extra: dict[str, Any], level: int, monkeypatch) -> None:
+    # The edge writes its line without Powertools (issue 11: half of its init); the line must not change.
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", TRACE)
+    ours, theirs = LeanJsonFormatter("junction-callback-router"), LambdaPowertoolsFormatter()
+    theirs.append_keys(service="junction-callback-router")
+    for formatter in (ours, theirs):
+        formatter.append_keys(**CONTEXT_KEYS)
+    record = logging.makeLogRecord(
+        {
+            "name": "router",
+            "levelno": level,
+            "levelname": logging.getLevelName(level),
+            "msg": "callback routed",
+            **extra,
+        }
+    )
+    record.funcName, record.lineno = "record", 82
+    assert json.loads(ours.format(record)) == json.loads(theirs.format(record))
+
+
+def test_the_edge_emf_document_is_the_one_powertools_writes() -> None:
+    ours, theirs = (
+        LeanMetrics("Junction/CallbackRouter", "router"),
+        Metrics(namespace="Junction/CallbackRouter", service="router"),
+    )
+    for metrics in (ours, theirs):
+        for name in ("JunctionRedirect", "RouterError", "JunctionRedirect"):
+            metrics.add_metric(name=name, unit="Count", value=1)
+    documents = [dict(ours.serialize_metric_set()), dict(theirs.serialize_metric_set())]
+    theirs.clear_metrics()
+    stamps = [document["_aws"].pop("Timestamp") for document in documents]
+    assert documents[0] == documents[1] and list(documents[0]) == list(documents[1])
+    assert abs(stamps[0] - stamps[1]) < 60_000  # both epoch milliseconds
+
+
+def test_edge_and_api_lines_carry_the_same_fields(router: Router, output) -> None:
+    token = mint_token()
+    lines = {}
+    for source in ALL_SOURCES:
+        if source.name in ("cloudfront", "http_api"):
+            source.send(router, "/oauth_callback/fitbit", f"code={CODE}&state={token}")
+            out = output()
+            [lines[source.name]] = out.routed
+            [document] = out.metrics
+            assert document["_aws"]["CloudWatchMetrics"][0]["Metrics"] == [
+                {"Name": "JunctionRedirect", "Unit": "Count"}
+            ]
+    assert set(lines["cloudfront"]) == set(lines["http_api"])
+    for key in ("level", "message", "service", "decision", "reason", "environment", "provider"):
+        assert lines["cloudfront"][key] == lines["http_api"][key]
