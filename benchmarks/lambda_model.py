@@ -26,10 +26,17 @@ PERIOD_US = 100_000
 WARM_INVOKES = 10
 CGROUP_V1 = Path("/sys/fs/cgroup/cpu")
 CGROUP_V2 = Path("/sys/fs/cgroup")
+RUNTIME_PRELOAD = ("importlib", "json", "logging", "os", "time", "traceback", "datetime", "enum", "concurrent.futures")
+"""What Lambda's Python runtime has imported before it imports the handler: the modules
+``awslambdaric`` imports at start-up (``bootstrap.py``: importlib, json, logging, os, sys, time,
+traceback; ``lambda_runtime_log_utils.py``: datetime, enum; ``lambda_runtime_client.py``:
+concurrent.futures), github.com/aws/aws-lambda-python-runtime-interface-client. They are part of
+Lambda's init duration but the same for every handler, so the model imports them before it starts
+the handler's init clock, and reports their cost separately."""
 
 MODEL_PROBE = """
 import sys, time
-asset, module, attr, event_file, memory, tasks_file, out_file, warm, throttle_init = sys.argv[1:10]
+asset, module, attr, event_file, memory, tasks_file, out_file, warm, throttle_init, preload = sys.argv[1:11]
 def enter_quota():
     with open(tasks_file, "w") as f:
         f.write(str(__import__("os").getpid()))
@@ -39,6 +46,10 @@ sys.path.insert(0, asset)
 with open(event_file) as f:
     event_text = f.read()
 events = [eval(event_text, {"__builtins__": {}}) for _ in range(int(warm) + 1)]
+start = time.perf_counter()
+for name in preload.split(","):
+    __import__(name)
+runtime = time.perf_counter() - start
 class Context:
     function_name = "bench"
     function_version = "$LATEST"
@@ -60,7 +71,7 @@ for event in events:
     if len(times) == 1:
         first_response = response
 with open(out_file, "w") as f:
-    f.write(repr([init * 1000] + [t * 1000 for t in times]) + "\\n" + repr(first_response))
+    f.write(repr([runtime * 1000, init * 1000] + [t * 1000 for t in times]) + "\\n" + repr(first_response))
 """
 """Runs in the fresh interpreter; ``eval`` of a literal reads events without importing ``json``."""
 
@@ -89,6 +100,8 @@ class ModelVariant:
 class ModelResult:
     """Medians over fresh processes (ms)."""
 
+    runtime: float
+    """The runtime's own imports (:data:`RUNTIME_PRELOAD`), before the handler's init."""
     init: float
     first: float
     warm: float
@@ -155,7 +168,7 @@ def quotas(memory_sizes: set[int]) -> Iterator[Quotas]:
 
 
 def model_once(variant: ModelVariant, tasks_file: str, scratch: Path) -> list[float]:
-    """One fresh process: ``[init, first invoke, warm invokes...]`` in ms."""
+    """One fresh process: ``[runtime imports, init, first invoke, warm invokes...]`` in ms."""
     event_file, out_file = scratch / "model-event.txt", scratch / "model-out.txt"
     event_file.write_text(repr(variant.event), encoding="utf-8")
     arguments = [variant.asset, variant.module, variant.attr, event_file, variant.memory_mb, tasks_file, out_file]
@@ -170,6 +183,7 @@ def model_once(variant: ModelVariant, tasks_file: str, scratch: Path) -> list[fl
             *map(str, arguments),
             str(WARM_INVOKES),
             "1" if variant.throttle_init else "0",
+            ",".join(RUNTIME_PRELOAD),
         ],
         cwd=scratch,
         stdout=subprocess.DEVNULL,
@@ -202,9 +216,10 @@ def measure_model(
         note = groups.note
     results = {
         name: ModelResult(
-            init=statistics.median(run[0] for run in runs_),
-            first=statistics.median(run[1] for run in runs_),
-            warm=statistics.median(statistics.median(run[2:]) for run in runs_),
+            runtime=statistics.median(run[0] for run in runs_),
+            init=statistics.median(run[1] for run in runs_),
+            first=statistics.median(run[2] for run in runs_),
+            warm=statistics.median(statistics.median(run[3:]) for run in runs_),
         )
         for name, runs_ in samples.items()
     }

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import lambda_model
-from benchmarks.baselines import NAIVE_HANDLER
+from benchmarks.baselines import EDGE_BOUND_HANDLER, NAIVE_HANDLER
 from benchmarks.lambda_model import ModelResult, ModelVariant, cpu_share, measure_model
 from benchmarks.scenarios import CONFIG, HANDLER_OF, QUERIES, event
 from junction_callback_router import router as construct
@@ -118,6 +118,10 @@ def build_all(workdir: Path) -> dict[str, Path]:
     shutil.copytree(naive, workdir / "naive-pyc")
     compile_bytecode(workdir / "naive-pyc")
     assets["naive"], assets["naive+pyc"] = naive, workdir / "naive-pyc"
+    bound = workdir / "edge-bound"
+    shutil.copytree(assets["edge+pyc"], bound)
+    (bound / "edge_bound.py").write_text(EDGE_BOUND_HANDLER, encoding="utf-8")
+    assets["edge-bound"] = bound
     floor = workdir / "floor"
     floor.mkdir()
     (floor / "floor_handler.py").write_text("import base64, json\n\ndef handler(event, context):\n    return event\n")
@@ -204,6 +208,28 @@ def model_variants(assets: dict[str, Path]) -> list[ModelVariant]:
         )
     variants.append(
         ModelVariant(
+            model_key("edge without logs or metrics", "junction", EDGE_MEMORY_MB),
+            assets["edge-bound"],
+            "edge_bound",
+            "handler",
+            event("cloudfront", QUERIES["junction"]),
+            EDGE_MEMORY_MB,
+            "'status': '307'",
+        )
+    )
+    variants.append(
+        ModelVariant(
+            model_key("edge without logs or metrics", "junction", EDGE_MEMORY_MB),
+            assets["edge-bound"],
+            "edge_bound",
+            "handler",
+            event("cloudfront", QUERIES["junction"]),
+            EDGE_MEMORY_MB,
+            "'status': '307'",
+        )
+    )
+    variants.append(
+        ModelVariant(
             f"floor|junction|{EDGE_MEMORY_MB}", assets["floor"], "floor_handler", "handler", {}, EDGE_MEMORY_MB, None
         )
     )
@@ -277,6 +303,52 @@ def import_profile(variant: ColdVariant, scratch: Path, top: int = 8) -> list[tu
             package = match.group(2).split(".")[0]
             totals[package] = totals.get(package, 0.0) + int(match.group(1)) / 1000
     return sorted(totals.items(), key=lambda item: -item[1])[:top]
+
+
+PRELOADED_PROFILE = """
+import sys
+for name in sys.argv[2].split(","):
+    __import__(name)
+sys.stderr.write("--- handler init ---\\n")
+sys.path.insert(0, sys.argv[1])
+import callback_router.edge_handler
+"""
+
+
+def shipped_edge_profile(asset: Path, scratch: Path, runs: int = 5) -> list[tuple[str, float]]:
+    """Where the shipped edge asset's init goes after the runtime's own imports: median self time
+    per top-level package over ``runs`` processes (``-X importtime``), largest first."""
+    samples: dict[str, list[float]] = {}
+    for _ in range(runs):
+        completed = subprocess.run(
+            [
+                sys.executable,
+                "-I",
+                "-S",
+                "-B",
+                "-X",
+                "importtime",
+                "-c",
+                PRELOADED_PROFILE,
+                str(asset),
+                ",".join(lambda_model.RUNTIME_PRELOAD),
+            ],
+            cwd=scratch,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        totals: dict[str, float] = {}
+        for line in completed.stderr.partition("--- handler init ---")[2].splitlines():
+            match = re.match(r"import time:\s+(\d+) \|\s+\d+ \|\s*(\S+)", line)
+            if match:
+                package = match.group(2).split(".")[0]
+                totals[package] = totals.get(package, 0.0) + int(match.group(1)) / 1000
+        for package, value in totals.items():
+            samples.setdefault(package, []).append(value)
+    medians = {package: statistics.median(values + [0.0] * (runs - len(values))) for package, values in samples.items()}
+    return sorted(medians.items(), key=lambda item: -item[1])
 
 
 def measure_warm(naive_dir: Path, scratch: Path) -> dict[str, Any]:
@@ -479,6 +551,11 @@ def knee(rows: list[tuple[int, float]], gain: float = 0.10) -> int:
     return rows[-1][0]
 
 
+def model_runtime(model: dict[str, ModelResult]) -> float:
+    """Median cost of the runtime's own imports over every row."""
+    return statistics.median(result.runtime for result in model.values())
+
+
 def render_model(results: dict[str, Any]) -> list[str]:
     """The Lambda-model tables: every handler and first event, then the API memory sweep."""
     model: dict[str, ModelResult] = results["model"]
@@ -486,10 +563,13 @@ def render_model(results: dict[str, Any]) -> list[str]:
     lines = [
         "### Lambda model: the first callback after a cold start (median ms)",
         "",
-        "Init at full CPU, then the process moves into a cgroup CPU quota of memory/1769 of one CPU "
-        f"(`cpu.cfs_quota_us` per 100 ms) and serves its first event and {lambda_model.WARM_INVOKES} more "
-        f"(warm = their median); {results['model_runs']} interleaved fresh processes per row, .pyc assets as shipped."
-        + (f" **{results['model_note']}**" if results["model_note"] else ""),
+        "A fresh `python -I -S -B` first imports what Lambda's Python runtime itself imports "
+        f"(`{', '.join(lambda_model.RUNTIME_PRELOAD)}`: {model_runtime(model):.1f} ms, the same for every row "
+        "and not counted below), then the handler at full CPU (*init*), then moves into a cgroup CPU quota "
+        "of memory/1769 of one CPU (`cpu.cfs_quota_us` per 100 ms period) and serves its first event and "
+        f"{lambda_model.WARM_INVOKES} more (*warm* = their median), each after a 2 ms wait as the runtime "
+        f"blocks on the next invocation. {results['model_runs']} interleaved fresh processes per row, .pyc assets "
+        "as shipped." + (f" **{results['model_note']}**" if results["model_note"] else ""),
         "",
         "| handler | memory (CPU) | first event | init (full CPU) | first invoke | warm invoke | first / warm "
         "| first callback latency | vs naive |",
@@ -501,22 +581,30 @@ def render_model(results: dict[str, Any]) -> list[str]:
         for first in FIRST_EVENTS
     ]
     rows += [("naive build", "junction", memory) for memory in sorted({EDGE_MEMORY_MB, API_MEMORY_MB})]
-    rows += [("floor", "junction", EDGE_MEMORY_MB)]
+    rows += [("edge without logs or metrics", "junction", EDGE_MEMORY_MB), ("floor", "junction", EDGE_MEMORY_MB)]
     for label, first, memory in rows:
         figure = model[model_key(label, first, memory)]
         naive = model[model_key("naive build", "junction", memory)]
-        name = {"naive build": "naive build (REST resolver + PyJWT)", "floor": "floor (`import base64, json`)"}.get(
-            label, label
-        )
+        name = {
+            "naive build": "naive build (REST resolver + PyJWT)",
+            "floor": "floor (`import base64, json`)",
+            "edge without logs or metrics": "bound: edge core, no logs or metrics",
+        }.get(label, label)
         lines.append(
             f"| {name} | {memory} MB ({cpu_share(memory):.1%}) | {first if label != 'floor' else 'any'} | "
             f"{figure.init:.1f} | {figure.first:.2f} | {figure.warm:.2f} | {ratio(figure.first, figure.warm)} | "
             f"**{figure.first_callback:.1f}** | {ratio(figure.first_callback, naive.first_callback)} |"
         )
     edge = model[model_key("edge viewer-request", "junction", EDGE_MEMORY_MB)]
+    bound = model[model_key("edge without logs or metrics", "junction", EDGE_MEMORY_MB)]
     lines += [
         "",
-        f"Edge init vs the naive build's, same run: {ratio(edge.init, naive_edge.init)}.",
+        f"Edge init vs the naive build's, same run: **{ratio(edge.init, naive_edge.init)}**; the edge core without "
+        f"Powertools Logger/Metrics (the bound row) {ratio(bound.init, naive_edge.init)}.",
+        "",
+        "Shipped edge asset, init after the runtime's own imports, median self time by top-level package "
+        "(`-X importtime`, 5 runs, ms): "
+        + ", ".join(f"{name} {ms:.1f}" for name, ms in results["edge_shipped_profile"][:12]),
         "",
         "### API function memory: first callback latency and cost (HTTP API handler, Junction callback first)",
         "",
@@ -602,6 +690,7 @@ def main(argv: list[str] | None = None) -> int:
         model, model_note = measure_model(model_list, args.model_runs, scratch, args.slow_runs)
         if model_note:
             print(f"[bench] note: {model_note}", file=sys.stderr)
+        shipped_profile = shipped_edge_profile(assets["edge+pyc"], scratch)
         step("warm per-event costs")
         warm = measure_warm(assets["naive"], scratch)
     load = {}
@@ -617,6 +706,7 @@ def main(argv: list[str] | None = None) -> int:
         "cold": cold,
         "edge_profile": profile,
         "model": model,
+        "edge_shipped_profile": shipped_profile,
         "model_note": model_note,
         "model_runs": args.model_runs,
         "slow_runs": args.slow_runs,
