@@ -432,7 +432,8 @@ def render(results: dict[str, Any]) -> str:
         "Powertools alone (`inject_lambda_context`, one log line, one EMF document, no routing): "
         f"{warm['per_event']['Powertools floor']:.1f} µs = "
         f"{ratio(warm['per_event']['Powertools floor'], warm['per_event']['junction']['naive build (REST)'])} "
-        "of the naive build's Junction redirect.",
+        "of the naive build's Junction redirect; the edge's lean writer (same line and document): "
+        f"{warm['per_event']['lean floor']:.1f} µs.",
         "",
         "| decision | guide approach (correct) | naive build (REST) | edge | HTTP API | REST API | ALB "
         "| edge vs naive |",
