@@ -94,6 +94,9 @@ class ModelVariant:
     expect: str | None
     throttle_init: bool = False
     """Pessimistic variant: init runs at the share too (Lambda is observed not to do this)."""
+    warm_invokes: int = WARM_INVOKES
+    slow: bool = False
+    """Seconds per process: measured in the first ``slow_runs`` rounds only."""
 
 
 @dataclass(frozen=True)
@@ -181,7 +184,7 @@ def model_once(variant: ModelVariant, tasks_file: str, scratch: Path) -> list[fl
             "-c",
             MODEL_PROBE,
             *map(str, arguments),
-            str(WARM_INVOKES),
+            str(variant.warm_invokes),
             "1" if variant.throttle_init else "0",
             ",".join(RUNTIME_PRELOAD),
         ],
@@ -210,7 +213,7 @@ def measure_model(
     with quotas({variant.memory_mb for variant in variants}) as groups:
         for round_ in range(runs):
             for variant in variants:
-                if variant.throttle_init and round_ >= slow_runs:
+                if (variant.throttle_init or variant.slow) and round_ >= slow_runs:
                     continue
                 samples[variant.name].append(model_once(variant, groups.tasks_file(variant.memory_mb), scratch))
         note = groups.note

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import itertools
 import json
 import math
 import os
@@ -54,6 +53,9 @@ PRICE_PER_REQUEST = 0.20 / 1_000_000
 (read 2026-11-30). Init is billed like the invoke for ZIP functions on managed runtimes since
 2025-08-01 (AWS Compute Blog, "AWS Lambda standardizes billing for INIT Phase")."""
 FIRST_EVENTS = ("junction", "not_junction", "garbage")
+TLS_HANDLER = "import http.client, ssl\n\ndef handler(event, context):\n    return ssl.create_default_context()\n"
+"""What ``adapters/fallback.py`` does per proxied request today (``HTTPSConnection`` without
+``context=`` builds a default SSL context, loading the CA bundle): its CPU cost in the invoke."""
 MODEL_HANDLERS = ("edge viewer-request", "HTTP API", "REST API", "ALB")
 
 COLD_PROBE = """
@@ -125,6 +127,7 @@ def build_all(workdir: Path) -> dict[str, Path]:
     floor = workdir / "floor"
     floor.mkdir()
     (floor / "floor_handler.py").write_text("import base64, json\n\ndef handler(event, context):\n    return event\n")
+    (floor / "tls_handler.py").write_text(TLS_HANDLER, encoding="utf-8")
     assets["floor"] = floor
     return assets
 
@@ -135,7 +138,7 @@ def cold_variants(assets: dict[str, Path]) -> list[ColdVariant]:
     naive_event = event("rest_api", QUERIES["junction"])
     variants = [
         ColdVariant("floor (import base64, json)", assets["floor"], "floor_handler", "handler", {}, None),
-        # PyJWT is imported on the first JWT-shaped state: a non-Junction first event never pays for it.
+        # Since issue 11 PyJWT is imported at init whatever the first event: this row shows it costs the same.
         ColdVariant(
             "HTTP API handler, non-Junction first event (no .pyc)",
             assets["api"],
@@ -235,6 +238,19 @@ def model_variants(assets: dict[str, Path]) -> list[ModelVariant]:
     )
     api_event = event("http_api", QUERIES["junction"])
     for memory in MEMORY_SWEEP:
+        variants.append(
+            ModelVariant(
+                model_key("TLS context per request", "any", memory),
+                assets["floor"],
+                "tls_handler",
+                "handler",
+                {},
+                memory,
+                "SSLContext",
+                warm_invokes=2,
+                slow=True,
+            )
+        )
         if memory != API_MEMORY_MB:
             variants.append(
                 ModelVariant(
@@ -544,12 +560,11 @@ def cost_per_million(memory_mb: int, billed_ms: float) -> float:
     return 1_000_000 * (PRICE_PER_REQUEST + duration)
 
 
-def knee(rows: list[tuple[int, float]], gain: float = 0.10) -> int:
-    """The smallest memory after which the next size cuts first-callback latency by less than ``gain``."""
-    for (memory, latency), (_, next_latency) in itertools.pairwise(rows):
-        if next_latency > latency * (1 - gain):
-            return memory
-    return rows[-1][0]
+def knee(rows: list[tuple[int, float]], tolerance: float = 0.15) -> int:
+    """The smallest memory whose latency is within ``tolerance`` of the fastest size's: past it,
+    more memory buys (almost) nothing. Robust to noise on a flat curve, unlike step-to-step gains."""
+    best = min(latency for _, latency in rows)
+    return next(memory for memory, latency in rows if latency <= best * (1 + tolerance))
 
 
 def model_runtime(model: dict[str, ModelResult]) -> float:
@@ -617,25 +632,31 @@ def render_model(results: dict[str, Any]) -> list[str]:
         "Lambda did not run init unthrottled.",
         "",
         "| memory | CPU share | init (full CPU) | first invoke | first callback latency | $ per 1M, all cold "
-        "| $ per 1M, all warm | first callback, init at the share too |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| $ per 1M, all warm | first callback, init at the share too | proxy fallback: SSL context per request |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     sweep: list[tuple[int, float]] = []
     pessimistic: list[tuple[int, float]] = []
+    proxy: list[tuple[int, float]] = []
     for memory in MEMORY_SWEEP:
         figure = model[model_key("HTTP API", "junction", memory)]
         slow = model[model_key("HTTP API, init at the share too", "junction", memory)]
+        tls = model[model_key("TLS context per request", "any", memory)]
+        proxy.append((memory, tls.warm))
         sweep.append((memory, figure.first_callback))
         pessimistic.append((memory, slow.first_callback))
         lines.append(
             f"| {memory} MB | {cpu_share(memory):.1%} | {figure.init:.1f} | {figure.first:.2f} | "
             f"**{figure.first_callback:.1f}** | {cost_per_million(memory, figure.first_callback):.2f} | "
-            f"{cost_per_million(memory, figure.warm):.2f} | {slow.first_callback:.0f} |"
+            f"{cost_per_million(memory, figure.warm):.2f} | {slow.first_callback:.0f} | {tls.warm:.0f} |"
         )
     lines += [
         "",
-        f"Knee (smallest size after which the next one cuts first-callback latency by less than 10%): "
-        f"**{knee(sweep)} MB** under the model; {knee(pessimistic)} MB if init were throttled too.",
+        f"Knee (smallest size within 15% of the fastest size's latency): "
+        f"**{knee(sweep)} MB** under the model; {knee(pessimistic)} MB if init were throttled too; "
+        f"{knee(proxy)} MB for a request through the proxy fallback as `adapters/fallback.py` does it today "
+        "(a new SSL context per request, in the throttled invoke; median of warm invokes, "
+        f"{results['slow_runs']} runs).",
     ]
     return lines
 
