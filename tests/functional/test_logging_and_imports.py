@@ -15,10 +15,12 @@ from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.metrics import Metrics
 
 from callback_router.lean_observability import LeanJsonFormatter, LeanMetrics
+from callback_router.warmup import prime_handlers
 from tests.conftest import PRODUCTION_US, mint_token
 from tests.events import load_event
 from tests.functional.conftest import Router
 from tests.functional.sources import ALL_SOURCES, Source
+from tests.functional.test_proxy_fallback import Upstream, upstream  # noqa: F401 -- the fixture
 
 ids = [source.name for source in ALL_SOURCES]
 CODE = "c0de-value-9f8e7d6c5b4a"
@@ -261,3 +263,24 @@ def test_edge_and_api_lines_carry_the_same_fields(router: Router, output) -> Non
     assert set(lines["cloudfront"]) == set(lines["http_api"])
     for key in ("level", "message", "service", "decision", "reason", "environment", "provider"):
         assert lines["cloudfront"][key] == lines["http_api"][key]
+
+
+@pytest.mark.parametrize("mode", ["reject", "redirect", "proxy"])
+def test_the_warm_up_serves_every_handler_but_never_reaches_the_company_upstream(
+    configure,
+    upstream: Upstream,  # noqa: F811 -- the fixture imported above
+    mode: str,
+) -> None:
+    fallback: dict[str, Any] = {"mode": mode}
+    if mode != "reject":
+        fallback["url"] = f"{upstream.url}/company/{{provider}}"
+    router = configure({"environments": ["sandbox-us"], "fallback": fallback})  # import = init = warm-up
+    assert upstream.received == []  # no network during init, whatever the fallback
+    api = router.api
+    handlers = {"http_api": api.http_api_handler, "rest_api": api.rest_api_handler, "alb": api.alb_handler}
+    # A Junction redirect per handler always; an ordinary and a broken state too unless they would be proxied.
+    assert prime_handlers(api.CONFIG, api.logger, handlers) == (3 if mode == "proxy" else 9)
+    assert prime_handlers(
+        router.edge.CONFIG, router.edge.logger, {"cloudfront": router.edge.viewer_request_handler}
+    ) == (1 if mode == "proxy" else 3)
+    assert upstream.received == []
