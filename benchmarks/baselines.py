@@ -58,6 +58,33 @@ def handler(event, context):
 """
 """Source of the naive build's ``naive_handler.py``."""
 
+EDGE_BOUND_HANDLER = """
+from callback_router.adapters.edge import ViewerRequest, response_for
+from callback_router.core.decision import decide
+from callback_router.core.link_token import read_claims_lean
+from callback_router.core.routes import match_routes
+from callback_router.core.uri import query_values
+from callback_router.settings import load_config_or_problem
+
+CONFIG, _ = load_config_or_problem()
+
+
+def handler(event, context):
+    view = ViewerRequest(event)
+    decision = decide(
+        CONFIG,
+        method=view.method,
+        provider=match_routes(CONFIG.routes, view.path),
+        state_values=query_values(view.raw_query, "state"),
+        raw_query=view.raw_query,
+        read_claims=read_claims_lean,
+    )
+    return response_for(decision, view.request)
+"""
+"""The edge handler without logging or metrics (``edge_bound.py`` in a copy of the edge asset): the
+lower bound of any edge init that keeps our core, i.e. what replacing Powertools Logger/Metrics
+with a writer of its own could at best reach."""
+
 GUIDE_BASE_URL = "https://api.sandbox.tryvital.io/v2/link"
 
 

@@ -86,10 +86,11 @@ def main(naive_dir: str, out: str) -> None:
     import jwt
     import naive_handler  # type: ignore[import-not-found]
 
-    from callback_router import edge_handler, handlers
+    from callback_router import api_handlers, edge_handler, handlers
     from callback_router.core.decision import Decision, Outcome
 
-    observability = edge_handler.observability
+    observability = api_handlers.observability
+    lean = edge_handler.observability
     redirect = Decision(Outcome.JUNCTION_REDIRECT, "accepted_audience", "fitbit", "sandbox-us", "https://x")
 
     @observability.metrics.log_metrics
@@ -99,11 +100,19 @@ def main(naive_dir: str, out: str) -> None:
         observability.record(redirect, "request-id")
         return event
 
+    @lean.metrics.log_metrics
+    @lean.logger.inject_lambda_context(log_event=False)
+    def lean_floor(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        """The same line and document from the edge's lean writer."""
+        lean.record(redirect, "request-id")
+        return event
+
     context = Context()
     junction_state = token()
     scenarios: dict[str, Callable[[], Any]] = {
         "jwt.decode alone": partial(jwt.decode, junction_state, options={"verify_signature": False}),
         "Powertools floor": partial(observability_floor, {}, context),
+        "lean floor": partial(lean_floor, {}, context),
     }
     for decision, query in QUERIES.items():
         scenarios[f"{decision}/guide approach (correct)"] = partial(guide_approach, query, "fitbit")
@@ -127,7 +136,7 @@ def main(naive_dir: str, out: str) -> None:
 
     timings = measure(scenarios)
     results: dict[str, Any] = {
-        "per_event": {name: timings.pop(name) for name in ("jwt.decode alone", "Powertools floor")}
+        "per_event": {name: timings.pop(name) for name in ("jwt.decode alone", "Powertools floor", "lean floor")}
     }
     for name, value in timings.items():
         group, _, column = name.partition("/")

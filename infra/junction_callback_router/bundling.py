@@ -82,26 +82,15 @@ FALLBACK_LAMBDA_PYTHON = "3.12"
 BUNDLER_VERSION = "1"
 """Bump when the asset layout changes, so CDK's asset hash changes with it."""
 
-# The viewer-request handler imports Powertools Logger and Metrics only; the package's own
-# ``__init__`` also loads Tracer (which imports aws_xray_sdk lazily, never at the edge) and
-# ``utilities/jmespath_utils`` (through the Logger). Measured with ``sys.modules`` after serving an
-# event from the full install: these are the only Powertools paths loaded. The isolated-run test
-# in tests/infra/test_assets.py fails if this list ever misses a module.
-EDGE_POWERTOOLS_KEEP = (
-    "__init__.py",
-    "py.typed",
-    "package_logger.py",
-    "exceptions",
-    "logging",
-    "metrics",
-    "shared",
-    "tracing",
-    "warnings",
-    "utilities/__init__.py",
-    "utilities/jmespath_utils",
-)
-EDGE_DROP_TOP_LEVEL = ("jwt",)
-"""PyJWT: the edge handler reads tokens with ``read_claims_lean`` (see ``core/link_token.py``)."""
+# The viewer-request handler writes its log line and EMF document without Powertools
+# (callback_router/lean_observability.py: Powertools Logger/Metrics were about half of the edge's
+# init under the Lambda model, BENCHMARKS.md), and reads tokens without PyJWT: no third-party
+# package is imported at the edge, so none is shipped (their licence files stay). The isolated-run
+# test in tests/infra/test_assets.py fails if the edge ever imports a module the asset lacks.
+EDGE_POWERTOOLS_KEEP: tuple[str, ...] = ()
+EDGE_DROP_TOP_LEVEL = ("jwt", "aws_lambda_powertools", "jmespath", "typing_extensions.py")
+"""PyJWT (the edge reads tokens with ``read_claims_lean``, see ``core/link_token.py``), Powertools
+and the two packages only Powertools needs."""
 
 
 def lambda_python_version(interpreter: tuple[int, int] = (sys.version_info.major, sys.version_info.minor)) -> str:

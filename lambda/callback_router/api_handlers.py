@@ -8,9 +8,11 @@ https://docs.powertools.aws.dev/lambda/python/latest/core/event_handler/api_gate
 
 from __future__ import annotations
 
+import http.client  # noqa: F401 -- init, not first use: the proxy fallback's client (adapters/fallback.py)
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import jwt  # noqa: F401 -- init, not first use: read_claims_pyjwt needs it (BENCHMARKS.md, Lambda model)
 from aws_lambda_powertools.event_handler import ALBResolver, APIGatewayHttpResolver, APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -34,6 +36,7 @@ from callback_router.adapters.fallback import (
     UpstreamNotText,
     UpstreamTooLarge,
     fallback_response,
+    tls_context,
 )
 from callback_router.core.answers import (
     INVALID_PROVIDER_TEXT,
@@ -58,6 +61,7 @@ from callback_router.observability import (
     Observability,
 )
 from callback_router.settings import load_config_or_problem
+from callback_router.warmup import prime_handlers
 
 CONFIG, CONFIG_PROBLEM = load_config_or_problem()
 
@@ -261,22 +265,28 @@ rest_api = build_resolver(APIGatewayRestResolver(debug=False), rest_api_query, C
 alb = build_resolver(ALBResolver(debug=False), alb_query, CONFIG)
 
 
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)  # the dashboard charts ColdStart
 @logger.inject_lambda_context(log_event=False)  # never log the event: it holds code and state
 def http_api_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """API Gateway HTTP API (payload 2.0) and Lambda Function URL entry point."""
     return _resolve(http_api, event, context)
 
 
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)  # the dashboard charts ColdStart
 @logger.inject_lambda_context(log_event=False)  # never log the event: it holds code and state
 def rest_api_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """API Gateway REST API (proxy integration, payload 1.0) entry point."""
     return _resolve(rest_api, event, context)
 
 
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)  # the dashboard charts ColdStart
 @logger.inject_lambda_context(log_event=False)  # never log the event: it holds code and state
 def alb_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Application Load Balancer entry point."""
     return _resolve(alb, event, context, status_description=True)
+
+
+# Init, not first invoke: Lambda throttles invokes to the memory's CPU share (callback_router/warmup.py).
+prime_handlers(CONFIG, logger, {"http_api": http_api_handler, "rest_api": rest_api_handler, "alb": alb_handler})
+if CONFIG is not None and CONFIG.fallback.mode == "proxy":
+    tls_context()

@@ -26,13 +26,14 @@ from callback_router.observability import (
     CONFIG_ERROR_METRIC,
     RESPONSE_TOO_LARGE_METRIC,
     ROUTER_ERROR_METRIC,
-    Observability,
+    LeanObservability,
 )
 from callback_router.settings import load_config_or_problem
+from callback_router.warmup import prime_handlers
 
 CONFIG, CONFIG_PROBLEM = load_config_or_problem()
 
-observability = Observability(CONFIG)
+observability = LeanObservability(CONFIG)  # Powertools' fields, without Powertools: lean_observability.py
 logger, metrics = observability.logger, observability.metrics
 
 
@@ -68,3 +69,7 @@ def viewer_request_handler(event: dict[str, Any], context: Any) -> CloudFrontReq
         logger.warning("answer over the front's size limit", extra={"front": "Lambda@Edge viewer request"})
         return uri_too_long_response()
     return answer
+
+
+# Init, not first invoke: Lambda throttles invokes to the memory's CPU share (callback_router/warmup.py).
+prime_handlers(CONFIG, logger, {"cloudfront": viewer_request_handler})

@@ -1,4 +1,7 @@
-"""Structured logging and EMF metrics with Powertools, one line and one count per request.
+"""Structured logging and EMF metrics, one line and one count per request.
+
+The API handlers use Powertools (:class:`Observability`); the edge writes the same line and EMF
+document with :class:`LeanObservability`, which does not import Powertools.
 
 Service name and namespace come from the config, not from ``POWERTOOLS_SERVICE_NAME`` /
 ``POWERTOOLS_METRICS_NAMESPACE``: Lambda@Edge has no environment variables.
@@ -8,16 +11,16 @@ Nothing here ever receives ``code``, ``state``, tokens, cookies or the query str
 from __future__ import annotations
 
 import logging
-import os
-from typing import Any
-
-from aws_lambda_powertools.logging import Logger
-from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
-from aws_lambda_powertools.metrics import Metrics, MetricUnit
+from typing import TYPE_CHECKING, Any
 
 from callback_router.core.config import DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE, TEAM_ID, RouterConfig
 from callback_router.core.decision import Decision, Outcome
 from callback_router.core.routes import is_valid_slug
+from callback_router.lean_observability import LeanLogger, LeanMetrics
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.logging import Logger
+    from aws_lambda_powertools.metrics import Metrics
 
 ROUTER_ERROR_METRIC = "RouterError"
 """Counted when deciding raised and the request failed open."""
@@ -46,55 +49,31 @@ def quiet_powertools_internals() -> None:
     logging.getLogger("aws_lambda_powertools").setLevel(logging.WARNING)
 
 
-_RECORD_ATTRIBUTES = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
-"""Attributes every ``LogRecord`` has; anything else on a record came from ``extra=``."""
+def __getattr__(name: str) -> Any:
+    # RouterLogFormatter moved to its own module so that this one does not import Powertools.
+    if name == "RouterLogFormatter":
+        from callback_router.router_log_formatter import RouterLogFormatter
+
+        return RouterLogFormatter
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-class RouterLogFormatter(LambdaPowertoolsFormatter):
-    """``LambdaPowertoolsFormatter`` with a cheaper path for the router's plain lines.
+class _Telemetry:
+    """One log line and one count per request, on whichever Logger and Metrics a subclass builds."""
 
-    Powertools' ``format`` copies the whole record, tries to ``json.loads`` every string message
-    (an exception per line) and scans a tuple of reserved names per attribute: measured ~70 µs of
-    a ~220 µs warm viewer-request invocation (BENCHMARKS.md). For a line without arguments or
-    exception this writes the same fields (level, location, message, timestamp, service, the
-    Lambda context keys, the ``extra`` keys, ``xray_trace_id``) in ~1/3 of the time; anything
-    else goes through Powertools unchanged. Plugged in the documented way: ``logger_formatter=``.
-    """
+    logger: Any
+    metrics: Any
 
-    def format(self, record: logging.LogRecord) -> str:
-        if record.args or record.exc_info or record.stack_info or not isinstance(record.msg, str):
-            return super().format(record)
-        line: dict[str, Any] = {
-            "level": record.levelname,
-            "location": f"{record.funcName}:{record.lineno}",
-            "message": record.msg,
-            "timestamp": self.formatTime(record),
-        }
-        for key, value in self.log_format.items():  # service, sampling_rate, appended keys
-            if value is not None and key not in line:
-                line[key] = value
-        for key, value in record.__dict__.items():
-            if value is not None and key not in _RECORD_ATTRIBUTES:
-                line[key] = value
-        trace = os.environ.get("_X_AMZN_TRACE_ID")
-        if trace:
-            line["xray_trace_id"] = trace.split(";")[0].replace("Root=", "")
-        return self.serialize(line)
-
-
-class Observability:
-    """The Logger and Metrics of one handler, built once at cold start."""
-
-    def __init__(self, config: RouterConfig | None) -> None:
-        quiet_powertools_internals()
-        service = config.service if config else DEFAULT_SERVICE
-        namespace = config.metrics_namespace if config else DEFAULT_METRICS_NAMESPACE
-        self.logger = Logger(service=service, logger_formatter=RouterLogFormatter())
-        self.metrics = Metrics(namespace=namespace, service=service)
+    @staticmethod
+    def names(config: RouterConfig | None) -> tuple[str, str]:
+        """The service name and metrics namespace of ``config`` (defaults without one)."""
+        if config is None:
+            return DEFAULT_SERVICE, DEFAULT_METRICS_NAMESPACE
+        return config.service, config.metrics_namespace
 
     def count(self, metric: str) -> None:
         """Add one to ``metric`` (flushed by ``metrics.log_metrics`` at the end of the call)."""
-        self.metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
+        self.metrics.add_metric(name=metric, unit="Count", value=1)
 
     def record(self, decision: Decision, request_id: str | None) -> None:
         """The one log line and the one metric of a request."""
@@ -124,3 +103,37 @@ class Observability:
         self.logger.error(
             message, extra={"error_type": type(error).__name__, "error_at": where, "request_id": request_id}
         )
+
+
+class Observability(_Telemetry):
+    """Powertools ``Logger`` (with :class:`~callback_router.router_log_formatter.RouterLogFormatter`)
+    and ``Metrics``, built once at cold start (at import, i.e. during init). Imported here rather
+    than at module level so that the edge, which uses :class:`LeanObservability`, never loads them."""
+
+    logger: Logger
+    metrics: Metrics
+
+    def __init__(self, config: RouterConfig | None) -> None:
+        from aws_lambda_powertools.logging import Logger
+        from aws_lambda_powertools.metrics import Metrics
+
+        from callback_router.router_log_formatter import RouterLogFormatter
+
+        quiet_powertools_internals()
+        service, namespace = self.names(config)
+        self.logger = Logger(service=service, logger_formatter=RouterLogFormatter())
+        self.metrics = Metrics(namespace=namespace, service=service)
+
+
+class LeanObservability(_Telemetry):
+    """The edge's: :mod:`callback_router.lean_observability`, the same log fields and EMF document
+    as :class:`Observability` without importing Powertools (about half of the edge's init,
+    BENCHMARKS.md)."""
+
+    logger: LeanLogger
+    metrics: LeanMetrics
+
+    def __init__(self, config: RouterConfig | None) -> None:
+        service, namespace = self.names(config)
+        self.logger = LeanLogger(service)
+        self.metrics = LeanMetrics(namespace, service)

@@ -91,6 +91,9 @@ class Output:
     text: str
     logs: list[dict[str, Any]]
     metrics: list[dict[str, Any]]
+    """The per-request EMF documents."""
+    cold_starts: list[dict[str, Any]]
+    """Powertools' ``ColdStart`` documents (API handlers, first call of an environment)."""
 
     @property
     def routed(self) -> list[dict[str, Any]]:
@@ -115,7 +118,9 @@ def output(capsys: pytest.CaptureFixture[str], log_stream: io.StringIO) -> Calla
         log_stream.truncate()
         documents = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
         logs = [document for document in documents if "_aws" not in document]
-        metrics = [document for document in documents if "_aws" in document]
-        return Output(text=text, logs=logs, metrics=metrics)
+        emf = [document for document in documents if "_aws" in document]
+        cold = [document for document in emf if "ColdStart" in document]
+        metrics = [document for document in emf if "ColdStart" not in document]
+        return Output(text=text, logs=logs, metrics=metrics, cold_starts=cold)
 
     return read

@@ -4,16 +4,23 @@ the viewer-request path imports."""
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+from aws_lambda_powertools.metrics import Metrics
 
+from callback_router.lean_observability import LeanJsonFormatter, LeanMetrics
+from callback_router.warmup import prime_handlers
 from tests.conftest import PRODUCTION_US, mint_token
 from tests.events import load_event
 from tests.functional.conftest import Router
-from tests.functional.sources import ALL_SOURCES, Source
+from tests.functional.sources import ALL_SOURCES, HTTP_API, Source
+from tests.functional.test_proxy_fallback import Upstream, upstream  # noqa: F401 -- the fixture
 
 ids = [source.name for source in ALL_SOURCES]
 CODE = "c0de-value-9f8e7d6c5b4a"
@@ -111,3 +118,216 @@ def test_viewer_request_path_imports_neither_the_event_handler_package_nor_pyjwt
     assert report["location"] == f"https://api.sandbox.tryvital.io/v2/link/connect/fitbit?code=abc&state={token}"
     assert report["event_handler"] is False
     assert report["jwt"] is False
+
+
+FIRST_CALL_SCRIPT = """
+import io, json, sys
+real_stdout = sys.stdout
+sys.stdout = captured = io.StringIO()
+from callback_router import handlers
+handler = getattr(handlers, sys.argv[2])
+at_init = set(sys.modules)
+written_at_init = captured.getvalue()
+
+class Context:
+    function_name = "router"; memory_limit_in_mb = 256; aws_request_id = "first-real-request"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:router:1"
+
+answer = handler(json.loads(sys.argv[1]), Context())
+real_stdout.write(json.dumps({
+    "written_at_init": written_at_init,
+    "lines": captured.getvalue().splitlines(),
+    "loaded_by_first_event": sorted(set(sys.modules) - at_init),
+    "jwt_at_init": "jwt" in at_init,
+    "http_client_at_init": "http.client" in at_init,
+}))
+"""
+
+
+def first_call(handler: str, event: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
+    """A fresh process (a cold start): import the handler, serve ``event``, report what happened."""
+    root = Path(__file__).resolve().parents[2]
+    completed = subprocess.run(
+        [sys.executable, "-c", FIRST_CALL_SCRIPT, json.dumps(event), handler],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={
+            "PYTHONPATH": str(root / "lambda"),
+            "CALLBACK_ROUTER_CONFIG": json.dumps({"environments": ["sandbox-us"], "fallback": {"mode": "reject"}}),
+            "PATH": "/usr/bin:/bin",
+        },
+        check=True,
+    )
+    report: dict[str, Any] = json.loads(completed.stdout)
+    return report
+
+
+@pytest.mark.parametrize(
+    ("handler", "source"),
+    [("viewer_request_handler", "cloudfront"), ("http_api_handler", "http_api"), ("alb_handler", "alb_single")],
+)
+@pytest.mark.parametrize("first", ["junction", "company", "garbage"])
+def test_init_does_the_work_and_the_first_real_call_is_still_the_cold_start(
+    handler: str, source: str, first: str, tmp_path: Path
+) -> None:
+    # Lambda throttles invokes to the memory's CPU share but not init: whatever the first callback
+    # needs is imported and warmed at init, silently, and the first real call still logs cold_start.
+    state = {"junction": mint_token(), "company": f"company-{CODE}", "garbage": "eyJhbGciOiJIUzI1NiJ9.eyJhdWQiOi.Jp"}
+    [chosen] = [candidate for candidate in ALL_SOURCES if candidate.name == source]
+    event = chosen.event("/oauth_callback/fitbit", f"code={CODE}&state={state[first]}", "GET")
+    report = first_call(handler, event, tmp_path)
+    assert report["written_at_init"] == ""  # the warm-up's log lines and EMF documents go nowhere
+    assert report["loaded_by_first_event"] == []
+    assert report["jwt_at_init"] is (handler != "viewer_request_handler")  # the edge never imports PyJWT
+    lines = [json.loads(line) for line in report["lines"]]
+    [routed] = [line for line in lines if line.get("message") == "callback routed"]
+    assert routed["cold_start"] is True and routed["function_request_id"] == "first-real-request"
+    documents = {
+        metric["Name"]: line
+        for line in lines
+        if "_aws" in line
+        for metric in line["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+    }
+    # one count for the decision; and the API handlers' ColdStart on this first real call, not at the warm-up
+    expected = {routed["decision"]} | ({"ColdStart"} if handler != "viewer_request_handler" else set())
+    assert set(documents) == expected
+    assert len([line for line in lines if "_aws" in line]) == len(expected)
+
+
+TRACE = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+CONTEXT_KEYS = {
+    "cold_start": True,
+    "function_name": "us-east-1.router-edge",
+    "function_memory_size": 128,
+    "function_arn": "arn:aws:lambda:us-east-1:123456789012:function:router-edge:3",
+    "function_request_id": "c6af9ac6-7b61-11e6-9a41-93e812345678",
+}
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {
+            "decision": "JunctionRedirect",
+            "reason": "accepted_audience",
+            "environment": "sandbox-us",
+            "provider": "fitbit",
+        },
+        {"decision": "NotJunction", "reason": "no_token", "environment": None, "provider": None, "request_id": "r-1"},
+        {"error_type": "KeyError", "error_at": "/var/task/callback_router/adapters/edge.py:52", "request_id": None},
+        {},
+    ],
+)
+@pytest.mark.parametrize("level", [logging.INFO, logging.WARNING, logging.ERROR])
+def test_the_edge_log_line_is_the_one_powertools_writes(extra: dict[str, Any], level: int, monkeypatch) -> None:
+    # The edge writes its line without Powertools (issue 11: half of its init); the line must not change.
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", TRACE)
+    ours, theirs = LeanJsonFormatter("junction-callback-router"), LambdaPowertoolsFormatter()
+    theirs.append_keys(service="junction-callback-router")
+    for formatter in (ours, theirs):
+        formatter.append_keys(**CONTEXT_KEYS)
+    record = logging.makeLogRecord(
+        {
+            "name": "router",
+            "levelno": level,
+            "levelname": logging.getLevelName(level),
+            "msg": "callback routed",
+            **extra,
+        }
+    )
+    record.funcName, record.lineno = "record", 82
+    assert json.loads(ours.format(record)) == json.loads(theirs.format(record))
+
+
+def test_the_edge_emf_document_is_the_one_powertools_writes() -> None:
+    ours, theirs = (
+        LeanMetrics("Junction/CallbackRouter", "router"),
+        Metrics(namespace="Junction/CallbackRouter", service="router"),
+    )
+    for metrics in (ours, theirs):
+        for name in ("JunctionRedirect", "RouterError", "JunctionRedirect"):
+            metrics.add_metric(name=name, unit="Count", value=1)
+    documents = [dict(ours.serialize_metric_set()), dict(theirs.serialize_metric_set())]
+    theirs.clear_metrics()
+    stamps = [document["_aws"].pop("Timestamp") for document in documents]
+    assert documents[0] == documents[1] and list(documents[0]) == list(documents[1])
+    assert abs(stamps[0] - stamps[1]) < 60_000  # both epoch milliseconds
+
+
+def test_edge_and_api_lines_carry_the_same_fields(router: Router, output) -> None:
+    token = mint_token()
+    lines = {}
+    for source in ALL_SOURCES:
+        if source.name in ("cloudfront", "http_api"):
+            source.send(router, "/oauth_callback/fitbit", f"code={CODE}&state={token}")
+            out = output()
+            [lines[source.name]] = out.routed
+            [document] = out.metrics
+            assert document["_aws"]["CloudWatchMetrics"][0]["Metrics"] == [
+                {"Name": "JunctionRedirect", "Unit": "Count"}
+            ]
+    assert set(lines["cloudfront"]) == set(lines["http_api"])
+    for key in ("level", "message", "service", "decision", "reason", "environment", "provider"):
+        assert lines["cloudfront"][key] == lines["http_api"][key]
+
+
+@pytest.mark.parametrize("mode", ["reject", "redirect", "proxy"])
+def test_the_warm_up_serves_every_handler_but_never_reaches_the_company_upstream(
+    configure,
+    upstream: Upstream,  # noqa: F811 -- the fixture imported above
+    mode: str,
+) -> None:
+    fallback: dict[str, Any] = {"mode": mode}
+    if mode != "reject":
+        fallback["url"] = f"{upstream.url}/company/{{provider}}"
+    router = configure({"environments": ["sandbox-us"], "fallback": fallback})  # import = init = warm-up
+    assert upstream.received == []  # no network during init, whatever the fallback
+    api = router.api
+    handlers = {"http_api": api.http_api_handler, "rest_api": api.rest_api_handler, "alb": api.alb_handler}
+    # A Junction redirect per handler always; an ordinary and a broken state too unless they would be proxied.
+    assert prime_handlers(api.CONFIG, api.logger, handlers) == (3 if mode == "proxy" else 9)
+    assert prime_handlers(
+        router.edge.CONFIG, router.edge.logger, {"cloudfront": router.edge.viewer_request_handler}
+    ) == (1 if mode == "proxy" else 3)
+    assert upstream.received == []
+
+
+def test_a_proxy_stage_builds_its_tls_context_at_init_once() -> None:
+    # Built per request it cost 701 ms at 128 MB under the Lambda model (BENCHMARKS.md).
+    code = (
+        "import callback_router.api_handlers as handlers\n"
+        "from callback_router.adapters.fallback import tls_context\n"
+        "before = tls_context.cache_info()\n"
+        "tls_context()\n"
+        "print(before.currsize, tls_context.cache_info().hits)\n"
+    )
+    config = '{"environments": ["sandbox-us"], "fallback": {"mode": "proxy", "url": "https://auth.company.com/cb"}}'
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={"PYTHONPATH": str(root / "lambda"), "CALLBACK_ROUTER_CONFIG": config},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["1", "1"]  # made during init; the request reuses it
+
+
+def test_api_handlers_count_one_cold_start_for_the_dashboard(configure, output):
+    # Powertools' ColdStart (dimensions function_name and service) is what the dashboard charts;
+    # the init warm-up must not use it up.
+    router = configure({"environments": ["sandbox-us"], "service": "acme-router"})
+    HTTP_API.send(router, raw_query="state=success")
+    first = output()
+    HTTP_API.send(router, raw_query="state=success")
+    second = output()
+    [document] = first.cold_starts
+    directive = document["_aws"]["CloudWatchMetrics"][0]
+    assert sorted(directive["Dimensions"][0]) == ["function_name", "service"]
+    assert document["service"] == "acme-router"
+    assert document["ColdStart"] in (1, [1])
+    assert second.cold_starts == []

@@ -64,6 +64,7 @@ def test_api_function(synths: dict[str, Synth], stage: str, timeout: int) -> Non
             # One entry point for every regional front: the construct may stand behind several.
             "Handler": "callback_router.handlers.api_handler",
             "Runtime": "python3.12",  # the documented default, whatever Python runs the synth
+            "MemorySize": 128,  # the knee of latency against cost (BENCHMARKS.md)
             "Architectures": ["x86_64"],
             "Timeout": timeout,
             "LoggingConfig": {"LogGroup": Match.any_value()},

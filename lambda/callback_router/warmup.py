@@ -1,0 +1,191 @@
+"""Serve synthetic callbacks during init, so that the first real callback costs what a warm one does.
+
+Lambda runs init at full CPU and every invoke at the memory's share (1,769 MB = one vCPU; the
+128 MB edge function gets ~7% of one). Whatever a handler builds lazily on its first call
+(Powertools' per-route middleware inspection and ``get_type_hints``, ``abc`` subclass caches,
+formatter and JSON encoder state, PyJWT's error paths, compiled regexes) is therefore paid
+throttled, by the first real user. Serving one synthetic callback of each kind through the real,
+decorated handler during init moves all of that into the unthrottled phase, whatever it is and
+whichever Powertools version is pinned. Measured in BENCHMARKS.md ("Lambda model").
+
+Nothing escapes: the log line goes to a discarded stream, the EMF document to a discarded
+``stdout``, and Powertools' cold-start flag is set back so the first real invocation still logs
+``cold_start: true``. A synthetic event never reaches the proxy fallback (no network during init),
+and a failure here is swallowed: the lazy path still works, only slower.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import io
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from callback_router.core.config import RouterConfig
+from callback_router.core.decision import Outcome, decide
+from callback_router.core.link_token import read_claims_lean
+from callback_router.core.routes import PROVIDER_PLACEHOLDER
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+WARMUP_REQUEST_ID = "warmup"
+_HEADER_SEGMENT = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"  # {"alg":"HS256","typ":"JWT"}
+_SIGNATURE_SEGMENT = "c2lnbmF0dXJl"  # never checked: the router does not verify signatures
+
+
+class WarmupContext:
+    """The Lambda context attributes Powertools reads, for the synthetic invocations."""
+
+    function_name = "callback-router-warmup"
+    function_version = "$LATEST"
+    memory_limit_in_mb = 128
+    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:callback-router-warmup"
+    aws_request_id = WARMUP_REQUEST_ID
+
+
+def _b64url(data: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+def synthetic_token(audience: str) -> str:
+    """An unsigned-in-effect Link Token whose ``aud`` is ``audience`` (the router reads claims only)."""
+    return f"{_HEADER_SEGMENT}.{_b64url({'aud': audience, 'sub': WARMUP_REQUEST_ID})}.{_SIGNATURE_SEGMENT}"
+
+
+def _request_line(config: RouterConfig) -> tuple[str, str | None]:
+    """A callback path of the config and the provider it names."""
+    route = config.routes[0]
+    if not route.has_placeholder:
+        return route.path, route.provider
+    provider = min(config.providers) if config.providers else "warmup"
+    return route.path.replace(PROVIDER_PLACEHOLDER, provider), provider
+
+
+def warmup_queries(config: RouterConfig) -> list[str]:
+    """Raw queries to prime with: a Junction redirect and, unless the fallback would go to the
+    network, an ordinary ``state`` and a JWT-shaped one that does not decode."""
+    _, provider = _request_line(config)
+    queries: list[str] = []
+    for audience in sorted(config.accepted_base_urls)[:1]:
+        state = synthetic_token(audience)
+        query = f"code=warmup&state={state}"
+        decision = decide(
+            config, method="GET", provider=provider, state_values=[state], raw_query=query, read_claims=read_claims_lean
+        )
+        if decision.outcome in (Outcome.JUNCTION_REDIRECT, Outcome.INVALID_PROVIDER) or config.fallback.mode != "proxy":
+            queries.append(query)
+    if config.fallback.mode != "proxy":
+        queries += ["code=warmup&state=warmup", f"code=warmup&state={_HEADER_SEGMENT}.eyJhdWQiOi.{_SIGNATURE_SEGMENT}"]
+    return queries
+
+
+def _headers() -> dict[str, str]:
+    return {"host": "warmup.invalid", "user-agent": "callback-router-warmup"}
+
+
+def synthetic_event(source: str, path: str, raw_query: str) -> dict[str, Any]:
+    """The smallest event of ``source`` (``http_api``, ``rest_api``, ``alb``, ``cloudfront``)."""
+    pairs = dict(part.partition("=")[::2] for part in raw_query.split("&"))
+    if source == "cloudfront":
+        config = {"distributionDomainName": "warmup.cloudfront.net", "distributionId": "WARMUP"}
+        request = {
+            "clientIp": "127.0.0.1",
+            "headers": {"host": [{"key": "Host", "value": "warmup.invalid"}]},
+            "method": "GET",
+            "querystring": raw_query,
+            "uri": path,
+        }
+        return {
+            "Records": [
+                {"cf": {"config": {**config, "eventType": "viewer-request", "requestId": "w"}, "request": request}}
+            ]
+        }
+    if source == "http_api":
+        return {
+            "version": "2.0",
+            "routeKey": "$default",
+            "rawPath": path,
+            "rawQueryString": raw_query,
+            "headers": _headers(),
+            "queryStringParameters": pairs,
+            "requestContext": {
+                "http": {"method": "GET", "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1"},
+                "requestId": WARMUP_REQUEST_ID,
+                "routeKey": "$default",
+                "stage": "$default",
+            },
+            "isBase64Encoded": False,
+        }
+    common = {
+        "httpMethod": "GET",
+        "path": path,
+        "headers": _headers(),
+        "queryStringParameters": pairs,
+        "body": None,
+        "isBase64Encoded": False,
+    }
+    if source == "rest_api":
+        return {
+            **common,
+            "resource": path,
+            "multiValueHeaders": {name: [value] for name, value in _headers().items()},
+            "multiValueQueryStringParameters": {key: [value] for key, value in pairs.items()},
+            "pathParameters": None,
+            "requestContext": {"requestId": WARMUP_REQUEST_ID, "httpMethod": "GET", "path": path, "stage": "prod"},
+        }
+    if source == "alb":
+        return {
+            **common,
+            "body": "",
+            "requestContext": {"elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:warmup"}},
+        }
+    raise ValueError(f"unknown event source {source!r}")
+
+
+def _reset_cold_start_flags() -> None:
+    for name in (
+        "aws_lambda_powertools.logging.logger",
+        "aws_lambda_powertools.metrics.provider.cold_start",
+        "callback_router.lean_observability",
+    ):
+        module = sys.modules.get(name)
+        if module is not None and hasattr(module, "is_cold_start"):
+            setattr(module, "is_cold_start", True)  # noqa: B010 -- a module global, not typed
+
+
+def prime_handlers(config: RouterConfig | None, logger: Any, handlers: Mapping[str, Handler]) -> int:
+    """Serve the :func:`warmup_queries` through each of ``handlers`` (event source -> handler).
+
+    Only the handler Lambda will call is primed when ``_HANDLER`` names it (Lambda sets it to the
+    configured ``module.function``); all of them otherwise (tests, the local gateway). Returns the
+    number of synthetic invocations that completed. ``logger`` is the Powertools Logger whose
+    stream is silenced meanwhile.
+    """
+    if config is None:
+        return 0
+    configured = os.environ.get("_HANDLER", "").rpartition(".")[2]
+    chosen = {source: handler for source, handler in handlers.items() if handler.__name__ == configured} or handlers
+    path, _ = _request_line(config)
+    sink = io.StringIO()
+    stream_handler = getattr(logger, "registered_handler", None)
+    saved_stream = stream_handler.setStream(sink) if isinstance(stream_handler, logging.StreamHandler) else None
+    served = 0
+    try:
+        with contextlib.redirect_stdout(sink):
+            for source, handler in chosen.items():
+                for query in warmup_queries(config):
+                    try:
+                        handler(synthetic_event(source, path, query), WarmupContext())
+                        served += 1
+                    except Exception:  # noqa: BLE001, S112 -- priming is an optimisation; the real call will tell
+                        continue
+    finally:
+        if saved_stream is not None and isinstance(stream_handler, logging.StreamHandler):
+            stream_handler.setStream(saved_stream)
+        _reset_cold_start_flags()
+    return served
