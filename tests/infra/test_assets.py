@@ -215,3 +215,13 @@ def test_http_api_asset_runs_isolated(api_asset: Path, tmp_path: Path) -> None:
     # Init, not the first (CPU-throttled) invoke, imports PyJWT and the proxy client (issue 11).
     assert report["jwt"] is True and report["http_client_at_init"] is True
     assert report["loaded_by_events"] == []
+
+
+def test_no_bytecode_ships_for_a_runtime_other_than_the_bundling_python(tmp_path: Path) -> None:
+    # A .pyc of another minor version is ignored next to its source and fails to import without it
+    # (the edge's sourceless third-party modules): so none ships, and every module keeps its source.
+    other = "3.12" if sys.version_info[:2] != (3, 12) else "3.13"
+    stage = parse_stage("other-runtime", {"shape": "edge_function", "environments": ["sandbox-us"]})
+    asset = build_asset("edge", stage, tmp_path / "edge", python_version=other)
+    assert not list(asset.rglob("*.pyc"))
+    assert (asset / "callback_router" / "edge_handler.py").is_file()
