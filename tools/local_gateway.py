@@ -1188,4 +1188,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Ctrl-C reaches jsii's node process too (same process group), so its atexit hook would only
+    # print a BrokenPipeError traceback at the end: everything is stopped already, leave directly.
+    os._exit(code)
