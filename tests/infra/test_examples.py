@@ -126,13 +126,16 @@ def test_example_is_short_enough_to_copy(name: str) -> None:
     assert len(code) <= 45
 
 
-def test_the_readme_library_snippet_synthesizes_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_readme_library_snippet_synthesizes_as_written(tmp_path: Path) -> None:
     readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("## Use it in your own CDK app") :]
     snippet = section[
         section.index("```python\n") + len("```python\n") : section.index("```\n", section.index("```python"))
     ]
-    monkeypatch.setenv("CDK_OUTDIR", str(tmp_path))  # where App() writes, as the CDK CLI would set it
+    assert "app = App()\n" in snippet
+    # Where App() writes (the CDK CLI would say so through CDK_OUTDIR, which the running jsii
+    # kernel cannot see any more): the only change made to the README's code.
+    snippet = snippet.replace("app = App()\n", f"app = App(outdir={str(tmp_path)!r})\n")
     exec(compile(snippet, "README.md", "exec"), {})  # noqa: S102 -- the README's own code, run as a user would
     (template,) = tmp_path.glob("CompanyAuth.template.json")
     assert "AWS::Lambda::Url" in template.read_text(encoding="utf-8")
