@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Sequence
 from datetime import date
 from typing import cast
@@ -48,7 +49,7 @@ from junction_callback_router.bundling import (
     asset_hash,
 )
 from junction_callback_router.options import RouterConfigError
-from junction_callback_router.runtimes import DEFAULT_PYTHON_VERSION, check_python_runtime
+from junction_callback_router.runtimes import DEFAULT_PYTHON_VERSION, bytecode_matches, check_python_runtime
 
 DEFAULT_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 DEFAULT_API_MEMORY_MB = 128
@@ -251,6 +252,7 @@ RUNTIME_ACKNOWLEDGEMENT = (
 )
 
 DEFAULT_PYTHON_RUNTIME = DEFAULT_PYTHON_VERSION
+NO_BYTECODE_WARNING = "junction-callback-router:no-bytecode"
 
 
 def lambda_runtime(scope: Construct, version: str, *, edge: bool) -> lambda_.Runtime:
@@ -262,4 +264,12 @@ def lambda_runtime(scope: Construct, version: str, *, edge: bool) -> lambda_.Run
     choice = check_python_runtime(version, edge=edge, today=date.today())
     for warning in choice.warnings:
         Annotations.of(scope).add_warning_v2("junction-callback-router:python-runtime", warning)
+    if not bytecode_matches(choice.version):
+        here = f"{sys.version_info.major}.{sys.version_info.minor}"
+        Annotations.of(scope).add_warning_v2(
+            NO_BYTECODE_WARNING,
+            f"python_runtime is {choice.version} but this synth runs Python {here}: no .pyc ships, so every cold "
+            "start compiles the code (about 2.4x the init of the API function, BENCHMARKS.md). Synthesize with "
+            f"Python {choice.version}, or set python_runtime='{here}' if Lambda supports it.",
+        )
     return choice.runtime

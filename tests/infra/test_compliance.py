@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from aws_cdk import App, Stack, Validations
 from aws_cdk import aws_lambda as lambda_
 from cdk_nag import AwsSolutionsChecks
 
+from junction_callback_router.common import NO_BYTECODE_WARNING
 from tests.infra.conftest import STAGES, Synth, cfn_lint_errors
 
 
@@ -28,7 +30,10 @@ def violations(outdir: Path) -> list[str]:
 @pytest.mark.parametrize("name", STAGES)
 def test_no_unacknowledged_nag_finding(synths: dict[str, Synth], name: str) -> None:
     # The session fixture synthesized with AwsSolutionsChecks registered: a finding fails synth.
-    assert violations(synths[name].outdir) == []
+    # The one warning allowed: this machine's Python is not the default runtime's (no .pyc ships).
+    allowed = set() if sys.version_info[:2] == (3, 12) else {f"Annotation::{NO_BYTECODE_WARNING}"}
+    found = violations(synths[name].outdir)
+    assert {item.split(" at ")[0] for item in found} <= allowed, found
 
 
 @pytest.mark.parametrize("name", STAGES)
