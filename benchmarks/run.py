@@ -53,8 +53,9 @@ PRICE_PER_REQUEST = 0.20 / 1_000_000
 2025-08-01 (AWS Compute Blog, "AWS Lambda standardizes billing for INIT Phase")."""
 FIRST_EVENTS = ("junction", "not_junction", "garbage")
 TLS_HANDLER = "import http.client, ssl\n\ndef handler(event, context):\n    return ssl.create_default_context()\n"
-"""What ``adapters/fallback.py`` does per proxied request today (``HTTPSConnection`` without
-``context=`` builds a default SSL context, loading the CA bundle): its CPU cost in the invoke."""
+"""What the proxy fallback used to do per request (``HTTPSConnection`` without ``context=`` builds a
+default SSL context, loading the CA bundle), measured in the invoke: why ``tls_context()`` is now
+built once at init."""
 MODEL_HANDLERS = ("edge viewer-request", "HTTP API", "REST API", "ALB")
 
 COLD_PROBE = """
@@ -632,7 +633,7 @@ def render_model(results: dict[str, Any]) -> list[str]:
         "Lambda did not run init unthrottled.",
         "",
         "| memory | CPU share | init (full CPU) | first invoke | first callback latency | $ per 1M, all cold "
-        "| $ per 1M, all warm | first callback, init at the share too | proxy fallback: SSL context per request |",
+        "| $ per 1M, all warm | first callback, init at the share too | a TLS context built per request (now once, at init) |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     sweep: list[tuple[int, float]] = []
@@ -654,8 +655,8 @@ def render_model(results: dict[str, Any]) -> list[str]:
         "",
         f"Knee (smallest size within 15% of the fastest size's latency): "
         f"**{knee(sweep)} MB** under the model; {knee(pessimistic)} MB if init were throttled too; "
-        f"{knee(proxy)} MB for a request through the proxy fallback as `adapters/fallback.py` does it today "
-        "(a new SSL context per request, in the throttled invoke; median of warm invokes, "
+        f"{knee(proxy)} MB if the proxy fallback built its TLS context per request, as it did before "
+        "`adapters/fallback.py` built one at init (`tls_context()`; median of warm invokes, "
         f"{results['slow_runs']} runs).",
     ]
     return lines
