@@ -633,7 +633,8 @@ def render_model(results: dict[str, Any]) -> list[str]:
         "Lambda did not run init unthrottled.",
         "",
         "| memory | CPU share | init (full CPU) | first invoke | first callback latency | $ per 1M, all cold "
-        "| $ per 1M, all warm | first callback, init at the share too | a TLS context built per request (now once, at init) |",
+        "| $ per 1M, all warm | first callback, init at the share too "
+        "| a TLS context built per request (now once, at init) |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     sweep: list[tuple[int, float]] = []
