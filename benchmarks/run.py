@@ -222,17 +222,6 @@ def model_variants(assets: dict[str, Path]) -> list[ModelVariant]:
     )
     variants.append(
         ModelVariant(
-            model_key("edge without logs or metrics", "junction", EDGE_MEMORY_MB),
-            assets["edge-bound"],
-            "edge_bound",
-            "handler",
-            event("cloudfront", QUERIES["junction"]),
-            EDGE_MEMORY_MB,
-            "'status': '307'",
-        )
-    )
-    variants.append(
-        ModelVariant(
             f"floor|junction|{EDGE_MEMORY_MB}", assets["floor"], "floor_handler", "handler", {}, EDGE_MEMORY_MB, None
         )
     )
