@@ -48,6 +48,7 @@ import jsii
 from aws_cdk import DockerImage, ILocalBundling
 
 import callback_router
+from junction_callback_router.runtimes import DEFAULT_PYTHON_VERSION, LAMBDA_PYTHON_RUNTIMES, bytecode_matches
 
 AssetKind = Literal["api", "edge"]
 
@@ -75,10 +76,6 @@ def build_dir() -> Path:
 LAMBDA_PLATFORM = "manylinux2014_x86_64"
 """Both functions run on x86_64: Lambda@Edge supports nothing else, and one platform keeps one cache."""
 
-SUPPORTED_LAMBDA_PYTHONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
-"""Python versions the Lambda service runs (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html)."""
-FALLBACK_LAMBDA_PYTHON = "3.12"
-
 BUNDLER_VERSION = "1"
 """Bump when the asset layout changes, so CDK's asset hash changes with it."""
 
@@ -94,19 +91,13 @@ and the two packages only Powertools needs."""
 
 
 def lambda_python_version(interpreter: tuple[int, int] = (sys.version_info.major, sys.version_info.minor)) -> str:
-    """The Lambda Python runtime to deploy: the bundling interpreter's own version when Lambda has it.
+    """The runtime version for a local build that names none (tests, benchmarks): this interpreter's,
+    when Lambda has it, so that its ``.pyc`` ship; else the constructs' default.
 
-    Matching versions is what makes the shipped ``.pyc`` files usable (CPython only loads bytecode
-    whose magic number is its own); otherwise fall back to a supported runtime and ship no ``.pyc``.
+    Deployments never use this: the constructs pass their ``python_runtime`` explicitly.
     """
     version = f"{interpreter[0]}.{interpreter[1]}"
-    return version if version in SUPPORTED_LAMBDA_PYTHONS else FALLBACK_LAMBDA_PYTHON
-
-
-def bytecode_matches_runtime(python_version: str | None = None) -> bool:
-    """Whether ``.pyc`` written by this interpreter would be loaded by the Lambda runtime."""
-    runtime = python_version or lambda_python_version()
-    return runtime == f"{sys.version_info.major}.{sys.version_info.minor}"
+    return version if version in LAMBDA_PYTHON_RUNTIMES else DEFAULT_PYTHON_VERSION
 
 
 def requirements_key(python_version: str, requirements: Path = REQUIREMENTS) -> str:
@@ -284,7 +275,7 @@ def build_asset(
     _copy_requirements(install_requirements(python_version), out_dir, kind)
     _copy_package(out_dir)
     (out_dir / "callback_router" / "config.json").write_text(_config_text(config), encoding="utf-8")
-    if compile_pyc and bytecode_matches_runtime(python_version):
+    if compile_pyc and bytecode_matches(python_version):
         compile_bytecode(out_dir, sourceless_libraries=kind == "edge")
     return out_dir
 
@@ -313,7 +304,7 @@ def asset_hash(kind: AssetKind, config: str | HasRuntimeJson, python_version: st
         kind.encode(),
         _config_text(config).encode(),
         requirements_key(python_version).encode(),
-        str(bytecode_matches_runtime(python_version)).encode(),
+        str(bytecode_matches(python_version)).encode(),
         Path(__file__).read_bytes(),
     ]
     for path in _source_files():

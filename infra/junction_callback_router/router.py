@@ -20,12 +20,10 @@ being answered by API Gateway's own 404/403.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit
 
-from aws_cdk import Annotations, Duration, Names, Stack, Token
+from aws_cdk import Annotations, Duration, Names, Token
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -576,14 +574,3 @@ def _check_alb_rule(label: str, priority: int, patterns: list[str], hosts: list[
             raise RouterConfigError(
                 label, f"{key}: routes", f"{value!r} is longer than an ALB condition value may be (128)"
             )
-
-
-def config_fingerprint(document: Mapping[str, object]) -> str:
-    """A short stable hash of a config document (for names and logical ids)."""
-    return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()[:8]
-
-
-def stack_region(scope: Construct) -> str | None:
-    """The literal region of ``scope``'s stack, ``None`` when it is only known at deploy time."""
-    region = Stack.of(scope).region
-    return None if Token.is_unresolved(region) else region
