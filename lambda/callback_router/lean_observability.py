@@ -34,6 +34,8 @@ Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 is_cold_start = os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") != "provisioned-concurrency"
 """Powertools' rule: the first invocation of an on-demand environment is the cold start."""
+is_cold_start_metric = is_cold_start
+"""The metrics' own flag, as Powertools keeps one for its Logger and one for its Metrics."""
 
 _RECORD_ATTRIBUTES = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
 """Attributes every ``LogRecord`` has; anything else on a record came from ``extra=``."""
@@ -211,11 +213,36 @@ class LeanMetrics:
             print(json.dumps(self.serialize_metric_set(), separators=(",", ":")))
         self.clear_metrics()
 
+    def cold_start_document(self, function_name: str) -> dict[str, Any]:
+        """Powertools' ``ColdStart`` EMF document (``capture_cold_start_metric=True``): its own
+        document with the dimensions ``function_name`` and ``service``."""
+        return {
+            "_aws": {
+                "Timestamp": int(time.time() * 1000),
+                "CloudWatchMetrics": [
+                    {
+                        "Namespace": self.namespace,
+                        "Dimensions": [["function_name", "service"]],
+                        "Metrics": [{"Name": "ColdStart", "Unit": "Count"}],
+                    }
+                ],
+            },
+            "function_name": function_name,
+            "service": self.service,
+            "ColdStart": [1.0],
+        }
+
     def log_metrics(self, handler: Handler) -> Handler:
-        """Decorator: flush the document after each invocation, whether it returned or raised."""
+        """Decorator: count the cold start (as ``capture_cold_start_metric=True`` does), then
+        flush the document after each invocation, whether it returned or raised."""
 
         @functools.wraps(handler)
         def wrapped(event: Any, context: Any) -> Any:
+            global is_cold_start_metric
+            cold_start, is_cold_start_metric = is_cold_start_metric, False
+            if cold_start and not _metrics_disabled():
+                document = self.cold_start_document(str(getattr(context, "function_name", "")))
+                print(json.dumps(document, separators=(",", ":")))
             try:
                 return handler(event, context)
             finally:

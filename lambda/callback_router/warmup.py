@@ -139,35 +139,70 @@ def synthetic_event(source: str, path: str, raw_query: str) -> dict[str, Any]:
             "requestContext": {"requestId": WARMUP_REQUEST_ID, "httpMethod": "GET", "path": path, "stage": "prod"},
         }
     if source == "alb":
+        # Multi-value, as add_to_alb's target group is (lambda.multi_value_headers.enabled).
         return {
-            **common,
+            "httpMethod": "GET",
+            "path": path,
+            "multiValueHeaders": {name: [value] for name, value in _headers().items()},
+            "multiValueQueryStringParameters": {key: [value] for key, value in pairs.items()},
             "body": "",
+            "isBase64Encoded": False,
             "requestContext": {"elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:warmup"}},
         }
     raise ValueError(f"unknown event source {source!r}")
 
 
-def _reset_cold_start_flags() -> None:
-    for name in (
-        "aws_lambda_powertools.logging.logger",
-        "aws_lambda_powertools.metrics.provider.cold_start",
-        "callback_router.lean_observability",
-    ):
-        module = sys.modules.get(name)
-        if module is not None and hasattr(module, "is_cold_start"):
-            setattr(module, "is_cold_start", True)  # noqa: B010 -- a module global, not typed
+_COLD_START_FLAGS = (
+    ("aws_lambda_powertools.logging.logger", "is_cold_start"),
+    ("aws_lambda_powertools.metrics.provider.cold_start", "is_cold_start"),
+    ("callback_router.lean_observability", "is_cold_start"),
+    ("callback_router.lean_observability", "is_cold_start_metric"),
+)
+"""Module globals that remember whether this environment's first invocation has happened."""
+
+
+def _cold_start_flags() -> dict[tuple[str, str], Any]:
+    flags = {}
+    for module_name, attribute in _COLD_START_FLAGS:
+        module = sys.modules.get(module_name)
+        if module is not None and hasattr(module, attribute):
+            flags[(module_name, attribute)] = getattr(module, attribute)
+    return flags
+
+
+def _restore_cold_start_flags(saved: Mapping[tuple[str, str], Any]) -> None:
+    # Restored, not set: under provisioned concurrency they start False, and must stay so.
+    for module_name, attribute in _COLD_START_FLAGS:
+        module = sys.modules.get(module_name)
+        if module is not None and hasattr(module, attribute):
+            # A module imported during the warm-up starts from its own initial value.
+            setattr(module, attribute, saved.get((module_name, attribute), _initial_cold_start()))
 
 
 def prime_handlers(config: RouterConfig | None, logger: Any, handlers: Mapping[str, Handler]) -> int:
     """Serve the :func:`warmup_queries` through each of ``handlers`` (event source -> handler).
 
-    Only the handler Lambda will call is primed when ``_HANDLER`` names it (Lambda sets it to the
-    configured ``module.function``); all of them otherwise (tests, the local gateway). Returns the
-    number of synthetic invocations that completed. ``logger`` is the Powertools Logger whose
-    stream is silenced meanwhile.
+    Only the handler Lambda will call is primed when ``_HANDLER`` names one of them (Lambda sets
+    it to the configured ``module.function``); all of them otherwise: the tests, the local
+    gateway, and ``CallbackRouter``'s ``api_handler``, which may serve every regional front.
+    Returns the number of synthetic invocations that completed; never raises (priming is an
+    optimisation, and init must not fail for it). ``logger`` is the Logger whose stream is
+    silenced meanwhile.
     """
     if config is None:
         return 0
+    try:
+        return _prime(config, logger, handlers)
+    except Exception:  # noqa: BLE001 -- the lazy path still works, only slower
+        return 0
+
+
+def _initial_cold_start() -> bool:
+    """Powertools' rule: the first invocation of an on-demand environment is the cold start."""
+    return os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") != "provisioned-concurrency"
+
+
+def _prime(config: RouterConfig, logger: Any, handlers: Mapping[str, Handler]) -> int:
     configured = os.environ.get("_HANDLER", "").rpartition(".")[2]
     chosen = {source: handler for source, handler in handlers.items() if handler.__name__ == configured} or handlers
     path, _ = _request_line(config)
@@ -175,6 +210,7 @@ def prime_handlers(config: RouterConfig | None, logger: Any, handlers: Mapping[s
     stream_handler = getattr(logger, "registered_handler", None)
     saved_stream = stream_handler.setStream(sink) if isinstance(stream_handler, logging.StreamHandler) else None
     served = 0
+    saved_flags = _cold_start_flags()
     try:
         with contextlib.redirect_stdout(sink):
             for source, handler in chosen.items():
@@ -187,5 +223,5 @@ def prime_handlers(config: RouterConfig | None, logger: Any, handlers: Mapping[s
     finally:
         if saved_stream is not None and isinstance(stream_handler, logging.StreamHandler):
             stream_handler.setStream(saved_stream)
-        _reset_cold_start_flags()
+        _restore_cold_start_flags(saved_flags)
     return served

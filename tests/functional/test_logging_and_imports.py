@@ -15,7 +15,7 @@ from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.metrics import Metrics
 
 from callback_router.lean_observability import LeanJsonFormatter, LeanMetrics
-from callback_router.warmup import prime_handlers
+from callback_router.warmup import WarmupContext, prime_handlers
 from tests.conftest import PRODUCTION_US, mint_token
 from tests.events import load_event
 from tests.functional.conftest import Router
@@ -190,8 +190,8 @@ def test_init_does_the_work_and_the_first_real_call_is_still_the_cold_start(
         if "_aws" in line
         for metric in line["_aws"]["CloudWatchMetrics"][0]["Metrics"]
     }
-    # one count for the decision; and the API handlers' ColdStart on this first real call, not at the warm-up
-    expected = {routed["decision"]} | ({"ColdStart"} if handler != "viewer_request_handler" else set())
+    # one count for the decision; and ColdStart on this first real call, not at the warm-up
+    expected = {routed["decision"], "ColdStart"}
     assert set(documents) == expected
     assert len([line for line in lines if "_aws" in line]) == len(expected)
 
@@ -256,6 +256,60 @@ def test_the_edge_emf_document_is_the_one_powertools_writes() -> None:
     assert abs(stamps[0] - stamps[1]) < 60_000  # both epoch milliseconds
 
 
+def test_the_edge_cold_start_document_is_the_one_powertools_writes(capsys, monkeypatch) -> None:
+    # The dashboard charts ColdStart for the edge too: the lean writer must emit Powertools' document.
+    monkeypatch.setattr("aws_lambda_powertools.metrics.provider.cold_start.is_cold_start", True)  # a new environment
+    theirs = Metrics(namespace="Junction/CallbackRouter", service="router")
+    context = WarmupContext()
+    count = lambda event, context: theirs.add_metric(name="NotJunction", unit="Count", value=1)  # noqa: E731
+    theirs.log_metrics(count, capture_cold_start_metric=True)({}, context)
+    powertools_lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "ColdStart" in line]
+    ours = LeanMetrics("Junction/CallbackRouter", "router").cold_start_document(context.function_name)
+    [expected] = powertools_lines
+    for document in (ours, expected):
+        document["_aws"].pop("Timestamp")
+    assert ours == expected
+
+
+def test_edge_counts_one_cold_start_and_none_under_provisioned_concurrency() -> None:
+    code = (
+        "import json, sys, io, contextlib\n"
+        "from callback_router.handlers import viewer_request_handler\n"
+        "from tests.events import load_event\n"
+        "class C: function_name='us-east-1.edge'; memory_limit_in_mb=128; "
+        "invoked_function_arn='arn:aws:lambda:us-east-1:1:function:edge:1'; aws_request_id='r'\n"
+        "for _ in range(2):\n"
+        "    viewer_request_handler(load_event('cloudfront_viewer_request'), C())\n"
+        "    print('--- next invocation', flush=True)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    results: dict[str, list[list[Any]]] = {}
+    for initialization in ("on-demand", "provisioned-concurrency"):
+        completed = subprocess.run(
+            [sys.executable, "-c", code],
+            env={
+                "PYTHONPATH": f"{root / 'lambda'}:{root}",
+                "CALLBACK_ROUTER_CONFIG": json.dumps({"environments": ["sandbox-us"]}),
+                "AWS_LAMBDA_INITIALIZATION_TYPE": initialization,
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert completed.returncode == 0, completed.stderr
+        calls = (completed.stdout + completed.stderr).split("--- next invocation")[:2]
+        results[initialization] = []
+        for call in calls:
+            lines = [json.loads(line) for line in call.splitlines() if line.startswith("{")]
+            cold = [line for line in lines if "ColdStart" in line]
+            logged = [line["cold_start"] for line in lines if line.get("message") == "callback routed"]
+            results[initialization].append([len(cold), logged])
+    # The metric and the log line agree, after the init warm-up, in both kinds of environment.
+    assert results["on-demand"] == [[1, [True]], [0, [False]]]
+    assert results["provisioned-concurrency"] == [[0, [False]], [0, [False]]]
+
+
 def test_edge_and_api_lines_carry_the_same_fields(router: Router, output) -> None:
     token = mint_token()
     lines = {}
@@ -317,9 +371,11 @@ def test_a_proxy_stage_builds_its_tls_context_at_init_once() -> None:
     assert result.stdout.split() == ["1", "1"]  # made during init; the request reuses it
 
 
-def test_api_handlers_count_one_cold_start_for_the_dashboard(configure, output):
+def test_api_handlers_count_one_cold_start_for_the_dashboard(configure, output, monkeypatch):
     # Powertools' ColdStart (dimensions function_name and service) is what the dashboard charts;
     # the init warm-up must not use it up.
+    for module in ("aws_lambda_powertools.metrics.provider.cold_start", "aws_lambda_powertools.logging.logger"):
+        monkeypatch.setattr(f"{module}.is_cold_start", True)  # a new execution environment
     router = configure({"environments": ["sandbox-us"], "service": "acme-router"})
     HTTP_API.send(router, raw_query="state=success")
     first = output()
