@@ -165,7 +165,7 @@ def _report_json(found: Explanation, config_given: bool, stages: Mapping[str, st
         document.update(
             {
                 "accepted_environments": list(found.accepted_environments),
-                "team_accepted": None if found.teams is None else found.claims.get("team_id") in found.teams,
+                "team_accepted": found.team_accepted,
                 "redirects": found.redirects,
                 "decision": found.decision.outcome.value,
                 "reason": found.decision.reason,

@@ -53,6 +53,8 @@ class Explanation:
     decision: Decision
     teams: frozenset[str] | None = None
     """The config's ``teams`` allowlist (``None``: any team is accepted)."""
+    team_accepted: bool | None = None
+    """Whether the token's ``team_id`` passes ``teams``, by the router's own rule (``None``: no list)."""
 
     @property
     def redirects(self) -> bool:
@@ -182,6 +184,8 @@ def explain(text: str, config: RouterConfig, provider: str | None = None) -> Exp
         claims=claim_texts,
         decision=decision,
         teams=config.teams,
+        # The raw claim, not its shown text: a team_id of 123 is not the string "123".
+        team_accepted=None if config.teams is None else config.team_allowed((claims or {}).get("team_id")),
     )
 
 
@@ -222,7 +226,7 @@ def render(explanation: Explanation) -> str:
         if e.audiences or e.claims:
             lines.append(f"{name + ':':<13} {shown(e.claims[name]) if name in e.claims else '(absent)'}")
     if e.teams is not None and (e.audiences or e.claims):
-        accepted = "accepted" if e.claims.get("team_id") in e.teams else "NOT accepted"
+        accepted = "accepted" if e.team_accepted else "NOT accepted"
         lines.append(f"team:         {accepted} (teams: {', '.join(sorted(e.teams))})")
     lines.append(f"accepts:      {', '.join(e.accepted_environments)}")
     verdict = "yes" if e.redirects else "no"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -262,3 +263,16 @@ def test_stage_option_reads_one_stage_of_cdk_json_deployment_keys_and_all(capsys
     assert code == 2 and "has no stage 'nope'; stages: broken, only-team-9, prod-edge, sandbox" in err
     code, _, err = run(capsys, "--stage", "broken", "x")
     assert code == 2 and "origin_domain_name" in err
+
+
+@pytest.mark.parametrize("team", [123, ["0c8b9e3a"], {"id": "x"}, None])
+def test_a_team_id_that_is_not_a_string_is_never_shown_as_accepted(team: object) -> None:
+    # The router refuses such a token (RouterConfig.team_allowed); explain must say the same, not crash.
+    from callback_router.core.config import parse_config
+    from callback_router.explain import explain, render
+
+    config = parse_config({"environments": ["sandbox-us"], "teams": ["123", "0c8b9e3a"]})
+    token = mint_token(team_id=team)
+    text = render(explain(token, config))
+    assert "team:         NOT accepted" in text
+    assert re.search(r"redirected:\s+no", text)
