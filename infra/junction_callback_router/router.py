@@ -283,21 +283,35 @@ class CallbackRouter(Construct):
             "protection, exactly as for the callback endpoint it shares.",
         )
 
-    def _warn_if_redirect_loops(self, front: str) -> None:
+    def _warn_if_fallback_loops(self, front: str, *, marked_bypass: bool = False) -> None:
+        """Warn when the fallback URL's path is one of the router's own callback paths.
+
+        Served by the same front, every callback the router passes on would come back to it: a
+        redirect loops in the browser, a proxy is replayed once and answered 502 (the marker).
+        Behind an ALB with ``company_target_group`` the marked replay goes to the company instead.
+        """
         fallback = self.config.fallback
-        if fallback.mode != "redirect" or fallback.url is None:
+        if fallback.mode not in ("redirect", "proxy") or fallback.url is None:
+            return
+        if fallback.mode == "proxy" and marked_bypass:
             return
         path = urlsplit(fallback.url.replace(PROVIDER_PLACEHOLDER, "provider")).path
-        if match_routes(self.config.routes, path) is not None:
-            Annotations.of(self).add_warning_v2(
-                "junction-callback-router:redirect-may-loop",
-                f"{self._label}: Fallback.redirect points at {path}, one of the router's own callback paths. If that "
-                f"URL is served by {front} too, a company callback whose state looks like a JWT is redirected back "
-                "to the router forever; point it at the company's handler on another path or host.",
-            )
+        if match_routes(self.config.routes, path) is None:
+            return
+        effect = (
+            "redirected back to the router forever"
+            if fallback.mode == "redirect"
+            else "replayed to the router once and answered 502"
+        )
+        Annotations.of(self).add_warning_v2(
+            "junction-callback-router:fallback-may-loop",
+            f"{self._label}: the {fallback.mode} fallback points at {path}, one of the router's own callback "
+            f"paths. If that URL is served by {front} too, every callback that is not Junction's is {effect}; "
+            "point the fallback at the company's handler on another path or host.",
+        )
 
-    def _warn_if_reject(self, front: str) -> None:
-        self._warn_if_redirect_loops(front)
+    def _warn_if_reject(self, front: str, *, marked_bypass: bool = False) -> None:
+        self._warn_if_fallback_loops(front, marked_bypass=marked_bypass)
         if self.config.fallback.mode == "reject":
             Annotations.of(self).add_warning_v2(
                 "junction-callback-router:reject-on-shared-path",
@@ -508,7 +522,7 @@ class CallbackRouter(Construct):
                 action=elbv2.ListenerAction.forward([target_group]),
             )
         )
-        self._warn_if_reject("the load balancer")
+        self._warn_if_reject("the load balancer", marked_bypass=company_target_group is not None)
         return rules
 
     def add_function_url(self) -> lambda_.FunctionUrl:

@@ -376,7 +376,7 @@ def test_dashboards_of_routers_with_the_same_id_get_different_names() -> None:
     assert first.dashboard is not None and second.dashboard is not None
 
 
-def test_a_redirect_fallback_onto_a_callback_path_warns_of_a_loop() -> None:
+def test_a_fallback_onto_a_callback_path_warns_of_a_loop() -> None:
     _, stack = new_stack()
     router = CallbackRouter(
         stack,
@@ -386,6 +386,14 @@ def test_a_redirect_fallback_onto_a_callback_path_warns_of_a_loop() -> None:
     )
     router.add_function_url()
     Annotations.from_stack(stack).has_warning("/Company/Router", Match.string_like_regexp("redirected back"))
+    proxied = CallbackRouter(
+        stack,
+        "Proxied",
+        environments=["sandbox-us"],
+        fallback=Fallback.proxy("https://auth.company.com/oauth_callback/x"),
+    )
+    proxied.add_function_url()
+    Annotations.from_stack(stack).has_warning("/Company/Proxied", Match.string_like_regexp("answered 502"))
 
 
 def test_synth_warns_when_no_bytecode_can_ship_for_the_runtime() -> None:
