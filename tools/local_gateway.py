@@ -75,8 +75,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from callback_router.core.answers import FALLBACK_MARKER_HEADER, FALLBACK_MARKER_VALUE
-from callback_router.core.link_token import JWS_HEADER_PREFIX
-from callback_router.core.routes import PROVIDER_PLACEHOLDER, path_patterns
+from callback_router.core.routes import ALB_STATE_PATTERN, PROVIDER_PLACEHOLDER, path_patterns
 
 if TYPE_CHECKING:
     from callback_router.core.config import RouterConfig
@@ -456,8 +455,6 @@ ALB_TARGET_GROUP_ARN = (
 )
 ALB_BYPASS_PRIORITY = 10
 """Priority P of the "bypass" rule; the "router" rule is P + 1 (lower numbers are evaluated first)."""
-ALB_JWT_STATE = f"{JWS_HEADER_PREFIX}*"
-"""The router rule's state condition, as ``add_to_alb`` writes it (only JWT-shaped states)."""
 ALB_MAX_LAMBDA_RESPONSE = 1024 * 1024
 """ALB refuses (502) a Lambda response JSON over 1 MB (Lambda functions as targets, Limits)."""
 ALB_BAD_GATEWAY = (
@@ -560,7 +557,7 @@ def alb_rules(config: RouterConfig, priority: int = ALB_BYPASS_PRIORITY) -> tupl
     bypass = AlbRule(
         "bypass", priority, patterns, "company", http_header=(FALLBACK_MARKER_HEADER, (FALLBACK_MARKER_VALUE,))
     )
-    router = AlbRule("router", priority + 1, patterns, "router", query_string=(("state", ALB_JWT_STATE),))
+    router = AlbRule("router", priority + 1, patterns, "router", query_string=(("state", ALB_STATE_PATTERN),))
     return bypass, router
 
 
@@ -1108,7 +1105,7 @@ def banner(gateway: LocalGateway) -> str:
         f"  {bypass.priority} bypass: path {' or '.join(bypass.path_patterns)} and "
         f"{FALLBACK_MARKER_HEADER}: {FALLBACK_MARKER_VALUE} -> the company's service",
         f"  {router_rule.priority} router: path {' or '.join(router_rule.path_patterns)} and "
-        f"state={ALB_JWT_STATE} -> alb_handler",
+        f"state={ALB_STATE_PATTERN} -> alb_handler",
         "  default -> the company's service",
         "",
     ]

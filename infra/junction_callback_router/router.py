@@ -38,8 +38,7 @@ from constructs import Construct
 
 from callback_router.core.answers import FALLBACK_MARKER_HEADER, FALLBACK_MARKER_VALUE
 from callback_router.core.config import RouterConfig
-from callback_router.core.link_token import JWS_HEADER_PREFIX
-from callback_router.core.routes import PROVIDER_PLACEHOLDER, match_routes, path_patterns
+from callback_router.core.routes import ALB_STATE_PATTERN, PROVIDER_PLACEHOLDER, match_routes, path_patterns
 from callback_router.settings import CONFIG_ENV_VAR
 from junction_callback_router.common import (
     DEFAULT_API_MEMORY_MB,
@@ -61,11 +60,6 @@ from junction_callback_router.safety import document_problems, refuse_deployment
 
 API_HANDLER = "callback_router.handlers.api_handler"
 """One entry point for every regional front: it tells the event shapes apart (see handlers.py)."""
-ALB_STATE_PATTERN = f"{JWS_HEADER_PREFIX}*"
-"""Only JWT-shaped states reach the function behind an ALB: a JWS header is a JSON object, whose
-base64url encoding starts with ``eyJ`` (``{"``). ALB compares query values case-insensitively
-(ELB guide, "Query string conditions"), so ``EYJ...`` passes too; the function checks the shape
-exactly and passes such a state on through the fallback."""
 ALB_MAX_MATCH_EVALUATIONS = 5
 ALB_MAX_VALUES_PER_CONDITION = 3
 ALB_MAX_WILDCARDS = 5

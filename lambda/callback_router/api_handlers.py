@@ -8,7 +8,6 @@ https://docs.powertools.aws.dev/lambda/python/latest/core/event_handler/api_gate
 
 from __future__ import annotations
 
-import http.client  # noqa: F401 -- init, not first use: the proxy fallback's client (adapters/fallback.py)
 from collections.abc import Callable
 from typing import Any, TypeVar
 

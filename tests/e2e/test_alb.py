@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from callback_router.core.routes import ALB_STATE_PATTERN
 from tools.local_gateway import (
-    ALB_JWT_STATE,
     LocalGateway,
     RecordedRequest,
     alb_answer,
@@ -207,7 +207,7 @@ def test_rules_are_bypass_then_router_within_alb_limits(gateway: LocalGateway):
     assert (bypass.name, bypass.priority, bypass.target) == ("bypass", 40, "company")
     assert (router.name, router.priority, router.target) == ("router", 41, "router")
     assert bypass.path_patterns == router.path_patterns == ("/oauth_callback/*", "/auth/strava/callback")
-    assert router.query_string == (("state", ALB_JWT_STATE),)
+    assert router.query_string == (("state", ALB_STATE_PATTERN),)
     for rule in (bypass, router):
         conditions = [list(rule.path_patterns)]
         conditions += [list(rule.http_header[1])] if rule.http_header else []

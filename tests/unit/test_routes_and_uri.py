@@ -110,3 +110,12 @@ def test_an_accepted_route_matches_only_itself_literally(path):
     assert route.match(path) == "oura"
     assert route.match(path.replace(".", "X")) is (None if "." in path else "oura")
     assert route.match(path + "\n") is None and route.match(path + "/") is None
+
+
+def test_the_alb_state_condition_admits_exactly_the_jwt_shaped_prefix() -> None:
+    from callback_router.core.link_token import JWS_HEADER_PREFIX, could_be_jwt
+    from callback_router.core.routes import ALB_STATE_PATTERN
+
+    assert f"{JWS_HEADER_PREFIX}*" == ALB_STATE_PATTERN
+    token = "eyJhbGciOiJIUzI1NiJ9.eyJhdWQiOiJ4In0.c2ln"
+    assert could_be_jwt(token) and token.startswith(ALB_STATE_PATTERN.rstrip("*"))

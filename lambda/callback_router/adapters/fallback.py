@@ -15,6 +15,7 @@ import base64
 import binascii
 import contextlib
 import functools
+import http.client
 import json
 import re
 import socket
@@ -40,7 +41,6 @@ from callback_router.core.routes import PROVIDER_PLACEHOLDER, is_valid_slug
 from callback_router.core.uri import escape_query, with_query
 
 if TYPE_CHECKING:
-    import http.client
     import ssl
 
     from aws_lambda_powertools.shared.cookies import Cookie
@@ -269,10 +269,6 @@ def proxy(url: str, request: ForwardedRequest, timeout: float, front: Front = HT
             :class:`UpstreamTooLarge` and :class:`UpstreamNotText` when the answer does not fit
             the front.
     """
-    # Deferred: http.client (with email.parser) is ~15 ms of a cold start without .pyc, and only
-    # the proxy fallback needs it; a Junction redirect or another fallback mode never does.
-    import http.client
-
     body = request.body_bytes()
     parts = urlsplit(url)
     connection: http.client.HTTPConnection

@@ -108,6 +108,13 @@ def match_routes(routes: tuple[Route, ...], request_path: str) -> str | None:
     return None
 
 
+ALB_STATE_PATTERN = "eyJ*"
+"""The ALB query-string condition that lets only JWT-shaped states through to the router: a JWS
+header is a JSON object, whose base64url encoding starts with ``eyJ`` (``{"``; see
+``link_token.JWS_HEADER_PREFIX``). ALB compares query values case-insensitively (ELB guide,
+"Query string conditions"), so ``EYJ...`` passes too; the function checks the shape exactly."""
+
+
 def path_patterns(routes: tuple[Route, ...]) -> list[str]:
     """ALB and CloudFront path patterns for ``routes``: ``{provider}`` becomes ``*``.
 
