@@ -269,7 +269,7 @@ def lambda_runtime(scope: Construct, version: str, *, edge: bool) -> lambda_.Run
         Annotations.of(scope).add_warning_v2(
             NO_BYTECODE_WARNING,
             f"python_runtime is {choice.version} but this synth runs Python {here}: no .pyc ships, so every cold "
-            "start compiles the code (about 2.4x the init of the API function, BENCHMARKS.md). Synthesize with "
+            "start compiles the code (about 2.3x the init of the API function, BENCHMARKS.md). Synthesize with "
             f"Python {choice.version}, or set python_runtime='{here}' if Lambda supports it.",
         )
     return choice.runtime
