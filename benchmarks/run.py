@@ -20,13 +20,17 @@ import os
 import platform
 import re
 import shutil
+import ssl
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -52,10 +56,7 @@ PRICE_PER_REQUEST = 0.20 / 1_000_000
 (read 2026-11-30). Init is billed like the invoke for ZIP functions on managed runtimes since
 2025-08-01 (AWS Compute Blog, "AWS Lambda standardizes billing for INIT Phase")."""
 FIRST_EVENTS = ("junction", "not_junction", "garbage")
-TLS_HANDLER = "import http.client, ssl\n\ndef handler(event, context):\n    return ssl.create_default_context()\n"
-"""What the proxy fallback used to do per request (``HTTPSConnection`` without ``context=`` builds a
-default SSL context, loading the CA bundle), measured in the invoke: why ``tls_context()`` is now
-built once at init."""
+PROXY_PATH = "/company/{provider}"
 MODEL_HANDLERS = ("edge viewer-request", "HTTP API", "REST API", "ALB")
 
 COLD_PROBE = """
@@ -127,9 +128,69 @@ def build_all(workdir: Path) -> dict[str, Path]:
     floor = workdir / "floor"
     floor.mkdir()
     (floor / "floor_handler.py").write_text("import base64, json\n\ndef handler(event, context):\n    return event\n")
-    (floor / "tls_handler.py").write_text(TLS_HANDLER, encoding="utf-8")
     assets["floor"] = floor
     return assets
+
+
+@contextmanager
+def https_upstream(workdir: Path) -> Iterator[tuple[int, Path]]:
+    """The company's callback for the proxy rows: HTTPS on 127.0.0.1 with a throw-away certificate.
+
+    Yields the port and the certificate, which the probes trust through ``SSL_CERT_FILE`` (what
+    ``ssl.create_default_context`` reads), so the proxy fallback runs its real, verifying TLS
+    client and pays a full handshake per request, as it does against the company's host.
+    """
+    cert, key = workdir / "upstream-cert.pem", workdir / "upstream-key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+    class Company(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"<p>company callback</p>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Company)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1], cert
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def cold_variants(assets: dict[str, Path]) -> list[ColdVariant]:
@@ -226,17 +287,18 @@ def model_variants(assets: dict[str, Path]) -> list[ModelVariant]:
         )
     )
     api_event = event("http_api", QUERIES["junction"])
+    proxied_event = event("http_api", QUERIES["not_junction"])
     for memory in MEMORY_SWEEP:
         variants.append(
             ModelVariant(
-                model_key("TLS context per request", "any", memory),
-                assets["floor"],
-                "tls_handler",
-                "handler",
-                {},
+                model_key("HTTP API, proxy fallback over HTTPS", "not_junction", memory),
+                assets["api-proxy+pyc"],
+                "callback_router.handlers",
+                "http_api_handler",
+                proxied_event,
                 memory,
-                "SSLContext",
-                warm_invokes=2,
+                "'statusCode': 200",
+                warm_invokes=3,
                 slow=True,
             )
         )
@@ -623,7 +685,7 @@ def render_model(results: dict[str, Any]) -> list[str]:
         "",
         "| memory | CPU share | init (full CPU) | first invoke | first callback latency | $ per 1M, all cold "
         "| $ per 1M, all warm | first callback, init at the share too "
-        "| a TLS context built per request (now once, at init) |",
+        "| company callback via the proxy fallback (HTTPS): first callback latency |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     sweep: list[tuple[int, float]] = []
@@ -632,21 +694,21 @@ def render_model(results: dict[str, Any]) -> list[str]:
     for memory in MEMORY_SWEEP:
         figure = model[model_key("HTTP API", "junction", memory)]
         slow = model[model_key("HTTP API, init at the share too", "junction", memory)]
-        tls = model[model_key("TLS context per request", "any", memory)]
-        proxy.append((memory, tls.warm))
+        proxied = model[model_key("HTTP API, proxy fallback over HTTPS", "not_junction", memory)]
+        proxy.append((memory, proxied.first_callback))
         sweep.append((memory, figure.first_callback))
         pessimistic.append((memory, slow.first_callback))
         lines.append(
             f"| {memory} MB | {cpu_share(memory):.1%} | {figure.init:.1f} | {figure.first:.2f} | "
             f"**{figure.first_callback:.1f}** | {cost_per_million(memory, figure.first_callback):.2f} | "
-            f"{cost_per_million(memory, figure.warm):.2f} | {slow.first_callback:.0f} | {tls.warm:.0f} |"
+            f"{cost_per_million(memory, figure.warm):.2f} | {slow.first_callback:.0f} | {proxied.first_callback:.0f} |"
         )
     lines += [
         "",
         f"Knee (smallest size within 15% of the fastest size's latency): "
         f"**{knee(sweep)} MB** under the model; {knee(pessimistic)} MB if init were throttled too; "
-        f"{knee(proxy)} MB if the proxy fallback built its TLS context per request, as it did before "
-        "`adapters/fallback.py` built one at init (`tls_context()`; median of warm invokes, "
+        f"{knee(proxy)} MB for a company callback through the proxy fallback (a full TLS handshake to an "
+        "HTTPS upstream on loopback in the throttled invoke, its TLS context built at init; "
         f"{results['slow_runs']} runs).",
     ]
     return lines
@@ -698,9 +760,23 @@ def main(argv: list[str] | None = None) -> int:
         cold = measure_cold(variants, args.runs, scratch)
         edge_no_pyc = next(v for v in variants if v.name == "edge viewer-request (no .pyc)")
         profile = import_profile(edge_no_pyc, scratch)
-        model_list = model_variants(assets)
-        step(f"Lambda model: {len(model_list)} variants x {args.model_runs} runs")
-        model, model_note = measure_model(model_list, args.model_runs, scratch, args.slow_runs)
+        with https_upstream(workdir) as (port, cert):
+            proxy_stage = parse_stage(
+                "bench-proxy",
+                {
+                    "shape": "http_api",
+                    "environments": CONFIG["environments"],
+                    "fallback": {"mode": "proxy", "url": f"https://127.0.0.1:{port}{PROXY_PATH}"},
+                },
+            )
+            assets["api-proxy+pyc"] = build_asset("api", proxy_stage, workdir / "api-proxy-pyc")
+            model_list = model_variants(assets)
+            step(f"Lambda model: {len(model_list)} variants x {args.model_runs} runs")
+            os.environ["SSL_CERT_FILE"] = str(cert)  # the probes trust the throw-away upstream
+            try:
+                model, model_note = measure_model(model_list, args.model_runs, scratch, args.slow_runs)
+            finally:
+                os.environ.pop("SSL_CERT_FILE", None)
         if model_note:
             print(f"[bench] note: {model_note}", file=sys.stderr)
         shipped_profile = shipped_edge_profile(assets["edge+pyc"], scratch)
