@@ -299,7 +299,6 @@ def model_variants(assets: dict[str, Path]) -> list[ModelVariant]:
                 memory,
                 "'statusCode': 200",
                 warm_invokes=3,
-                slow=True,
             )
         )
         if memory != API_MEMORY_MB:
@@ -708,8 +707,7 @@ def render_model(results: dict[str, Any]) -> list[str]:
         f"Knee (smallest size within 15% of the fastest size's latency): "
         f"**{knee(sweep)} MB** under the model; {knee(pessimistic)} MB if init were throttled too; "
         f"{knee(proxy)} MB for a company callback through the proxy fallback (a full TLS handshake to an "
-        "HTTPS upstream on loopback in the throttled invoke, its TLS context built at init; "
-        f"{results['slow_runs']} runs).",
+        "HTTPS upstream on loopback in the throttled invoke, its TLS context built at init).",
     ]
     return lines
 
