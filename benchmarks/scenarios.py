@@ -48,11 +48,16 @@ QUERIES = {
 }
 """Raw query strings, by decision."""
 
+def alb_multi_value_event(path: str, raw_query: str, method: str) -> dict[str, Any]:
+    """ALB's event with multi-value headers on, as ``add_to_alb``'s target group is configured."""
+    return alb_event(path, raw_query, method, multi_value=True)
+
+
 EVENT_BUILDERS = {
     "cloudfront": cloudfront_event,
     "http_api": http_api_event,
     "rest_api": rest_api_event,
-    "alb": alb_event,
+    "alb": alb_multi_value_event,
 }
 HANDLER_OF = {
     "cloudfront": "viewer_request_handler",
