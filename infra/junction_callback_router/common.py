@@ -55,9 +55,9 @@ DEFAULT_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 DEFAULT_API_MEMORY_MB = 128
 """The knee of first-callback latency against cost (BENCHMARKS.md, "API function memory"): init
 runs at full CPU whatever the memory, and everything a callback needs happens there, so the first
-callback measured 160-183 ms from 128 to 1769 MB while the cost per million cold callbacks rises
-from $0.56 to $5.18. More memory buys nothing until the proxy fallback's upstream is slow to
-answer or init stops being unthrottled; ``memory_size`` sets it per router or stage."""
+callback measured 145-163 ms from 128 to 1769 MB (a company callback through the proxy fallback,
+TLS handshake included, 163-171 ms) while the cost per million cold callbacks rises from $0.53 to
+$4.37. ``memory_size`` sets it per router or stage."""
 EDGE_MEMORY_MB = 128
 """Lambda@Edge viewer-request limits: 128 MB and 5 s (CloudFront developer guide, "Quotas")."""
 EDGE_TIMEOUT_SECONDS = 5
