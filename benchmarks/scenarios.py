@@ -48,6 +48,7 @@ QUERIES = {
 }
 """Raw query strings, by decision."""
 
+
 def alb_multi_value_event(path: str, raw_query: str, method: str) -> dict[str, Any]:
     """ALB's event with multi-value headers on, as ``add_to_alb``'s target group is configured."""
     return alb_event(path, raw_query, method, multi_value=True)
