@@ -11,8 +11,9 @@ What the router emits (``lambda/callback_router/observability.py``): one count p
 after its :class:`~callback_router.core.decision.Outcome` (``JunctionRedirect``, ``NotJunction``,
 ``NotACallback``, ``ForeignEnvironment``, ``InvalidProvider``) plus ``RouterError``,
 ``ConfigError`` and ``FallbackUpstreamError``, in the configured namespace with the single
-dimension ``service``. Powertools' ``ColdStart`` count carries ``function_name`` and ``service``
-and is only written when the handlers use ``log_metrics(capture_cold_start_metric=True)``.
+dimension ``service``. Powertools' ``ColdStart`` count carries ``function_name`` and ``service``:
+the API handlers write it with ``log_metrics(capture_cold_start_metric=True)``, the edge handler
+writes the same document with ``lean_observability.LeanMetrics``.
 
 Lambda@Edge: the function runs, logs and is measured in the region of the CloudFront regional edge
 cache that served the request, under the function name ``us-east-1.<name>`` (CloudFront Developer
