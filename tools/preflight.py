@@ -21,8 +21,9 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from junction_callback_router.common import EDGE_REGION
 from junction_callback_router.safety import placeholder_problems
-from junction_callback_router.stages import CDK_JSON, EDGE_REGION, Stage, StageError, load_stage
+from junction_callback_router.stages import CDK_JSON, Stage, StageError, load_stage
 
 RUNBOOK = "docs/DEPLOY.md"
 

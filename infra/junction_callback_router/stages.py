@@ -19,7 +19,7 @@ from typing import Any, Literal, get_args
 from aws_cdk import aws_logs as logs
 
 from callback_router.core.config import CONFIG_KEYS, ConfigError, RouterConfig, parse_config
-from junction_callback_router.common import DEFAULT_API_MEMORY_MB, DEFAULT_PYTHON_RUNTIME
+from junction_callback_router.common import DEFAULT_API_MEMORY_MB, DEFAULT_PYTHON_RUNTIME, EDGE_REGION
 
 Shape = Literal["http_api", "existing_rest_api", "existing_http_api", "function_url", "edge", "edge_function"]
 SHAPES: tuple[str, ...] = get_args(Shape)
@@ -90,7 +90,6 @@ SHAPE_ONLY_KEYS: Mapping[str, frozenset[str]] = {
 DEFAULT_LOG_RETENTION_DAYS = 90
 DEFAULT_THROTTLE = {"rate_limit": 25.0, "burst_limit": 50}
 """OAuth callbacks arrive a few times per user, ever: a low ceiling costs nothing and caps abuse."""
-EDGE_REGION = "us-east-1"
 LOG_RETENTION_DAYS = (
     1,
     3,

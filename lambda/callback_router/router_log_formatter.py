@@ -7,13 +7,10 @@ Used by the API handlers' Powertools ``Logger`` (the edge writes its lines with
 from __future__ import annotations
 
 import logging
-import os
-from typing import Any
 
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
-_RECORD_ATTRIBUTES = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
-"""Attributes every ``LogRecord`` has; anything else on a record came from ``extra=``."""
+from callback_router.lean_observability import add_trace_id, record_fields
 
 
 class RouterLogFormatter(LambdaPowertoolsFormatter):
@@ -30,19 +27,6 @@ class RouterLogFormatter(LambdaPowertoolsFormatter):
     def format(self, record: logging.LogRecord) -> str:
         if record.args or record.exc_info or record.stack_info or not isinstance(record.msg, str):
             return super().format(record)
-        line: dict[str, Any] = {
-            "level": record.levelname,
-            "location": f"{record.funcName}:{record.lineno}",
-            "message": record.msg,
-            "timestamp": self.formatTime(record),
-        }
-        for key, value in self.log_format.items():  # service, sampling_rate, appended keys
-            if value is not None and key not in line:
-                line[key] = value
-        for key, value in record.__dict__.items():
-            if value is not None and key not in _RECORD_ATTRIBUTES:
-                line[key] = value
-        trace = os.environ.get("_X_AMZN_TRACE_ID")
-        if trace:
-            line["xray_trace_id"] = trace.split(";")[0].replace("Root=", "")
+        line = record_fields(record, self.log_format, self.formatTime(record))
+        add_trace_id(line)
         return self.serialize(line)
