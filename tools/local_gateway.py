@@ -76,6 +76,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from callback_router.core.answers import FALLBACK_MARKER_HEADER, FALLBACK_MARKER_VALUE
 from callback_router.core.routes import ALB_STATE_PATTERN, PROVIDER_PLACEHOLDER, path_patterns
+from callback_router.core.uri import query_pairs
 
 if TYPE_CHECKING:
     from callback_router.core.config import RouterConfig
@@ -492,18 +493,14 @@ def alb_query_pairs(raw_query: str) -> list[tuple[str, str]]:
 
     AWS documents the comparison as case-insensitive with wildcards, and says "any character can
     be percentage encoded" in the query; it does not say outright whether the condition sees the
-    raw or the decoded text. We compare the **percent-decoded** key and value (``+`` kept): the
-    reading of that sentence under which ``%65yJ...`` and ``eyJ...`` are the same state. It only
-    matters for states that percent-encode unreserved characters, which JWTs (base64url and dots)
-    never need; the function decodes ``state`` itself either way. (The event the function gets
-    carries the raw, undecoded values.)
+    raw or the decoded text. We compare keys and values **decoded the way the router reads them**
+    (``core.uri.query_pairs``, the WHATWG form rules): the reading of that sentence under which
+    ``%65yJ...`` and ``eyJ...``, ``st%61te`` and ``state``, are the same. It only matters for
+    hand-made queries that percent-encode unreserved characters, which JWTs (base64url and dots)
+    never need; the function reads ``state`` itself either way. (The event the function gets
+    carries the raw, undecoded keys and values.)
     """
-    pairs: list[tuple[str, str]] = []
-    for part in raw_query.split("&"):
-        if part:
-            key, _, value = part.partition("=")
-            pairs.append((unquote(key), unquote(value)))
-    return pairs
+    return query_pairs(raw_query)
 
 
 @dataclass(frozen=True)

@@ -100,7 +100,7 @@ def normalise_input(text: str) -> tuple[str, str]:
         return ("url", found.group(0)) if found else ("state", text)
     if text.startswith(("http://", "https://", "/")):
         return "url", text
-    if text.startswith("?") or re.match(r"(?:[^&=]*=[^&]*&)*state=", text):
+    if text.startswith("?") or (("=" in text or "&" in text) and query_values(text, "state")):
         return "query", text.removeprefix("?")
     return "state", text
 

@@ -30,6 +30,7 @@ from callback_router.core.config import RouterConfig
 from callback_router.core.decision import Outcome, decide
 from callback_router.core.link_token import read_claims_lean
 from callback_router.core.routes import PROVIDER_PLACEHOLDER
+from callback_router.core.uri import query_values
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -75,7 +76,12 @@ def warmup_queries(config: RouterConfig) -> list[str]:
         state = synthetic_token(audience)
         query = f"code=warmup&state={state}"
         decision = decide(
-            config, method="GET", provider=provider, state_values=[state], raw_query=query, read_claims=read_claims_lean
+            config,
+            method="GET",
+            provider=provider,
+            state_values=query_values(query, "state"),
+            raw_query=query,
+            read_claims=read_claims_lean,
         )
         if decision.outcome in (Outcome.JUNCTION_REDIRECT, Outcome.INVALID_PROVIDER) or config.fallback.mode != "proxy":
             queries.append(query)

@@ -6,10 +6,15 @@ a :class:`Result`:
 
 * HTTP API 2.0 and Function URL: ``rawQueryString`` is the raw query; the parsed map is decoded
   and comma-joins repeated keys.
-* REST API 1.0: only decoded values exist (``queryStringParameters`` keeps the last value,
-  ``multiValueQueryStringParameters`` all of them).
-* ALB: values are *not* decoded; without multi-value headers only the last value of a repeated
-  key is kept.
+* REST API 1.0: only decoded keys and values exist (``queryStringParameters`` keeps the last
+  value, ``multiValueQueryStringParameters`` all of them), decoded as a form is: ``+`` is a space
+  and ``%2B`` a ``+`` (recorded against AWS in LocalStack's parity snapshot
+  ``test_apigateway_lambda.snapshot.json``: ``plus=test+alias@gmail.com`` arrives as
+  ``"test alias@gmail.com"``, ``email=test%2Balias@gmail.com`` as ``"test+alias@gmail.com"``).
+  Built here with ``urllib.parse.parse_qsl``, an implementation independent of the router's.
+* ALB: keys and values are *not* decoded; without multi-value headers only the last value of a
+  repeated key is kept. A key sent without ``=`` is taken to arrive with an empty value (AWS does
+  not document it).
 * CloudFront viewer request: ``querystring`` is the raw query; a pass-through returns the request
   object itself.
 """
@@ -21,7 +26,7 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
 from tests.conftest import LambdaContext
 from tests.events import load_event
@@ -30,12 +35,18 @@ DEFAULT_PATH = "/oauth_callback/fitbit"
 
 
 def split_query(raw_query: str) -> list[tuple[str, str]]:
-    """Raw ``key=value`` pairs, undecoded, in order (blank values kept)."""
+    """Raw ``key=value`` pairs, undecoded, in order (blank values kept, empty parts skipped)."""
     pairs = []
-    for part in raw_query.split("&") if raw_query else []:
-        key, _, value = part.partition("=")
-        pairs.append((key, value))
+    for part in raw_query.split("&"):
+        if part:
+            key, _, value = part.partition("=")
+            pairs.append((key, value))
     return pairs
+
+
+def alb_single_value_query(raw_query: str) -> str:
+    """The query as ALB without multi-value headers hands it over: the last value of each raw key."""
+    return "&".join(f"{key}={value}" for key, value in dict(split_query(raw_query)).items())
 
 
 def _provider_of(path: str) -> str | None:
@@ -96,8 +107,8 @@ def rest_api_event(
     event["pathParameters"] = {"provider": provider} if provider else None
     event["resource"] = event["requestContext"]["resourcePath"] = "/oauth_callback/{provider}" if provider else path
     multi: dict[str, list[str]] = {}
-    for key, value in split_query(raw_query):
-        multi.setdefault(unquote(key), []).append(unquote(value))  # API Gateway hands over decoded values
+    for key, value in parse_qsl(raw_query, keep_blank_values=True):  # API Gateway decodes keys and values
+        multi.setdefault(key, []).append(value)
     event["multiValueQueryStringParameters"] = multi or None
     event["queryStringParameters"] = {key: values[-1] for key, values in multi.items()} or None
     if headers is not None:

@@ -95,6 +95,20 @@ def test_bare_state_assumes_a_provider_or_takes_one(capsys, config_file):
     assert f"Location:     {SANDBOX_US}/connect/whoop_v2?state={token}" in out
 
 
+@pytest.mark.parametrize(
+    ("pasted", "reason"),
+    [
+        ("code=1&st%61te={token}", "accepted_audience"),  # used to be read as one odd bare state
+        ("state={token}&%73tate=x", "repeated_state"),  # used to say "redirected"
+        ("state={token}&state", "repeated_state"),
+        ("/oauth_callback/fitbit?state&code=1", "state_not_a_jwt"),
+    ],
+)
+def test_a_pasted_query_is_read_the_way_every_front_reads_it(capsys, config_file, pasted, reason):
+    _, out, _ = run(capsys, "--json", "--config", str(config_file), pasted.format(token=mint_token(SANDBOX_US)))
+    assert json.loads(out)["reason"] == reason
+
+
 def test_path_without_route_is_not_a_callback(capsys, config_file):
     code, out, _ = run(capsys, "--config", str(config_file), f"/elsewhere?state={mint_token(SANDBOX_US)}")
     assert code == 1

@@ -10,6 +10,7 @@ same ``Location``; an ``InvalidProvider`` is a 400 everywhere. Routes are matche
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -17,7 +18,18 @@ from hypothesis import strategies as st
 
 from tests.conftest import SANDBOX_US, mint_token
 from tests.functional.conftest import Configure, Output, Router
-from tests.functional.sources import ALL_SOURCES, CLOUDFRONT, HTTP_API, REST_API, Result, Source
+from tests.functional.sources import (
+    ALB_MULTI,
+    ALB_SINGLE,
+    ALL_SOURCES,
+    CLOUDFRONT,
+    FUNCTION_URL,
+    HTTP_API,
+    REST_API,
+    Result,
+    Source,
+    alb_single_value_query,
+)
 
 CONFIG = {
     "environments": ["sandbox-us"],
@@ -168,3 +180,112 @@ def test_a_mount_prefix_is_dropped_only_when_api_gateway_matched_that_very_route
         source.call(router, event)
         [line] = output().routed
         assert line["decision"] == decision, source.name
+
+
+# ---------------------------------------------------------------- one reading of the query
+
+FRONT_KEEPING_THE_RAW_QUERY = (HTTP_API, FUNCTION_URL, CLOUDFRONT)
+OTHER_TOKEN = mint_token(sub="another-session")
+
+
+def query_outcomes(router: Router, output: Callable[[], Output], query: str) -> dict[str, tuple[str, str, str]]:
+    """Per front, for ``GET /oauth_callback/fitbit?{query}``: (decision, reason, answer); the
+    ``Location`` of each redirect is checked on the way.
+
+    Every front must decide the same, down to the reason, except ALB without multi-value headers,
+    which never sees more than the last value of a repeated key: it must decide what the others
+    decide for the query it is handed. A redirect carries the same ``Location`` on every front
+    that keeps the raw query; ALB and REST rebuild the query, which must read back as the same
+    parameters (order aside).
+    """
+    seen: dict[str, tuple[str, str, str]] = {}
+    locations: dict[str, str] = {}
+    for source in ALL_SOURCES:
+        result = source.send(router, "/oauth_callback/fitbit", query)
+        [line] = output().routed
+        seen[source.name] = (line["decision"], line["reason"], _answer(source, result))
+        locations[source.name] = result.location or ""
+    single = seen.pop(ALB_SINGLE.name)
+    HTTP_API.send(router, "/oauth_callback/fitbit", alb_single_value_query(query))
+    [line] = output().routed
+    assert single[:2] == (line["decision"], line["reason"]), (query, single, line)
+    assert len(set(seen.values())) == 1, (query, seen)
+    if next(iter(seen.values()))[0] == "JunctionRedirect":
+        raw = {locations[source.name] for source in FRONT_KEEPING_THE_RAW_QUERY}
+        assert len(raw) == 1, raw
+        [location] = raw
+        expected = sorted(parse_qsl(urlsplit(location).query, keep_blank_values=True))
+        for source in (ALB_MULTI, REST_API):
+            rebuilt = urlsplit(locations[source.name]).query
+            assert sorted(parse_qsl(rebuilt, keep_blank_values=True)) == expected, (source.name, rebuilt)
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("query", "decision", "reason"),
+    [
+        # A key spelt with escapes is the same key: never two states forwarded, never one missed.
+        (f"state={TOKEN}&st%61te=x", "NotJunction", "repeated_state"),  # used to 307 on all but REST
+        (f"code=1&%73tate={TOKEN}", "JunctionRedirect", "accepted_audience"),  # used to 307 on REST only
+        (f"st%61te={TOKEN}&code=1", "JunctionRedirect", "accepted_audience"),
+        (f"st%2561te={TOKEN}", "NotJunction", "no_state"),  # decoded once: the key is st%61te
+        (f"STATE={TOKEN}", "NotJunction", "no_state"),  # a different key
+        (f"state+={TOKEN}", "NotJunction", "no_state"),  # "state "
+        # A bare key is a key with an empty value.
+        (f"state={TOKEN}&state", "NotJunction", "repeated_state"),  # used to 307 on all but REST
+        ("state&code=x", "NotJunction", "state_not_a_jwt"),  # used to read as no state, but on REST
+        (f"flag&code=1&state={TOKEN}", "JunctionRedirect", "accepted_audience"),
+        # Empty values, '+' and '%20'.
+        ("state=&code=1", "NotJunction", "state_not_a_jwt"),
+        ("state=&state=", "NotJunction", "repeated_state"),
+        (f"state={TOKEN}&state=", "NotJunction", "repeated_state"),
+        (f"code=a+b%20c&state={TOKEN}&scope=x%2By+z", "JunctionRedirect", "accepted_audience"),
+        (f"state=+{TOKEN}", "NotJunction", "state_not_a_jwt"),  # " eyJ...": not the token
+        (f"state=%20{TOKEN}%20", "NotJunction", "state_not_a_jwt"),
+        (f"state={TOKEN.replace('.', '%2E')}&code=1", "JunctionRedirect", "accepted_audience"),  # escaped dots
+        (f"state={TOKEN}&&&code=1&", "JunctionRedirect", "accepted_audience"),
+    ],
+    ids=["st%61te-twice", "%73tate", "st%61te", "double-escaped", "STATE", "state+", "bare-after", "bare-alone",
+         "bare-flag", "empty", "empty-twice", "token-then-empty", "plus-and-%20", "plus-before", "%20-around",
+         "escaped-dots", "empty-parts"],
+)  # fmt: skip
+def test_every_front_reads_state_from_the_query_the_same_way(
+    configure, output, query: str, decision: str, reason: str
+) -> None:
+    router = configure(CONFIG)
+    seen = query_outcomes(router, output, query)
+    assert {value[:2] for value in seen.values()} == {(decision, reason)}
+
+
+QUERY_PIECES = st.sampled_from(
+    ["state", "st%61te", "%73tate", "STATE", "=", "=", "&", "&", "+", " ", "%", "%2", "%20", "%2B", "%26", "%3D",
+     "%zz", "%C3%A9", "%FF", "é", "\x00", "#", "code", "x", TOKEN, OTHER_TOKEN, "eyJ", "."]
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=st.lists(QUERY_PIECES, max_size=12).map("".join))
+@example(query=f"state={TOKEN}&st%61te=x")
+@example(query=f"state={TOKEN}&state")
+@example(query=f"st%61te={TOKEN}")
+@example(query="state&code=x")
+def test_every_front_agrees_on_hostile_queries(configure, output, query: str) -> None:
+    query_outcomes(configure(CONFIG), output, query)
+
+
+@pytest.mark.parametrize("source", [REST_API, ALB_SINGLE, ALB_MULTI], ids=lambda source: source.name)
+def test_a_null_query_value_in_a_hand_made_event_reads_as_a_bare_key(configure, output, source: Source) -> None:
+    # AWS does not document how a key sent without '=' appears in these maps; if it is ever null,
+    # it is the same bare key: a second (empty) state is still a second state.
+    router = configure(CONFIG)
+    event = source.event("/oauth_callback/fitbit", f"code=1&state={TOKEN}")
+    if source is ALB_SINGLE:
+        event["queryStringParameters"]["flag"] = None
+        assert source.call(router, event).location == f"{SANDBOX_US}/connect/fitbit?code=1&state={TOKEN}&flag"
+        event["queryStringParameters"] = {"state": None}
+        reason = "state_not_a_jwt"
+    else:
+        event["multiValueQueryStringParameters"]["state"].append(None)
+        reason = "repeated_state"
+    assert _answer(source, source.call(router, event)) == "passed on"
+    assert [(line["decision"], line["reason"]) for line in output().routed][-1] == ("NotJunction", reason)

@@ -124,14 +124,18 @@ def test_rest_api_re_encodes_the_decoded_values_once_keeping_every_key_and_value
 
     What changes: every character outside ``A-Za-z0-9-._~`` in a key or value is percent-encoded
     (``/`` -> ``%2F``, ``:`` -> ``%3A``, a space -> ``%20``, UTF-8 for non-ASCII), and keys are
-    grouped in the order API Gateway lists them. The ``state`` token (base64url) is unchanged.
+    grouped in the order API Gateway lists them. A ``+`` was a space to API Gateway (``%20``), a
+    ``%2B`` a ``+`` (``%2B`` again). The ``state`` token (base64url) is unchanged.
     """
     token = mint_token()
-    raw = f"code=a%2Fb&state={token}&redirect_uri=https://app.example.com/cb&note=caf%C3%A9%20ok&code=second"
+    raw = (
+        f"code=a%2Fb&state={token}&redirect_uri=https://app.example.com/cb&note=caf%C3%A9%20ok&code=second"
+        "&scope=a+b%2Bc"
+    )
     result = REST_API.send(router, raw_query=raw)
     assert result.location == (
         f"{SANDBOX_US}/connect/fitbit?code=a%2Fb&code=second&state={token}"
-        "&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&note=caf%C3%A9%20ok"
+        "&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&note=caf%C3%A9%20ok&scope=a%20b%2Bc"
     )
 
 

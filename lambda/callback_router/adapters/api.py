@@ -6,8 +6,12 @@ forwarded byte for byte:
 * HTTP API payload 2.0 and Function URLs: ``rawQueryString``, raw -> forwarded as received.
 * ALB: query values arrive *not* decoded -> re-joined as ``key=value`` pairs, unchanged.
   Without multi-value headers ALB keeps only the last value of a repeated key.
-* REST API payload 1.0: only decoded values exist -> encoded once (see ``encode_query_pairs``);
-  the one source where the exact original bytes cannot be kept.
+* REST API payload 1.0: only decoded keys and values exist (API Gateway decodes them as a form
+  would: ``+`` is a space, ``%2B`` a ``+``) -> encoded once (see ``encode_query_pairs``); the one
+  source where the exact original bytes cannot be kept.
+
+Every front then reads ``state`` the same way: :func:`~callback_router.core.uri.query_values` on
+the query it forwards, so ``st%61te=`` or a bare ``state`` counts wherever it arrives.
 
 https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
 https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html
@@ -18,7 +22,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.event_handler import Response
 
@@ -48,18 +51,19 @@ def rest_api_query(event: APIGatewayProxyEvent) -> CallbackQuery:
     multi = event.multi_value_query_string_parameters or {}
     if not multi and event.query_string_parameters:
         multi = {key: [value] for key, value in event.query_string_parameters.items()}
-    pairs = [(key, value) for key, values in multi.items() for value in values]
-    return CallbackQuery(encode_query_pairs(pairs), list(multi.get("state", [])))
+    raw = encode_query_pairs([(key, value) for key, values in multi.items() for value in values])
+    return CallbackQuery(raw, query_values(raw, "state"))
 
 
 def alb_query(event: ALBEvent) -> CallbackQuery:
-    """ALB: values are raw, so joining them back keeps their bytes."""
+    """ALB: keys and values are raw (not decoded), so joining them back keeps their bytes."""
     # Powertools returns {} (not None) when the target group has multi-value headers off.
     multi = event.multi_value_query_string_parameters
     if not multi:
         multi = {key: [value] for key, value in (event.query_string_parameters or {}).items()}
-    pairs = [f"{key}={value}" for key, values in multi.items() for value in values]
-    return CallbackQuery("&".join(pairs), [unquote_plus(value) for value in multi.get("state", [])])
+    # A key sent without '=' may come as "" (forwarded as "key=") or, in a hand-made event, null.
+    raw = "&".join(key if value is None else f"{key}={value}" for key, values in multi.items() for value in values)
+    return CallbackQuery(raw, query_values(raw, "state"))
 
 
 def redirect_response(location: str) -> Response[Any]:

@@ -64,7 +64,8 @@ def decide(
         config: the validated router configuration.
         method: the HTTP method as received.
         provider: the provider text from the matched route, ``None`` if no route matched.
-        state_values: every ``state`` query value, decoded, in order (usually one).
+        state_values: every ``state`` value of ``raw_query``, decoded, in order (usually one):
+            :func:`callback_router.core.uri.query_values`, the one reading on every front.
         raw_query: the query string to forward, as received (or re-encoded once where the
             event source has no raw form), without the leading ``?``.
         read_claims: how to read a token's unverified claims.
