@@ -29,13 +29,14 @@ import base64
 import binascii
 import hmac
 import html
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import jwt
 
@@ -48,6 +49,7 @@ CLIENT_ID = "company-client-id"
 STATE_COOKIE = "company_state"
 SESSION_COOKIE = "company_session"
 DELETED = "Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT"
+_SLUG = re.compile(r"[a-z0-9_]{1,40}")
 
 Headers = tuple[tuple[str, str], ...]
 
@@ -153,8 +155,9 @@ class CompanyApp:
         """Answer one request; never raises on bad input (a clear 4xx instead)."""
         if request.path == "/login" and request.method in ("GET", "HEAD"):
             return self._login(request)
-        if request.path.startswith("/oauth_callback/") and request.method in ("GET", "HEAD", "POST"):
-            return self._callback(request, request.path.removeprefix("/oauth_callback/"))
+        provider = request.path.removeprefix("/oauth_callback/")
+        if request.path != provider and _SLUG.fullmatch(provider) and request.method in ("GET", "HEAD", "POST"):
+            return self._callback(request, provider)
         if request.path == "/home" and request.method in ("GET", "HEAD"):
             session = dict(parse_cookies(request.header("Cookie"))).get(SESSION_COOKIE, "(none)")
             return _page(200, "Company home", f"session {session}")
@@ -163,8 +166,10 @@ class CompanyApp:
     def _login(self, request: AppRequest) -> AppResponse:
         form = _form(request)
         provider = form.get("provider", "fitbit")
+        if not _SLUG.fullmatch(provider):
+            return _page(400, "Bad request", "unknown provider")
         scheme, host = public_origin(request)
-        redirect_uri = f"{scheme}://{host}/oauth_callback/{quote(provider, safe='')}"
+        redirect_uri = f"{scheme}://{host}/oauth_callback/{provider}"
         claims = {"aud": COMPANY_AUDIENCE, "nonce": self._next_id("nonce"), "redirect_uri": redirect_uri}
         state = jwt.encode(claims, SIGNING_KEY, algorithm="HS256")  # no iat: the same flow, the same state
         query = {"response_type": "code", "client_id": CLIENT_ID, "redirect_uri": redirect_uri, "state": state}
@@ -182,7 +187,7 @@ class CompanyApp:
             ),
         )
 
-    def _check(self, request: AppRequest, provider: str, redirect_uri: str) -> str:
+    def _check(self, request: AppRequest, redirect_uri: str) -> str:
         form = _form(request)
         state = form.get("state", "")
         if "error" in form:
@@ -203,7 +208,7 @@ class CompanyApp:
     def _callback(self, request: AppRequest, provider: str) -> AppResponse:
         scheme, host = public_origin(request)
         redirect_uri = f"{scheme}://{host}/oauth_callback/{provider}"
-        outcome = self._check(request, provider, redirect_uri)
+        outcome = self._check(request, redirect_uri)
         cookies = parse_cookies(request.header("Cookie"))
         self._record(Seen(request.method, request.path, request.query, cookies, host, scheme, request.body, outcome))
         if outcome != "signed in":
@@ -251,8 +256,12 @@ class _ServiceHandler(_QuietHandler):
 
     def _serve(self) -> None:
         path, _, query = self.path.partition("?")
-        request = AppRequest(self.command, path, query, tuple(self.headers.items()), self.read_body())
-        response = self.server.app.handle(request)
+        try:
+            body = self.read_body()
+        except ValueError:  # a Content-Length that is not a number
+            self.reply(400, [("Content-Type", "text/plain")], b"bad request\n")
+            return
+        response = self.server.app.handle(AppRequest(self.command, path, query, tuple(self.headers.items()), body))
         self.reply(response.status, list(response.headers), response.body)
 
     do_GET = do_HEAD = do_POST = _serve
@@ -261,12 +270,14 @@ class _ServiceHandler(_QuietHandler):
 # ---------------------------------------------------------------- shape 2: a Lambda handler
 
 
-def request_from_event(event: dict[str, Any]) -> AppRequest:
+def request_from_event(event: Any) -> AppRequest:
     """The request an API Gateway (1.0 or 2.0), Function URL or ALB event describes.
 
     Raises:
         ValueError: not one of those events.
     """
+    if not isinstance(event, dict):
+        raise ValueError("an event is a JSON object")
     raw_body = event.get("body") or ""
     try:
         body = base64.b64decode(raw_body, validate=True) if event.get("isBase64Encoded") else raw_body.encode()
@@ -277,8 +288,7 @@ def request_from_event(event: dict[str, Any]) -> AppRequest:
         headers = [(name, value) for name, value in (event.get("headers") or {}).items()]
         if event.get("cookies"):  # payload 2.0 moved them out of the headers; web adapters join them back
             headers.append(("cookie", "; ".join(event["cookies"])))
-        query = event.get("rawQueryString", "")
-        return AppRequest(http["method"], event["rawPath"], query, tuple(headers), body, "https")
+        return _checked(http["method"], event["rawPath"], event.get("rawQueryString", ""), headers, body)
     if "httpMethod" not in event:
         raise ValueError("not an API Gateway or ALB event")
     multi = event.get("multiValueHeaders")
@@ -297,7 +307,16 @@ def request_from_event(event: dict[str, Any]) -> AppRequest:
         query = "&".join(f"{key}={value}" for key, value in query_pairs)  # ALB: as received, not decoded
     else:
         query = urlencode(query_pairs)  # REST: decoded by API Gateway, so encoded again
-    return AppRequest(event["httpMethod"], event["path"], query, tuple(pairs), body, "https")
+    return _checked(event["httpMethod"], event["path"], query, pairs, body)
+
+
+def _checked(method: Any, path: Any, query: Any, headers: list[tuple[Any, Any]], body: bytes) -> AppRequest:
+    # Every field of an event can be anything: only text goes on to the app.
+    texts = [method, path, query, *(part for pair in headers for part in pair)]
+    if not all(isinstance(text, str) for text in texts):
+        raise ValueError("a request field is not text")
+    # API Gateway, Function URLs and ALB listeners here terminate TLS; X-Forwarded-Proto says more.
+    return AppRequest(method, path, query, tuple(headers), body, "https")
 
 
 def event_answer(event: dict[str, Any], response: AppResponse) -> dict[str, Any]:
@@ -323,10 +342,10 @@ def event_answer(event: dict[str, Any], response: AppResponse) -> dict[str, Any]
 _REASONS = {200: "OK", 302: "Found", 400: "Bad Request", 404: "Not Found"}
 
 
-def lambda_handler_for(app: CompanyApp) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+def lambda_handler_for(app: CompanyApp) -> Callable[[Any, Any], dict[str, Any]]:
     """The app as a Lambda function's handler, the target of ``Fallback.invoke``."""
 
-    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    def handler(event: Any, context: Any) -> dict[str, Any]:
         try:
             request = request_from_event(event)
         except (KeyError, TypeError, ValueError):
