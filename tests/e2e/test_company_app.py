@@ -137,8 +137,8 @@ def test_a_callback_on_another_host_fails_like_a_token_exchange(app: CompanyApp)
     assert app.seen[-1].outcome.startswith("redirect_uri mismatch")
     # Told the public host, as a proxy that sets X-Forwarded-Host does, it logs in.
     query, cookies = _login(app, PUBLIC_HOST)
-    headers = (("Host", "fallback.internal:8443"), ("X-Forwarded-Host", PUBLIC_HOST), ("Cookie", "; ".join(cookies)))
-    assert app.handle(AppRequest("GET", "/oauth_callback/oura", query, headers)).status == 302
+    told = (("Host", "fallback.internal:8443"), ("X-Forwarded-Host", PUBLIC_HOST), ("Cookie", "; ".join(cookies)))
+    assert app.handle(AppRequest("GET", "/oauth_callback/oura", query, told)).status == 302
 
 
 def test_cookie_fields_split_over_several_lines_fail_as_they_do_in_a_wsgi_app(app: CompanyApp):
