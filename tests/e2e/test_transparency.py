@@ -86,9 +86,10 @@ class Deployment:
     gateway: LocalGateway
 
     def front_url(self, front: str) -> str:
-        return {"http_api": self.gateway.http_api_url, "edge": self.gateway.edge_url, "alb": self.gateway.alb_url}[
-            front
-        ]
+        """The public address the browser uses for ``front``."""
+        gateway = self.gateway
+        urls = {"http_api": gateway.http_api_url, "edge": gateway.edge_url, "alb": gateway.alb_url}
+        return urls[front]
 
 
 @pytest.fixture(scope="module", params=FALLBACKS)
@@ -96,8 +97,10 @@ def deployment(
     request: pytest.FixtureRequest, junction: StandInServer, provider: ProviderStandIn
 ) -> Iterator[Deployment]:
     app = CompanyApp(f"{provider.url}/oauth/authorize")
-    # For "invoke" the gateway would run with no company service: the router's fallback and the
-    # baseline both call lambda_handler_for(app) through the local Lambda stand-in.
+    # For "invoke", what is still to come goes here: tools/local_lambda.py serving
+    # lambda_handler_for(app) with AWS_ENDPOINT_URL_LAMBDA pointed at it (the router's fallback),
+    # and the HTTP API and ALB fronts calling that same handler for the company's other routes and
+    # for the without-router baseline. CloudFront's origin stays the HTTP service either way.
     gateway = start_gateway(
         transparency_stage(junction.url, request.param),
         log_level="ERROR",
