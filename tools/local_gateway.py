@@ -4,7 +4,8 @@
 (``make run``) starts four stdlib HTTP servers, all bound to 127.0.0.1:
 
 * the **HTTP API front** (``--port``): each request becomes an API Gateway HTTP API payload 2.0
-  event (``rawPath``, ``rawQueryString`` exactly as received, lowercased headers, ``cookies``,
+  event (``rawPath``, ``rawQueryString`` exactly as received, lowercased headers plus the
+  ``X-Forwarded-For/-Proto/-Port`` API Gateway adds, ``cookies``,
   ``requestContext``, ``pathParameters`` when a ``{provider}`` route matches, base64 bodies) and
   goes to ``callback_router.handlers.http_api_handler``; its answer becomes the HTTP response
   (a path that matches no configured route gets API Gateway's own 404: the stack creates
@@ -28,6 +29,11 @@
   CloudFront front's origin and the ALB front's default target, and the proxy/redirect fallback
   of the HTTP API front points at it (the stage's own fallback host is not reachable from here;
   mode and path are kept).
+
+``start_gateway(..., company_service=server)`` puts a real company app behind the fronts instead of
+the stand-in, and ``gateway.without_router = True`` serves the same fronts as if no router were
+deployed: the baseline against which ``tests/e2e/test_transparency.py`` shows the company's own
+logins untouched.
 
 The handlers read their configuration once, at import, from ``CALLBACK_ROUTER_CONFIG``: the
 gateway sets it from ``junction_callback_router.stages.load_stage(stage).runtime_json()`` (with the local fallback)
@@ -69,7 +75,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -297,6 +303,7 @@ def http_api_event(
     headers: list[tuple[str, str]],
     body: bytes,
     client_ip: str,
+    listener_port: int | None = None,
 ) -> dict[str, Any]:
     """An API Gateway HTTP API payload 2.0 event for one request (as the service builds it).
 
@@ -312,6 +319,13 @@ def http_api_event(
             continue
         # Repeated headers are comma-joined in payload 2.0.
         merged[lower] = f"{merged[lower]},{value}" if lower in merged else value
+    # API Gateway sets these itself (appending the client to X-Forwarded-For); behind a TLS
+    # listener they say https and 443, here the plain HTTP port the browser reached.
+    prior = merged.get("x-forwarded-for")
+    merged["x-forwarded-for"] = f"{prior}, {client_ip}" if prior else client_ip
+    merged["x-forwarded-proto"] = "http"
+    if listener_port is not None:
+        merged["x-forwarded-port"] = str(listener_port)
     route_key, path_parameters = _route_match(config, raw_path)
     now = datetime.now(UTC)
     request_id = str(uuid.uuid4())
@@ -422,18 +436,22 @@ def generated_answer(result: dict[str, Any]) -> tuple[int, list[tuple[str, str]]
 
 
 def forward_to_origin(
-    origin: str, request: dict[str, Any], body: bytes, timeout: float = 10.0
+    origin: str, request: dict[str, Any], body: bytes, timeout: float = 10.0, *, viewer_host: bool = False
 ) -> tuple[int, list[tuple[str, str]], bytes]:
     """Send the (possibly modified) viewer request on to the origin, as CloudFront would.
 
     Redirects are not followed; every response header, repeated ``Set-Cookie`` included, is kept.
+    ``viewer_host``: pass the viewer's ``Host`` on (an origin request policy such as
+    ``AllViewer``) instead of the origin's domain name, CloudFront's default.
     """
     parts = urlsplit(origin)
     connection = http.client.HTTPConnection(parts.hostname or HOST, parts.port, timeout=timeout)
     target = request.get("uri", "/") + (f"?{request['querystring']}" if request.get("querystring") else "")
     try:
         connection.putrequest(request.get("method", "GET"), target, skip_host=True, skip_accept_encoding=True)
-        connection.putheader("Host", parts.netloc)  # CloudFront sends the origin's domain name by default
+        viewer = [value for name, value in _cf_header_list(request.get("headers")) if name.lower() == "host"]
+        # CloudFront sends the origin's domain name by default.
+        connection.putheader("Host", viewer[0] if viewer_host and viewer else parts.netloc)
         for name, value in _cf_header_list(request.get("headers")):
             if name.lower() not in HOP_BY_HOP | {"host"}:
                 connection.putheader(name, value)
@@ -713,9 +731,17 @@ class _FrontHandler(_QuietHandler):
         client_ip = self.client_address[0]
         reason: str | None = None
         try:
-            if self.server.kind == "http_api":
-                event = http_api_event(gateway.router, self.command, self.path, headers, body, client_ip)
-                if event["routeKey"] == "$default":
+            if gateway.without_router:
+                status, out_headers, out_body = self._serve_without_router(headers, body, client_ip)
+            elif self.server.kind == "http_api":
+                port = self.server.server_address[1]
+                event = http_api_event(gateway.router, self.command, self.path, headers, body, client_ip, port)
+                if event["routeKey"] == "$default" and gateway.company_service is not None:
+                    # The company's own routes on the same API (its login page, its home page).
+                    status, out_headers, out_body = forward_to_target(
+                        gateway.company_url, self.command, self.path, headers, body
+                    )
+                elif event["routeKey"] == "$default":
                     # The stack creates `ANY <path>` routes for the callback paths only, so API
                     # Gateway answers every other path itself, without invoking the function.
                     status, out_headers, out_body = 404, [("Content-Type", "application/json")], NOT_FOUND_BODY
@@ -733,12 +759,32 @@ class _FrontHandler(_QuietHandler):
                 if isinstance(result, dict) and "status" in result:
                     status, out_headers, out_body, reason = generated_answer(result)
                 else:
-                    status, out_headers, out_body = forward_to_origin(gateway.company.url, result, body)
+                    status, out_headers, out_body = self._to_origin(result, body)
         except Exception as error:  # noqa: BLE001 -- a handler crash is a 500/502 answer, as in AWS
             sys.stderr.write(f"local gateway: handler raised {type(error).__name__}: {error}\n")
             status, out_headers = (500 if self.server.kind == "http_api" else 502), [("Content-Type", "text/plain")]
             out_body = b"Internal Server Error\n"
         self.reply(status, out_headers, out_body, reason)
+
+    def _to_origin(self, request: dict[str, Any], body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+        # A company service builds its URLs from the Host it gets: its distribution must forward
+        # the viewer's (the stand-in shows what CloudFront does by default).
+        gateway = self.server.gateway
+        return forward_to_origin(gateway.company_url, request, body, viewer_host=gateway.company_service is not None)
+
+    def _serve_without_router(
+        self, headers: list[tuple[str, str]], body: bytes, client_ip: str
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        """What the front does with no router deployed: every request goes to the company."""
+        gateway = self.server.gateway
+        if self.server.kind == "edge":  # no viewer-request function: the request goes to the origin as is
+            domain = f"{HOST}:{self.server.server_address[1]}"
+            event = viewer_request_event(self.command, self.path, headers, client_ip, domain)
+            return self._to_origin(event["Records"][0]["cf"]["request"], body)
+        if self.server.kind == "alb":  # no listener rules: the default action
+            headers = alb_request_headers(headers, client_ip, self.server.server_address[1])
+        # HTTP API: the company's service itself on the public host (the browser cannot tell).
+        return forward_to_target(gateway.company_url, self.command, self.path, headers, body)
 
     def _serve_alb(
         self, headers: list[tuple[str, str]], body: bytes, client_ip: str
@@ -748,7 +794,7 @@ class _FrontHandler(_QuietHandler):
         passed_on = alb_request_headers(headers, client_ip, self.server.server_address[1])
         if rule is None or rule.target == "company":  # the default action, or the bypass rule
             status, out_headers, out_body = forward_to_target(
-                gateway.company.url, self.command, self.path, passed_on, body
+                gateway.company_url, self.command, self.path, passed_on, body
             )
             return status, out_headers, out_body, None
         event = alb_event(self.command, self.path, passed_on, body)
@@ -823,10 +869,20 @@ class LocalGateway:
         alb_port: int = 0,
         log_level: str = "INFO",
         emf: bool = True,
+        company_service: HTTPServer | None = None,
     ) -> None:
         self.stage = stage
         self.log_level = log_level
         self.emf = emf
+        self.company_service = company_service
+        """The company's own service, if given: the fronts send the company's requests there instead
+        of to the stand-in (fallback, origin, ALB targets), and the HTTP API front its other paths
+        too (the company's own routes on the API); the gateway serves it and closes it on stop."""
+        self.without_router = False
+        """Set True to serve as if no router were deployed (the baseline a transparency test
+        compares with): the HTTP API front sends every request to the company as is (the company's
+        service on the public host), the CloudFront front to the origin, the ALB front by its
+        default action. The handlers are not called. May be switched while running."""
         self._ports = (port, edge_port, company_port, alb_port)
         self.company: StandInServer
         self.http_api: FrontServer
@@ -865,7 +921,9 @@ class LocalGateway:
 
     @property
     def company_url(self) -> str:
-        """The company stand-in, ``http://127.0.0.1:PORT``."""
+        """Where the company's requests go, ``http://127.0.0.1:PORT``: the company service, else the stand-in."""
+        if self.company_service is not None:
+            return f"http://{HOST}:{self.company_service.server_address[1]}"
         return self.company.url
 
     @property
@@ -900,7 +958,7 @@ class LocalGateway:
                 ("company_seen=1; Path=/", "company_theme=dark; Path=/; HttpOnly"),
             )
             try:
-                self.runtime, note = local_runtime_config(self.stage, self.company.url)
+                self.runtime, note = local_runtime_config(self.stage, self.company_url)
                 self.notes = [note] if note else []
                 self._router = None
                 self._router = self.router
@@ -917,15 +975,21 @@ class LocalGateway:
                     raise
             except BaseException:
                 self.company.server_close()
+                if self.company_service is not None:
+                    self.company_service.server_close()
                 self._restore()
                 raise
             _active = self
-        for server in (self.company, self.http_api, self.edge, self.alb):
+        for server in self._servers():
             thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
             thread.start()
             self._threads.append(thread)
         self._started = True
         return self
+
+    def _servers(self) -> list[HTTPServer]:
+        servers: list[HTTPServer] = [self.company, self.http_api, self.edge, self.alb]
+        return servers if self.company_service is None else [*servers, self.company_service]
 
     def _load_handlers(self) -> None:
         # The handler modules read CALLBACK_ROUTER_CONFIG once, at import (a cold start): set it,
@@ -984,7 +1048,7 @@ class LocalGateway:
         if not self._started:
             return
         self._started = False
-        for server in (self.http_api, self.edge, self.alb, self.company):
+        for server in self._servers():
             server.shutdown()
             server.server_close()
         for thread in self._threads:
@@ -1010,6 +1074,7 @@ def start_gateway(
     alb_port: int = 0,
     log_level: str = "INFO",
     emf: bool = True,
+    company_service: HTTPServer | None = None,
 ) -> LocalGateway:
     """Start the gateway for ``stage`` on 127.0.0.1 (port 0 = ephemeral) and return it running.
 
@@ -1017,7 +1082,8 @@ def start_gateway(
     are the bound addresses; ``gateway.company.received()`` what the company stand-in got;
     ``gateway.invocations`` the handler calls per front; ``gateway.stop()`` stops everything.
     ``log_level="ERROR"`` and ``emf=False`` quieten the handlers (tests, load): their log lines
-    below that level and their EMF metric lines are not printed.
+    below that level and their EMF metric lines are not printed. ``company_service``: see
+    :attr:`LocalGateway.company_service`.
     """
     return LocalGateway(
         stage,
@@ -1027,6 +1093,7 @@ def start_gateway(
         alb_port=alb_port,
         log_level=log_level,
         emf=emf,
+        company_service=company_service,
     ).start()
 
 

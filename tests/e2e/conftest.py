@@ -7,18 +7,32 @@ The gateway is :func:`tools.local_gateway.start_gateway`: the code ``make run`` 
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import HTTPServer
+from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, BrowserContext, sync_playwright
 
 from junction_callback_router.stages import Stage, parse_stage
 from tests.e2e.standins import ProviderStandIn, StandInServer
 from tools.local_gateway import LocalGateway, start_gateway
 
 LOCAL_JUNCTION = "local-junction"
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def e2e_stage(junction_url: str) -> Stage:
@@ -71,3 +85,20 @@ def gateway(junction: StandInServer) -> Iterator[LocalGateway]:
     running = start_gateway(e2e_stage(junction.url), log_level="ERROR", emf=False)
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert CHROMIUM.exists(), f"{CHROMIUM} missing: `make chromium` installs Debian's chromium"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=30_000)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    fresh = browser.new_context()  # fresh cookies per test
+    fresh.set_default_timeout(15_000)
+    yield fresh
+    fresh.close()

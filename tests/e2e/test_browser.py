@@ -12,51 +12,21 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Page
 
 from tests.e2e.standins import Flow, ProviderStandIn
 from tools.local_gateway import LocalGateway, RecordedRequest, mint_link_token
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 FRONTS = ["http_api", "edge", "alb"]
 PRODUCTION_US = "https://api.tryvital.io/v2/link"
 # Provider query values that need care: '+', '%2F', '%20', '=' inside a value, '~', an empty
 # value, repeated keys. All are URI characters, so they must arrive byte for byte.
 CAREFUL = "scope=activity+heartrate%20sleep&redirect=a%2Fb%2Fc&next=x=y=z&tilde=~t~&empty=&scope=profile"
 _codes = itertools.count(1)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert CHROMIUM.exists(), f"{CHROMIUM} missing: `make chromium` installs Debian's chromium"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=30_000)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    fresh = browser.new_context()  # fresh cookies per test
-    fresh.set_default_timeout(15_000)
-    yield fresh
-    fresh.close()
 
 
 def front_url(gateway: LocalGateway, front: str) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from junction_callback_router.stages import load_stage
-from tools.local_gateway import LocalGateway, generated_answer, mint_link_token, start_gateway
+from tools.local_gateway import LocalGateway, generated_answer, http_api_event, mint_link_token, start_gateway
 
 pytestmark = pytest.mark.e2e
 
@@ -73,6 +73,30 @@ def test_edge_front_passes_unrouted_paths_to_the_origin(gateway: LocalGateway):
     status, headers, _ = request(gateway.edge_url, "GET", "/account/settings?tab=2")
     assert status == 200
     assert header_values(headers, "X-Stand-In-Target") == ["/account/settings?tab=2"]
+
+
+def test_http_api_event_carries_the_forwarded_headers_api_gateway_adds(gateway: LocalGateway):
+    headers = [("Host", "id.execute-api.example"), ("X-Forwarded-For", "203.0.113.9"), ("X-Forwarded-Proto", "gopher")]
+    event = http_api_event(gateway.router, "GET", "/oauth_callback/fitbit?code=x", headers, b"", "127.0.0.1", 3000)
+    assert event["headers"]["x-forwarded-for"] == "203.0.113.9, 127.0.0.1"  # the client appended
+    assert event["headers"]["x-forwarded-proto"] == "http"  # what the listener speaks, not what was sent
+    assert event["headers"]["x-forwarded-port"] == "3000"
+
+
+@pytest.mark.parametrize("front", ["http_api", "edge", "alb"])
+def test_without_router_every_front_hands_even_a_junction_callback_to_the_company(front, gateway, junction):
+    base = {"http_api": gateway.http_api_url, "edge": gateway.edge_url, "alb": gateway.alb_url}[front]
+    target = f"/oauth_callback/fitbit?code=without-{front}&state={mint_link_token(f'{junction.url}/v2/link')}"
+    before = gateway.invocations[front]
+    gateway.without_router = True
+    try:
+        status, headers, _ = request(base, "GET", target)
+    finally:
+        gateway.without_router = False
+    assert status == 200
+    assert header_values(headers, "X-Stand-In-Target") == [target]
+    assert gateway.invocations[front] == before
+    assert request(base, "GET", target)[0] == 307  # and the router is back
 
 
 def test_cloudfront_refuses_disallowed_headers_in_generated_responses():
