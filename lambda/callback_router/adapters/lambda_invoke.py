@@ -2,24 +2,27 @@
 
 ``POST /2015-03-31/functions/{FunctionName}/invocations`` with ``X-Amz-Invocation-Type:
 RequestResponse`` (Lambda API reference, "Invoke"), signed with Signature Version 4 (service
-``lambda``), using what Lambda gives a function: ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``,
-``AWS_SESSION_TOKEN`` and ``AWS_REGION``. The endpoint is ``AWS_ENDPOINT_URL_LAMBDA``, else
-``AWS_ENDPOINT_URL``, else ``https://lambda.{region}.amazonaws.com``, as botocore chooses it, so a
-loopback stand-in (``tools/local_lambda.py``) can take AWS's place in tests and ``make run``.
+``lambda``, the region the function ARN names), with what Lambda gives a function:
+``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY`` and ``AWS_SESSION_TOKEN``. The endpoint is
+``AWS_ENDPOINT_URL_LAMBDA``, else ``AWS_ENDPOINT_URL``, else ``https://lambda.{region}.amazonaws.com``,
+as botocore chooses it, so a loopback stand-in (``tools/local_lambda.py``) can take AWS's place in
+tests and ``make run``.
 
-Why not botocore (measured under the Lambda model, ``benchmarks/lambda_model.py``: import at full
-CPU, then the first call at the memory's share; Python 3.11, this repository's 2-core machine,
-medians of 7 fresh processes, ``-B`` so without ``.pyc`` as in a bundle without bytecode):
+Why not botocore: measured under the Lambda model (``python -m benchmarks.invoke_client``, which
+runs ``benchmarks/lambda_model.py``: init at full CPU, then each ``Invoke`` of the loopback
+stand-in at the memory's CPU share; Python 3.11, ``-B`` so no ``.pyc``; medians of 9 fresh
+processes, two runs on this shared 2-core machine, in ms). Init is the whole import of a probe
+that first imports what the router loads anyway (``adapters.fallback``: Powertools, http.client):
 
-=====================================  ==========  ===========  ============
-what                                   init        first sign,  first sign,
-                                       (imports)   128 MB       1769 MB
-=====================================  ==========  ===========  ============
-botocore ``Session().create_client``   {BOTO_INIT}  {BOTO_128}   {BOTO_1769}
-this module (hashlib, hmac, http)      {OWN_INIT}   {OWN_128}    {OWN_1769}
-=====================================  ==========  ===========  ============
+  what                                 init      first invoke     warm invoke
+                                                 128 / 1769 MB    128 / 1769 MB
+  the router's base, nothing more      62-144    -                -
+  this module (hashlib, hmac)          103-115   4.6-7.7 / 4.2-6.2  0.75-1.1 / 0.7-1.0
+  botocore, ``create_client`` at init  226-423   7.5-8.6 / 5.2-7.0  1.4-1.5 / 1.1-1.4
 
-botocore is also not in the function's bundle (the runtime's copy is not pinned), and its client
+So this module costs nothing measurable beyond the router's own imports (the spread between runs
+is other work on the machine), while botocore adds about 150-300 ms to every cold start and is
+slower per call. botocore is also not in the function's bundle (the runtime's copy is not pinned), and its client
 brings retries the router must not have: a retried ``Invoke`` may run the company's code-exchange
 twice. The signer below is checked byte for byte against botocore's ``SigV4Auth`` in
 ``tests/unit/test_lambda_invoke.py``.
