@@ -521,7 +521,17 @@ class CallbackRouter(Construct):
                     action=elbv2.ListenerAction.forward([company_target_group]),
                 )
             )
-        elif self.config.fallback.mode == "proxy":
+        if self.config.fallback.mode == "invoke":
+            # The router's target group must see every state value; the company's function then
+            # gets the multi-value event shape (and ALB reads only multiValueHeaders from its answer).
+            Annotations.of(self).add_warning_v2(
+                "junction-callback-router:alb-invoke-multi-value",
+                f"{self._label}: on the load balancer, Fallback.invoke hands the company's function ALB events with "
+                "multi-value headers (multiValueHeaders, multiValueQueryStringParameters), and ALB reads only "
+                "multiValueHeaders from its answer: make sure the function handles that shape, as it does when its "
+                "own target group has lambda.multi_value_headers.enabled.",
+            )
+        elif self.config.fallback.mode == "proxy" and company_target_group is None:
             Annotations.of(self).add_warning_v2(
                 "junction-callback-router:alb-without-company-target-group",
                 f"{self._label}: add_to_alb without company_target_group: Fallback.proxy must point at the "

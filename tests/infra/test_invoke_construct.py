@@ -10,14 +10,16 @@ import pytest
 from aws_cdk import CfnElement, Duration
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk.assertions import Template
+from aws_cdk.assertions import Annotations, Match, Template
 
 from junction_callback_router import CallbackRouter, EdgeCallbackRouter, Fallback, RouterConfigError
 from junction_callback_router.common import acknowledge
 from junction_callback_router.stacks import stage_fallback
 from junction_callback_router.stages import StageError, parse_stage
-from tests.infra.test_constructs import new_stack, resources, synth
+from tests.infra.test_constructs import LISTENER_ARN, new_stack, resources, synth
 
 IMPORTED_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:company-callback:live"
 
@@ -192,3 +194,21 @@ def test_an_edge_stage_refuses_the_invoke_fallback() -> None:
                 "fallback": {"mode": "invoke", "function_arn": IMPORTED_ARN},
             },
         )
+
+
+def test_alb_warns_that_the_company_function_gets_the_multi_value_shape() -> None:
+    app, stack = new_stack()
+    router = CallbackRouter(
+        stack, "Router", environments=["sandbox-us"], fallback=Fallback.invoke(company_function(stack))
+    )
+    listener = elbv2.ApplicationListener.from_application_listener_attributes(
+        stack,
+        "Listener",
+        listener_arn=LISTENER_ARN,
+        security_group=ec2.SecurityGroup.from_security_group_id(stack, "Sg", "sg-0123456789abcdef0"),
+    )
+    router.add_to_alb(listener, priority=10)
+    synth(app, stack)
+    Annotations.from_stack(stack).has_warning(
+        "/Company/Router", Match.string_like_regexp("Fallback.invoke hands the company's function ALB events")
+    )
