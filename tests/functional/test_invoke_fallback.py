@@ -146,6 +146,23 @@ def test_an_event_of_no_known_shape_reaches_the_company(invoking: Router, compan
     assert company.events == [{}]
 
 
+@pytest.mark.parametrize("event", [[1, "two"], "a string", None, 7], ids=["list", "string", "null", "number"])
+def test_an_event_that_is_no_object_reaches_the_company_and_fails_cleanly(
+    invoking: Router, company: Company, output: Callable[[], Output], event: Any
+) -> None:
+    assert invoking.api_handler(event, LambdaContext()) == company.result
+    assert company.events == [event]
+    company.behaviour = _raise
+    answer = invoking.api_handler(event, LambdaContext())
+    assert answer == {
+        "statusCode": 502,
+        "headers": {"Content-Type": "application/json"},
+        "body": '{"message": "Internal server error"}',
+        "isBase64Encoded": False,
+    }
+    assert "Traceback" not in output().text
+
+
 def test_a_huge_event_travels_whole(invoking: Router, company: Company) -> None:
     source = API_SOURCES[0]
     event = source.event(DEFAULT_PATH, COMPANY_QUERY)

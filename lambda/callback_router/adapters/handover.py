@@ -41,7 +41,9 @@ ALB_ERROR_PAGE = (
 
 def front_error(raw_event: Any) -> dict[str, Any]:
     """What the event's front answers by itself when its function fails, in that front's format."""
-    context = raw_event.get("requestContext") if isinstance(raw_event, dict) else None
+    if not isinstance(raw_event, dict):  # no front sends that: API Gateway's answer, as the dispatcher assumes
+        return _copy(API_GATEWAY_ERROR)
+    context = raw_event.get("requestContext")
     context = context if isinstance(context, dict) else {}
     if "elb" in context:
         headers = {"Content-Type": "text/html"}
