@@ -323,3 +323,15 @@ def test_a_kept_connection_the_endpoint_dropped_is_replaced_without_invoking_twi
 def test_init_never_invokes_the_company_function(invoking: Router, local: LocalLambda) -> None:
     # The init warm-up serves synthetic callbacks: none may run the company's code.
     assert local.invocations == []
+
+
+def test_a_result_larger_than_any_front_carries_is_a_counted_502(
+    invoking: Router, company: Company, output: Callable[[], Output]
+) -> None:
+    company.behaviour = lambda _: "x" * 6_100_000
+    source = API_SOURCES[0]
+    answer = call(invoking, source, source.event(DEFAULT_PATH, COMPANY_QUERY))
+    seen = output()
+    assert_front_error(answer, source, seen)
+    reasons = [line["reason"] for line in seen.logs if line.get("message") == "fallback function failed"]
+    assert reasons == ["result larger than any front carries"]

@@ -35,12 +35,13 @@ import hmac
 import http.client
 import json
 import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
-from callback_router.adapters.fallback import UpstreamError, _Deadline, _read_body, tls_context
+from callback_router.adapters.fallback import UpstreamError, UpstreamTooLarge, _Deadline, _read_body, tls_context
 
 INVOKE_PATH = "/2015-03-31/functions/{}/invocations"
 SERVICE = "lambda"
@@ -203,8 +204,12 @@ def invoke(function_arn: str, payload: bytes, timeout: float, environ: Mapping[s
     credentials = Credentials.from_environ(environ)
     endpoint = endpoint_url(function_arn, environ)
     path = invoke_path(function_arn)
+    ends = time.monotonic() + timeout  # one deadline, also across the retry below
     for _ in range(2):  # a second time only when a kept connection turns out to be stale
-        connection, reused = _CONNECTIONS.take(endpoint, timeout)
+        left = ends - time.monotonic()
+        if left <= 0:
+            raise InvokeFailed("timeout")
+        connection, reused = _CONNECTIONS.take(endpoint, left)
         headers = sign(
             "POST",
             endpoint + path,
@@ -215,7 +220,7 @@ def invoke(function_arn: str, payload: bytes, timeout: float, environ: Mapping[s
             now=datetime.now(UTC),
         )
         try:
-            return _exchange(connection, endpoint, path, headers, payload, timeout)
+            return _exchange(connection, endpoint, path, headers, payload, left)
         except InvokeFailed as error:
             if not (reused and isinstance(error.__cause__, _STALE) and error.reason.startswith("stale")):
                 raise
@@ -256,9 +261,9 @@ def _exchange(
         response.close()  # read to its end: the connection is free for the next invoke
         failed = response.getheader("X-Amz-Function-Error")
         keep = not response.will_close
-    except UpstreamError:
+    except UpstreamTooLarge as error:
         connection.close()
-        raise
+        raise InvokeFailed("result larger than any front carries") from error
     except (OSError, http.client.HTTPException, ValueError) as error:
         connection.close()
         if deadline.expired.is_set():
