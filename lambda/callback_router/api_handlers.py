@@ -103,9 +103,11 @@ _verbatim = _Verbatim()
 
 def _handed_over(fallback: Fallback, raw_event: Any, context: Any, request_id: str | None) -> Any:
     """The company function's result for ``raw_event``, or its front's own error answer."""
+    refused = False
     try:
         return hand_over(fallback, raw_event, context)
     except InvokeFailed as error:
+        refused = error.refused
         # The reason names the failure (throttled, function error, timeout), never event data or
         # the function's own error text.
         observability.count(UPSTREAM_ERROR_METRIC)
@@ -115,7 +117,7 @@ def _handed_over(fallback: Fallback, raw_event: Any, context: Any, request_id: s
         )
     except Exception as error:  # noqa: BLE001 -- the front's own 502, never a stack trace
         observability.failure(ROUTER_ERROR_METRIC, "fallback invoke failed", error, request_id)
-    return front_error(raw_event)
+    return front_error(raw_event, refused=refused)
 
 
 def _invoke_fallback() -> Fallback | None:

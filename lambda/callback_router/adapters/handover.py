@@ -17,13 +17,14 @@ ANSWER_MARGIN_SECONDS = 0.5
 """Router time kept after the invoke's deadline to log, count and answer the 502 itself."""
 
 API_GATEWAY_ERROR: dict[str, Any] = {
-    "statusCode": 502,
+    "statusCode": 502,  # 500 when the Lambda API refused the invoke: see front_error
     "headers": {"Content-Type": "application/json"},
     "body": '{"message": "Internal server error"}',
     "isBase64Encoded": False,
 }
 """REST and HTTP API on a function error (Lambda developer guide, "Handling Lambda errors with an
-API Gateway API": 502, body ``{"message": "Internal server error"}``)."""
+API Gateway API": 502 when the function fails or answers badly, 500 when the Lambda API rejects
+the invocation; the body is ``{"message": "Internal server error"}`` in both cases)."""
 FUNCTION_URL_ERROR: dict[str, Any] = {
     "statusCode": 502,
     "headers": {"Content-Type": "text/plain"},
@@ -39,10 +40,12 @@ ALB_ERROR_PAGE = (
 """The page an ALB serves when its Lambda target fails (ELB guide, "HTTP 502: Bad gateway")."""
 
 
-def front_error(raw_event: Any) -> dict[str, Any]:
-    """What the event's front answers by itself when its function fails, in that front's format."""
+def front_error(raw_event: Any, *, refused: bool = False) -> dict[str, Any]:
+    """What the event's front answers by itself when its function fails (``refused``: the Lambda
+    API rejected the invoke), in that front's format."""
+    api_gateway = _copy(API_GATEWAY_ERROR) | ({"statusCode": 500} if refused else {})
     if not isinstance(raw_event, dict):  # no front sends that: API Gateway's answer, as the dispatcher assumes
-        return _copy(API_GATEWAY_ERROR)
+        return api_gateway
     context = raw_event.get("requestContext")
     context = context if isinstance(context, dict) else {}
     if "elb" in context:
@@ -56,7 +59,7 @@ def front_error(raw_event: Any) -> dict[str, Any]:
     domain = context.get("domainName")
     if raw_event.get("version") == "2.0" and isinstance(domain, str) and ".lambda-url." in domain:
         return _copy(FUNCTION_URL_ERROR)
-    return _copy(API_GATEWAY_ERROR)
+    return api_gateway
 
 
 def _copy(answer: dict[str, Any]) -> dict[str, Any]:

@@ -50,11 +50,16 @@ _DNS_SUFFIX = {"aws-cn": "amazonaws.com.cn"}
 
 
 class InvokeFailed(UpstreamError):
-    """The company's function did not give a result; ``reason`` says why, without any event data."""
+    """The company's function did not give a result; ``reason`` says why, without any event data.
 
-    def __init__(self, reason: str) -> None:
+    ``refused``: the Lambda API turned the invoke down (throttled, not found, access denied), so
+    the function never ran; API Gateway answers that differently from a function error.
+    """
+
+    def __init__(self, reason: str, *, refused: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.refused = refused
 
 
 @dataclass(frozen=True)
@@ -279,7 +284,7 @@ def _exchange(
         # The body is the function's error JSON (message, stack trace): never passed on or logged.
         raise InvokeFailed(f"function error ({failed[:32]})")
     if response.status != 200:
-        raise InvokeFailed(f"Lambda answered {response.status}")
+        raise InvokeFailed(f"Lambda answered {response.status}", refused=True)
     try:
         return json.loads(body)
     except ValueError as error:  # UnicodeDecodeError is a ValueError
