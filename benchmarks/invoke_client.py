@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.lambda_model import ModelVariant, measure_model
-from tools.local_lambda import TEST_CREDENTIALS, LocalLambda
+from tools.local_lambda import LocalLambda
 
 ROOT = Path(__file__).resolve().parents[1]
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:company"
@@ -63,7 +63,7 @@ def main() -> None:
     args = parser.parse_args()
     with LocalLambda({"company": lambda event, context: {"ok": True}}) as local, tempfile.TemporaryDirectory() as tmp:
         scratch = Path(tmp)
-        os.environ.update(TEST_CREDENTIALS, AWS_ENDPOINT_URL_LAMBDA=local.url, AWS_REGION="us-east-1")
+        os.environ.update(local.environ())
         variants = []
         for name, source in PROBES.items():
             (scratch / f"probe_{name}.py").write_text(source, encoding="utf-8")

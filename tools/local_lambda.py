@@ -15,7 +15,7 @@ event and a small context, and answers as Lambda does (Lambda API reference, "In
 Use it as a context manager: the server stops (and its thread ends) when the block ends::
 
     with LocalLambda({"company": handler}) as local:
-        os.environ["AWS_ENDPOINT_URL_LAMBDA"] = local.url
+        os.environ.update(local.environ())
 """
 
 from __future__ import annotations
@@ -106,6 +106,11 @@ class LocalLambda:
             self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+    def environ(self) -> dict[str, str]:
+        """What the router's process needs to invoke through this stand-in: its endpoint and the
+        test credentials (for ``os.environ.update``, or a subprocess's ``env``)."""
+        return {**TEST_CREDENTIALS, "AWS_ENDPOINT_URL_LAMBDA": self.url, "AWS_REGION": self.region}
 
     def handler_for(self, name: str) -> tuple[str, Handler | None]:
         """The registered short name and handler for a FunctionName (name, ARN, ARN:qualifier)."""

@@ -49,9 +49,7 @@ def company() -> Company:
 @pytest.fixture
 def local(company: Company, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalLambda]:
     with LocalLambda({"company-callback": company, "busy": company}, throttled=frozenset({"busy"})) as stand_in:
-        monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", stand_in.url)
-        monkeypatch.setenv("AWS_REGION", REGION)
-        for name, value in TEST_CREDENTIALS.items():
+        for name, value in stand_in.environ().items():
             monkeypatch.setenv(name, value)
         yield stand_in
 
