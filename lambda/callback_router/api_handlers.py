@@ -295,8 +295,10 @@ def _resolve(app: ApiGatewayResolver, event: Any, context: Any, *, status_descri
     try:
         answer = app.resolve(event, context)
     except Exception as error:  # noqa: BLE001 -- e.g. a test invocation with {} from the console
-        _verbatim.take()
         observability.failure(ROUTER_ERROR_METRIC, "malformed event", error, None)
+        handed, result = _verbatim.take()
+        if handed:  # Powertools failed after the hand-over: never run the company's function twice
+            return result
         if (fallback := _invoke_fallback()) is not None:  # the company's handler got it before: it still does
             return _handed_over(fallback, event, context, None)
         return _plain_answer(

@@ -334,3 +334,16 @@ def test_a_result_larger_than_any_front_carries_is_a_counted_502(
     assert_front_error(answer, source, seen)
     reasons = [line["reason"] for line in seen.logs if line.get("message") == "fallback function failed"]
     assert reasons == ["result larger than any front carries"]
+
+
+def test_the_company_function_runs_once_even_if_powertools_fails_after_the_hand_over(
+    invoking: Router, company: Company, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A second invoke would run the company's code exchange twice (the second then fails).
+    def broken(*_: Any) -> Any:
+        raise RuntimeError("response building failed")
+
+    monkeypatch.setattr(invoking.api.http_api, "_build_response", broken)
+    source = API_SOURCES[0]
+    assert call(invoking, source, source.event(DEFAULT_PATH, COMPANY_QUERY)) == company.result
+    assert len(company.events) == 1
