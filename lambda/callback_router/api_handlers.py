@@ -353,5 +353,5 @@ def alb_handler(event: dict[str, Any], context: Any) -> Any:
 
 # Init, not first invoke: Lambda throttles invokes to the memory's CPU share (callback_router/warmup.py).
 prime_handlers(CONFIG, logger, {"http_api": http_api_handler, "rest_api": rest_api_handler, "alb": alb_handler})
-if CONFIG is not None and CONFIG.fallback.mode == "proxy":
+if CONFIG is not None and CONFIG.fallback.mode in ("proxy", "invoke"):  # both open TLS connections
     tls_context()

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -347,3 +350,25 @@ def test_the_company_function_runs_once_even_if_powertools_fails_after_the_hand_
     source = API_SOURCES[0]
     assert call(invoking, source, source.event(DEFAULT_PATH, COMPANY_QUERY)) == company.result
     assert len(company.events) == 1
+
+
+def test_an_invoke_stage_builds_its_tls_context_at_init() -> None:
+    # The Lambda endpoint is HTTPS: built on the first callback, the context costs that user
+    # 701 ms at 128 MB (BENCHMARKS.md, the proxy fallback's same context).
+    code = (
+        "import callback_router.api_handlers\n"
+        "from callback_router.adapters.fallback import tls_context\n"
+        "print(tls_context.cache_info().currsize)\n"
+    )
+    config = json.dumps(invoke_config())
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={"PYTHONPATH": str(root / "lambda"), "CALLBACK_ROUTER_CONFIG": config},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["1"]

@@ -20,12 +20,15 @@ that first imports what the router loads anyway (``adapters.fallback``: Powertoo
   this module (hashlib, hmac)          103-115   4.6-7.7 / 4.2-6.2  0.75-1.1 / 0.7-1.0
   botocore, ``create_client`` at init  226-423   7.5-8.6 / 5.2-7.0  1.4-1.5 / 1.1-1.4
 
+The stand-in speaks plain HTTP on loopback: in AWS the first invoke also does a TLS handshake
+(whichever client; the TLS context is built at init, as for the proxy fallback: ``api_handlers``).
+
 So this module costs nothing measurable beyond the router's own imports (the spread between runs
 is other work on the machine), while botocore adds about 150-300 ms to every cold start and is
-slower per call. botocore is also not in the function's bundle (the runtime's copy is not pinned), and its client
-brings retries the router must not have: a retried ``Invoke`` may run the company's code-exchange
-twice. The signer below is checked byte for byte against botocore's ``SigV4Auth`` in
-``tests/unit/test_lambda_invoke.py``.
+slower per call. botocore is also not in the function's bundle (the runtime's copy is not
+pinned), and its client brings retries the router must not have: a retried ``Invoke`` may run
+the company's code exchange twice. The signer below is checked byte for byte against botocore's
+``SigV4Auth`` in ``tests/unit/test_lambda_invoke.py``.
 """
 
 from __future__ import annotations
