@@ -65,9 +65,12 @@ EDGE_REGION = "us-east-1"
 """Lambda@Edge functions live in us-east-1 (CloudFront developer guide, "Restrictions on edge functions")."""
 API_GATEWAY_INTEGRATION_TIMEOUT = 29
 """API Gateway's integration timeout (REST and HTTP APIs), in seconds."""
+HTTP_API_INTEGRATION_TIMEOUT = 30
+"""An HTTP API's integration timeout (API Gateway developer guide, HTTP API quotas), in seconds."""
+LAMBDA_MAX_TIMEOUT_SECONDS = 900
 DEFAULT_API_TIMEOUT_SECONDS = 10
 TIMEOUT_MARGIN_SECONDS = 3
-"""Lambda time beyond the proxy fallback's upstream timeout, to build and return the clean 502."""
+"""Lambda time beyond the proxy or invoke fallback's timeout, to build and return the clean 502."""
 NAG_PACK = "AwsSolutions"
 
 
@@ -75,9 +78,13 @@ def api_timeout_seconds(config: RouterConfig) -> int:
     """Lambda timeout of the regional function.
 
     Longer than the proxy fallback's upstream timeout (so the handler can still answer a clean
-    502) and shorter than API Gateway's 29 s integration timeout.
+    502) and shorter than API Gateway's 29 s integration timeout. With ``invoke``, longer than the
+    company function's invoke timeout, uncapped here: ALB and Function URLs wait longer, and
+    ``add_to_rest_api`` / ``add_to_http_api`` refuse a router that would outlast API Gateway.
     """
     fallback = config.fallback
+    if fallback.mode == "invoke":
+        return min(math.ceil(fallback.timeout_seconds) + TIMEOUT_MARGIN_SECONDS, LAMBDA_MAX_TIMEOUT_SECONDS)
     if fallback.mode != "proxy":
         return DEFAULT_API_TIMEOUT_SECONDS
     return min(math.ceil(fallback.timeout_seconds) + TIMEOUT_MARGIN_SECONDS, API_GATEWAY_INTEGRATION_TIMEOUT - 1)
@@ -183,7 +190,9 @@ def alarm_descriptions(*, proxy: bool, teams: bool) -> dict[str, str]:
         RESPONSE_TOO_LARGE_METRIC: "an answer would not fit its front's size limit; the user got a 414/502 instead",
     }
     if proxy:
-        described[UPSTREAM_ERROR_METRIC] = "the company's callback (proxy fallback) did not answer; users got a 502"
+        described[UPSTREAM_ERROR_METRIC] = (
+            "the company's callback (proxy or invoke fallback) did not answer; users got a 502"
+        )
         described[FALLBACK_NOT_TEXT_METRIC] = (
             "the company's callback answered a body a REST API cannot pass on as text; users got a 502"
         )

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import Stack, Token
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from callback_router.core.config import (
@@ -34,10 +35,15 @@ __all__ = ["ConfigDocument", "Fallback", "Route", "RouterConfigError", "config_d
 
 _TOKEN = re.compile(r"\$\{Token\[[^\]]+\]\}")
 """How an unresolved CDK string token looks inside a Python string (``Token.as_string``)."""
-TOKEN_KEYS = ("fallback.url", "extra_environments.")
+TOKEN_KEYS = ("fallback.url", "fallback.function_arn", "extra_environments.")
 """Where a deploy-time value may stand: URLs, which AWS resolves for us; everything else decides."""
 TOKEN_STAND_IN = "token.deploy-time.value"  # noqa: S105 -- not a secret: a stand-in host name
 """Put in place of a token for validation: a valid host and a valid path segment."""
+TOKEN_ARN_STAND_IN = "arn:aws:lambda:us-east-1:123456789012:function:deploy-time-value"  # noqa: S105 -- an ARN
+"""Put in place of a function ARN only known at deploy time (a function, alias or version of this app)."""
+DEFAULT_INVOKE_TIMEOUT_SECONDS = 25.0
+"""How long the router waits for a company function whose own timeout it cannot see (imported):
+the longest that still lets it answer its own 502 within API Gateway's 29 s."""
 
 
 class RouterConfigError(ValueError):
@@ -52,13 +58,43 @@ class RouterConfigError(ValueError):
 class Fallback:
     """What happens to a callback that is not Junction's (API Gateway, ALB and Function URL fronts).
 
-    Build one with :meth:`proxy`, :meth:`redirect` or :meth:`reject`. Lambda@Edge has no fallback:
-    CloudFront passes such requests on to the origin unchanged.
+    Build one with :meth:`invoke`, :meth:`proxy`, :meth:`redirect` or :meth:`reject`. Lambda@Edge
+    has no fallback: CloudFront passes such requests on to the origin unchanged.
     """
 
     mode: str
     url: str | None = None
     timeout_seconds: float | None = None
+    function: Any = None
+    """``invoke`` only: the company's ``lambda_.IFunction`` (checked by the construct, which can
+    name the prop in its error)."""
+
+    @classmethod
+    def invoke(cls, function: lambda_.IFunction, *, timeout_seconds: float | None = None) -> Fallback:
+        """Hand every callback that is not Junction's to the company's own Lambda ``function``
+        (a function, alias or version of this app, or ``Function.from_function_arn``) with the
+        front's original event, and return its result as is.
+
+        For an app that already has a handler on the callback path: pass it here and remove its
+        route. The router may invoke exactly this function (and this qualifier), nothing else.
+        ``timeout_seconds`` defaults to the function's own timeout when it is a ``Function`` of
+        this app (or an alias or version of one), else to 25 s; the router's timeout is set above it.
+        """
+        return cls("invoke", None, None if timeout_seconds is None else float(timeout_seconds), function)
+
+    def invoke_timeout_seconds(self) -> float:
+        """The invoke's timeout: as given, else the company function's own, else 25 s."""
+        if self.timeout_seconds is not None:
+            return self.timeout_seconds
+        function = self.function
+        if isinstance(function, lambda_.Alias):
+            function = function.version
+        if isinstance(function, lambda_.Version):
+            function = function.lambda_
+        timeout = getattr(function, "timeout", None) if isinstance(function, lambda_.Function) else None
+        if timeout is None:
+            return DEFAULT_INVOKE_TIMEOUT_SECONDS
+        return float(timeout.to_seconds())
 
     @classmethod
     def proxy(cls, url: str, *, timeout_seconds: float = DEFAULT_PROXY_TIMEOUT_SECONDS) -> Fallback:
@@ -83,6 +119,8 @@ class Fallback:
     def document(self) -> dict[str, Any]:
         """The ``fallback`` object of the config document."""
         doc: dict[str, Any] = {"mode": self.mode}
+        if self.mode == "invoke":
+            return doc | {"function_arn": self.function.function_arn, "timeout_seconds": self.invoke_timeout_seconds()}
         if self.url is not None:
             doc["url"] = self.url
         if self.timeout_seconds is not None and self.mode == "proxy":
@@ -184,6 +222,13 @@ def config_document(
             raise RouterConfigError(construct, name, f"must be a list, not {type(value).__name__}")
     if extra_environments is not None and not isinstance(extra_environments, Mapping):
         raise RouterConfigError(construct, "extra_environments", "must be a mapping of name -> Link API base URL")
+    if isinstance(fallback, Fallback) and fallback.mode == "invoke" and not is_function(fallback.function):
+        raise RouterConfigError(
+            construct,
+            "fallback",
+            "Fallback.invoke(function) takes the company's Lambda function (aws_lambda.Function, Alias, Version or "
+            f"Function.from_function_arn(...)), not {type(fallback.function).__name__}",
+        )
     if not isinstance(allow_mixed_environments, bool):
         raise RouterConfigError(construct, "allow_mixed_environments", "must be True or False")
     document: dict[str, Any] = {"environments": list(environments)}
@@ -218,6 +263,14 @@ def config_document(
     return parse_document(construct, document)
 
 
+def is_function(value: object) -> bool:
+    """Whether ``value`` is a Lambda function construct (``IFunction`` is a jsii interface, which
+    ``isinstance`` cannot check: what the router needs of it is its ARN)."""
+    return isinstance(value, lambda_.FunctionBase) or (
+        not isinstance(value, str | bytes) and hasattr(value, "function_arn") and hasattr(value, "grant_invoke")
+    )
+
+
 def parse_document(construct: str, document: dict[str, Any]) -> ConfigDocument:
     """Validate a config document (tokens allowed in strings) with the function's own parser.
 
@@ -225,6 +278,9 @@ def parse_document(construct: str, document: dict[str, Any]) -> ConfigDocument:
         RouterConfigError: naming ``construct`` and the key at fault.
     """
     literal = _without_tokens(document)
+    fallback = document.get("fallback")
+    if isinstance(fallback, dict) and Token.is_unresolved(fallback.get("function_arn")):
+        literal["fallback"]["function_arn"] = TOKEN_ARN_STAND_IN  # checked at deploy by CloudFormation
     try:
         config = parse_config(literal)
     except ConfigError as error:

@@ -41,10 +41,13 @@ from callback_router.core.config import RouterConfig
 from callback_router.core.routes import ALB_STATE_PATTERN, PROVIDER_PLACEHOLDER, match_routes, path_patterns
 from callback_router.settings import CONFIG_ENV_VAR
 from junction_callback_router.common import (
+    API_GATEWAY_INTEGRATION_TIMEOUT,
     DEFAULT_API_MEMORY_MB,
     DEFAULT_LOG_RETENTION,
     DEFAULT_PYTHON_RUNTIME,
+    HTTP_API_INTEGRATION_TIMEOUT,
     RUNTIME_ACKNOWLEDGEMENT,
+    TIMEOUT_MARGIN_SECONDS,
     acknowledge,
     add_alarms,
     api_timeout_seconds,
@@ -122,7 +125,9 @@ class CallbackRouter(Construct):
                 ``sandbox-eu``, ``production-us``, ``production-eu``). Sandbox and production may
                 not be mixed unless ``allow_mixed_environments``.
             fallback: what happens to every callback that is not Junction's
-                (:meth:`Fallback.proxy`, :meth:`Fallback.redirect`, :meth:`Fallback.reject`).
+                (:meth:`Fallback.invoke`, :meth:`Fallback.proxy`, :meth:`Fallback.redirect`,
+                :meth:`Fallback.reject`). With ``invoke`` the router may invoke exactly that
+                function, and its timeout is set above the function's.
             routes: callback paths (default ``["/oauth_callback/{provider}"]``); a path without
                 ``{provider}`` is a :class:`Route` naming its provider.
             providers: allowlist of provider slugs (default: every valid slug).
@@ -198,9 +203,16 @@ class CallbackRouter(Construct):
             self,
             "FunctionRole",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Junction callback router: writes its own log group, nothing else",
+            description="Junction callback router: writes its own log group"
+            + (", invokes the company's callback function" if fallback.mode == "invoke" else ", nothing else"),
         )
         self.function_log_group.grant_write(role)
+        if fallback.mode == "invoke":
+            # Exactly this function and qualifier: a statement on the ARN as given (not CDK's
+            # grant_invoke, which adds "<arn>:*" for every version and alias of it).
+            role.add_to_policy(
+                iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[fallback.function.function_arn])
+            )
         in_environment = config_in_environment or document.has_tokens
         config_json = document.to_json(self)
         self.function = lambda_.Function(
@@ -234,7 +246,7 @@ class CallbackRouter(Construct):
                 label=label,
                 function_name=self.function.function_name,
                 config=self.config,
-                proxy=self.config.fallback.mode == "proxy",
+                proxy=self.config.fallback.mode in ("proxy", "invoke"),
                 topic=alarm_topic,
             )
         elif alarm_topic is not None:
@@ -262,6 +274,18 @@ class CallbackRouter(Construct):
                 self._label, front, "already attached to this resource; each front is added once per API or listener"
             )
         self._attached.add(key)
+
+    def _check_front_timeout(self, method: str, front: str, limit: int) -> None:
+        """Refuse a front that stops waiting before the router can answer (the invoke fallback)."""
+        timeout = api_timeout_seconds(self.config)
+        if timeout > limit:
+            raise RouterConfigError(
+                self._label,
+                f"{method}: fallback timeout_seconds",
+                f"{front} waits {limit} s for its integration, but the router may take {timeout} s (the company "
+                f"function's {self.config.fallback.timeout_seconds:g} s plus {TIMEOUT_MARGIN_SECONDS} s to answer): "
+                f"pass Fallback.invoke(function, timeout_seconds={limit - TIMEOUT_MARGIN_SECONDS}) or less",
+            )
 
     def _next_id(self, front: str) -> str:
         count = self._fronts.get(front, 0)
@@ -328,6 +352,7 @@ class CallbackRouter(Construct):
         Returns:
             The routes, one per callback path.
         """
+        self._check_front_timeout("add_to_http_api", "an HTTP API", HTTP_API_INTEGRATION_TIMEOUT)
         self._attach_once("add_to_http_api", http_api)
         scope_id = self._next_id("HttpApi")
         scope = Construct(self, scope_id)
@@ -383,6 +408,7 @@ class CallbackRouter(Construct):
             )
         if stage_name is not None and not Token.is_unresolved(stage_name):
             _check_stage_name(self._label, stage_name)
+        self._check_front_timeout("add_to_rest_api", "a REST API", API_GATEWAY_INTEGRATION_TIMEOUT)
         self._attach_once("add_to_rest_api", rest_api)
         scope = Construct(self, self._next_id("RestApi"))
         integration = apigw.LambdaIntegration(self.target, proxy=True)
@@ -495,7 +521,17 @@ class CallbackRouter(Construct):
                     action=elbv2.ListenerAction.forward([company_target_group]),
                 )
             )
-        elif self.config.fallback.mode == "proxy":
+        if self.config.fallback.mode == "invoke":
+            # The router's target group must see every state value; the company's function then
+            # gets the multi-value event shape (and ALB reads only multiValueHeaders from its answer).
+            Annotations.of(self).add_warning_v2(
+                "junction-callback-router:alb-invoke-multi-value",
+                f"{self._label}: on the load balancer, Fallback.invoke hands the company's function ALB events with "
+                "multi-value headers (multiValueHeaders, multiValueQueryStringParameters), and ALB reads only "
+                "multiValueHeaders from its answer: make sure the function handles that shape, as it does when its "
+                "own target group has lambda.multi_value_headers.enabled.",
+            )
+        elif self.config.fallback.mode == "proxy" and company_target_group is None:
             Annotations.of(self).add_warning_v2(
                 "junction-callback-router:alb-without-company-target-group",
                 f"{self._label}: add_to_alb without company_target_group: Fallback.proxy must point at the "
@@ -542,7 +578,10 @@ def _own_stage_name(rest_api: apigw.IRestApi) -> str | None:
 
 def _not_a_fallback(label: str, value: object) -> Fallback:
     raise RouterConfigError(
-        label, "fallback", f"must be Fallback.proxy(url), Fallback.redirect(url) or Fallback.reject(), not {value!r}"
+        label,
+        "fallback",
+        "must be Fallback.proxy(url), Fallback.redirect(url), Fallback.reject() or Fallback.invoke(function), "
+        f"not {value!r}",
     )
 
 

@@ -23,6 +23,7 @@ from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
@@ -96,9 +97,12 @@ def router_props(stage: Stage) -> dict[str, Any]:
     return props
 
 
-def stage_fallback(stage: Stage) -> Fallback:
-    """The stage's fallback as the construct's :class:`Fallback`."""
+def stage_fallback(stage: Stage, scope: Construct) -> Fallback:
+    """The stage's fallback as the construct's :class:`Fallback` (an ``invoke`` function imported into ``scope``)."""
     fallback = stage.router.fallback
+    if fallback.mode == "invoke" and fallback.function_arn is not None:
+        function = lambda_.Function.from_function_arn(scope, "CompanyFunction", fallback.function_arn)
+        return Fallback.invoke(function, timeout_seconds=fallback.timeout_seconds)
     if fallback.mode == "proxy" and fallback.url is not None:
         return Fallback.proxy(fallback.url, timeout_seconds=fallback.timeout_seconds)
     if fallback.mode == "redirect" and fallback.url is not None:
@@ -220,7 +224,7 @@ class RouterStack(Stack):
             self,
             "Router",
             **router_props(stage),
-            fallback=stage_fallback(stage),
+            fallback=stage_fallback(stage, self),
             memory_size=stage.memory_size,
             config_in_environment=stage.config_in_environment,
             snap_start=stage.snap_start,

@@ -37,6 +37,8 @@ from callback_router.adapters.fallback import (
     fallback_response,
     tls_context,
 )
+from callback_router.adapters.handover import front_error, hand_over
+from callback_router.adapters.lambda_invoke import InvokeFailed
 from callback_router.core.answers import (
     INVALID_PROVIDER_TEXT,
     MALFORMED_EVENT_TEXT,
@@ -47,7 +49,7 @@ from callback_router.core.answers import (
     UPSTREAM_FAILED_TEXT,
     fits,
 )
-from callback_router.core.config import RouterConfig
+from callback_router.core.config import Fallback, RouterConfig
 from callback_router.core.decision import Decision, Outcome, decide
 from callback_router.core.link_token import read_claims_pyjwt
 from callback_router.core.routes import match_routes
@@ -69,6 +71,58 @@ logger, metrics = observability.logger, observability.metrics
 
 Resolver = TypeVar("Resolver", bound=ApiGatewayResolver)
 QueryReader = Callable[[Any], CallbackQuery]
+
+
+class _Verbatim:
+    """The company function's result for the event being resolved (``invoke`` fallback).
+
+    Powertools would serialize whatever the route returns into its own response format; the
+    company's result must reach the front as is (a bare string, a dict without ``statusCode``),
+    so the route leaves it here and :func:`_resolve` returns it instead of Powertools' answer.
+    """
+
+    def __init__(self) -> None:
+        self._results: list[Any] = []
+
+    def put(self, result: Any) -> Response[Any]:
+        """Hold ``result``; the placeholder returned to Powertools is never sent."""
+        self._results.append(result)
+        return Response(status_code=204, body="")
+
+    def take(self) -> tuple[bool, Any]:
+        """``(True, result)`` when the event was handed over, else ``(False, None)``; empties it."""
+        if not self._results:
+            return False, None
+        result = self._results[-1]
+        self._results.clear()
+        return True, result
+
+
+_verbatim = _Verbatim()
+
+
+def _handed_over(fallback: Fallback, raw_event: Any, context: Any, request_id: str | None) -> Any:
+    """The company function's result for ``raw_event``, or its front's own error answer."""
+    refused = False
+    try:
+        return hand_over(fallback, raw_event, context)
+    except InvokeFailed as error:
+        refused = error.refused
+        # The reason names the failure (throttled, function error, timeout), never event data or
+        # the function's own error text.
+        observability.count(UPSTREAM_ERROR_METRIC)
+        logger.error(
+            "fallback function failed",
+            extra={"error_type": type(error).__name__, "reason": error.reason, "request_id": request_id},
+        )
+    except Exception as error:  # noqa: BLE001 -- the front's own 502, never a stack trace
+        observability.failure(ROUTER_ERROR_METRIC, "fallback invoke failed", error, request_id)
+    return front_error(raw_event, refused=refused)
+
+
+def _invoke_fallback() -> Fallback | None:
+    """The configured fallback when it is ``invoke``: every request that is not Junction's goes there."""
+    return CONFIG.fallback if CONFIG is not None and CONFIG.fallback.mode == "invoke" else None
 
 
 def _request_id(event: Any) -> str | None:
@@ -125,6 +179,8 @@ def _answer(app: ApiGatewayResolver, read_query: QueryReader, provider: str | No
         query = read_query(event)
     except Exception as error:  # noqa: BLE001 -- without its query a callback cannot be passed on faithfully
         observability.failure(ROUTER_ERROR_METRIC, "malformed event", error, request_id)
+        if (fallback := _invoke_fallback()) is not None:  # the company's handler got it before: it still does
+            return _verbatim.put(_handed_over(fallback, event.raw_event, app.lambda_context, request_id))
         return text_response(400, MALFORMED_EVENT_TEXT)
     decision: Decision | None = None
     try:
@@ -142,8 +198,10 @@ def _answer(app: ApiGatewayResolver, read_query: QueryReader, provider: str | No
         observability.record(decision, request_id)
         if decision.outcome is Outcome.JUNCTION_REDIRECT and decision.location is not None:
             return redirect_response(decision.location)
-        if decision.outcome is Outcome.INVALID_PROVIDER:
+        if decision.outcome is Outcome.INVALID_PROVIDER and _invoke_fallback() is None:
             return text_response(400, INVALID_PROVIDER_TEXT)
+    if (fallback := _invoke_fallback()) is not None:
+        return _verbatim.put(_handed_over(fallback, event.raw_event, app.lambda_context, request_id))
     text = UPSTREAM_FAILED_TEXT
     try:
         return fallback_response(CONFIG.fallback, provider, _forwarded_request(event, query.raw), _front_of(app))
@@ -231,16 +289,24 @@ def _plain_answer(
     return answer
 
 
-def _resolve(app: ApiGatewayResolver, event: Any, context: Any, *, status_description: bool = False) -> dict[str, Any]:
+def _resolve(app: ApiGatewayResolver, event: Any, context: Any, *, status_description: bool = False) -> Any:
     """``app.resolve``, with a clear 400 instead of a stack trace for an event of the wrong shape,
     and a clear 502 instead of the front's own error page for an answer over its size limit."""
     try:
         answer = app.resolve(event, context)
     except Exception as error:  # noqa: BLE001 -- e.g. a test invocation with {} from the console
         observability.failure(ROUTER_ERROR_METRIC, "malformed event", error, None)
+        handed, result = _verbatim.take()
+        if handed:  # Powertools failed after the hand-over: never run the company's function twice
+            return result
+        if (fallback := _invoke_fallback()) is not None:  # the company's handler got it before: it still does
+            return _handed_over(fallback, event, context, None)
         return _plain_answer(
             400, "Bad Request", MALFORMED_EVENT_TEXT, multi_value=False, status_description=status_description
         )
+    handed, result = _verbatim.take()
+    if handed:  # the company's result, verbatim: its front judges it exactly as without the router
+        return result
     front = _front_of(app)
     if fits(answer, front.response_limit):
         return answer
@@ -266,26 +332,26 @@ alb = build_resolver(ALBResolver(debug=False), alb_query, CONFIG)
 
 @metrics.log_metrics(capture_cold_start_metric=True)  # the dashboard charts ColdStart
 @logger.inject_lambda_context(log_event=False)  # never log the event: it holds code and state
-def http_api_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def http_api_handler(event: dict[str, Any], context: Any) -> Any:
     """API Gateway HTTP API (payload 2.0) and Lambda Function URL entry point."""
     return _resolve(http_api, event, context)
 
 
 @metrics.log_metrics(capture_cold_start_metric=True)  # the dashboard charts ColdStart
 @logger.inject_lambda_context(log_event=False)  # never log the event: it holds code and state
-def rest_api_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def rest_api_handler(event: dict[str, Any], context: Any) -> Any:
     """API Gateway REST API (proxy integration, payload 1.0) entry point."""
     return _resolve(rest_api, event, context)
 
 
 @metrics.log_metrics(capture_cold_start_metric=True)  # the dashboard charts ColdStart
 @logger.inject_lambda_context(log_event=False)  # never log the event: it holds code and state
-def alb_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def alb_handler(event: dict[str, Any], context: Any) -> Any:
     """Application Load Balancer entry point."""
     return _resolve(alb, event, context, status_description=True)
 
 
 # Init, not first invoke: Lambda throttles invokes to the memory's CPU share (callback_router/warmup.py).
 prime_handlers(CONFIG, logger, {"http_api": http_api_handler, "rest_api": rest_api_handler, "alb": alb_handler})
-if CONFIG is not None and CONFIG.fallback.mode == "proxy":
+if CONFIG is not None and CONFIG.fallback.mode in ("proxy", "invoke"):  # both open TLS connections
     tls_context()

@@ -10,8 +10,9 @@ whichever Powertools version is pinned. Measured in BENCHMARKS.md ("Lambda model
 
 Nothing escapes: the log line goes to a discarded stream, the EMF document to a discarded
 ``stdout``, and Powertools' cold-start flag is set back so the first real invocation still logs
-``cold_start: true``. A synthetic event never reaches the proxy fallback (no network during init),
-and a failure here is swallowed: the lazy path still works, only slower.
+``cold_start: true``. A synthetic event never reaches the proxy or invoke fallback (no network
+during init, and never the company's code with a made-up callback), and a failure here is
+swallowed: the lazy path still works, only slower.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from callback_router.core.uri import query_values
 Handler = Callable[[dict[str, Any], Any], Any]
 
 WARMUP_REQUEST_ID = "warmup"
+NETWORK_FALLBACKS = frozenset({"proxy", "invoke"})
+"""Fallbacks that leave the function: a synthetic event must never take them."""
 _HEADER_SEGMENT = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"  # {"alg":"HS256","typ":"JWT"}
 _SIGNATURE_SEGMENT = "c2lnbmF0dXJl"  # never checked: the router does not verify signatures
 
@@ -71,6 +74,9 @@ def warmup_queries(config: RouterConfig) -> list[str]:
     """Raw queries to prime with: a Junction redirect and, unless the fallback would go to the
     network, an ordinary ``state`` and a JWT-shaped one that does not decode."""
     _, provider = _request_line(config)
+    mode = config.fallback.mode
+    # With invoke, an invalid provider is handed to the company's function too.
+    answered_here = {Outcome.JUNCTION_REDIRECT} | ({Outcome.INVALID_PROVIDER} if mode != "invoke" else set())
     queries: list[str] = []
     for audience in sorted(config.accepted_base_urls)[:1]:
         state = synthetic_token(audience)
@@ -83,9 +89,9 @@ def warmup_queries(config: RouterConfig) -> list[str]:
             raw_query=query,
             read_claims=read_claims_lean,
         )
-        if decision.outcome in (Outcome.JUNCTION_REDIRECT, Outcome.INVALID_PROVIDER) or config.fallback.mode != "proxy":
+        if decision.outcome in answered_here or mode not in NETWORK_FALLBACKS:
             queries.append(query)
-    if config.fallback.mode != "proxy":
+    if mode not in NETWORK_FALLBACKS:
         queries += ["code=warmup&state=warmup", f"code=warmup&state={_HEADER_SEGMENT}.eyJhdWQiOi.{_SIGNATURE_SEGMENT}"]
     return queries
 

@@ -121,3 +121,43 @@ def test_teams_are_optional_and_kept_as_a_set():
     assert parse_config({"environments": ["sandbox-us"]}).teams is None
     config = parse_config({"environments": ["sandbox-us"], "teams": ["0c8b9e3a-1111-4222-8333-444455556666"]})
     assert config.teams == frozenset({"0c8b9e3a-1111-4222-8333-444455556666"})
+
+
+INVOKE_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:company-callback"
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [INVOKE_ARN, INVOKE_ARN + ":live", INVOKE_ARN + ":$LATEST", INVOKE_ARN + ":12",
+     "arn:aws-cn:lambda:cn-north-1:123456789012:function:f",
+     "arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:f"],
+)  # fmt: skip
+def test_invoke_takes_a_function_version_or_alias_arn(arn):
+    config = parse_config({**BASE, "fallback": {"mode": "invoke", "function_arn": arn, "timeout_seconds": 60}})
+    assert config.fallback == Fallback("invoke", None, 60.0, arn)
+
+
+@pytest.mark.parametrize(
+    ("fallback", "key", "words"),
+    [
+        ({"mode": "invoke"}, "fallback.function_arn", "not a Lambda function ARN"),
+        ({"mode": "invoke", "function_arn": "company-callback"}, "fallback.function_arn", "not a Lambda function ARN"),
+        ({"mode": "invoke", "function_arn": INVOKE_ARN.replace("123456789012", "1234")}, "fallback.function_arn",
+         "not a Lambda function ARN"),
+        ({"mode": "invoke", "function_arn": INVOKE_ARN + ":live:extra"}, "fallback.function_arn", "ARN"),
+        ({"mode": "invoke", "function_arn": INVOKE_ARN.replace(":lambda:", ":s3:")}, "fallback.function_arn", "ARN"),
+        ({"mode": "invoke", "function_arn": INVOKE_ARN + "\n"}, "fallback.function_arn", "ARN"),
+        ({"mode": "invoke", "function_arn": INVOKE_ARN, "url": "https://a.example"}, "fallback.url",
+         "not used with mode 'invoke'"),
+        ({"mode": "invoke", "function_arn": INVOKE_ARN, "timeout_seconds": 900}, "fallback.timeout_seconds",
+         "at most 880"),
+        ({"mode": "invoke", "function_arn": INVOKE_ARN, "timeout_seconds": 0}, "fallback.timeout_seconds", "above 0"),
+        ({"mode": "proxy", "url": "https://a.example", "function_arn": INVOKE_ARN}, "fallback.function_arn",
+         "not used with mode 'proxy'"),
+    ],
+)  # fmt: skip
+def test_invoke_mistakes_name_their_key(fallback, key, words):
+    with pytest.raises(ConfigError) as caught:
+        parse_config({**BASE, "fallback": fallback})
+    assert caught.value.key == key
+    assert words in str(caught.value)

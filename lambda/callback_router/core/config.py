@@ -24,7 +24,7 @@ from callback_router.core.environments import (
 from callback_router.core.link_token import DEFAULT_MAX_STATE_LENGTH
 from callback_router.core.routes import PROVIDER_PLACEHOLDER, Route, is_valid_slug, route_path_problem
 
-FallbackMode = Literal["proxy", "redirect", "reject"]
+FallbackMode = Literal["invoke", "proxy", "redirect", "reject"]
 
 DEFAULT_SERVICE = "junction-callback-router"
 DEFAULT_METRICS_NAMESPACE = "JunctionCallbackRouter"
@@ -32,6 +32,13 @@ DEFAULT_ROUTES: tuple[Route, ...] = (Route(path="/oauth_callback/{provider}"),)
 DEFAULT_PROXY_TIMEOUT_SECONDS = 10.0
 MAX_PROXY_TIMEOUT_SECONDS = 25.0
 """API Gateway gives an integration 29 s; leave room to answer a clean 502 before that."""
+MAX_INVOKE_TIMEOUT_SECONDS = 880.0
+"""Lambda runs a function 900 s at most; the router needs a few more than the company function.
+Which front can wait that long (ALB, Function URL; not API Gateway's 29/30 s) is the construct's check."""
+FUNCTION_ARN = re.compile(
+    r"arn:aws[a-z-]*:lambda:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:function:[A-Za-z0-9_-]{1,64}(?::(?:\$LATEST|[A-Za-z0-9_-]{1,128}))?"
+)
+"""A Lambda function, version or alias ARN (the qualifier after the name), as Invoke takes it."""
 STATE_LENGTH_BOUNDS = (256, 65536)
 
 CONFIG_KEYS = frozenset(
@@ -70,6 +77,8 @@ class Fallback:
     mode: FallbackMode = "reject"
     url: str | None = None
     timeout_seconds: float = DEFAULT_PROXY_TIMEOUT_SECONDS
+    function_arn: str | None = None
+    """``invoke`` only: the company's function (version or alias) that gets the original event."""
 
 
 @dataclass(frozen=True)
@@ -232,35 +241,57 @@ def _routes(data: Mapping[str, Any], providers: frozenset[str] | None) -> tuple[
     return tuple(routes)
 
 
+def _timeout(raw: Mapping[str, Any], maximum: float, why: str) -> float:
+    timeout = raw.get("timeout_seconds", DEFAULT_PROXY_TIMEOUT_SECONDS)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not math.isfinite(timeout):
+        raise ConfigError("fallback.timeout_seconds", "must be a number of seconds")
+    if not 0 < timeout <= maximum:
+        raise ConfigError("fallback.timeout_seconds", f"must be above 0 and at most {maximum:g} ({why})")
+    return float(timeout)
+
+
+def _function_arn(value: Any) -> str:
+    if not isinstance(value, str) or not FUNCTION_ARN.fullmatch(value):
+        raise ConfigError(
+            "fallback.function_arn",
+            f"{value!r} is not a Lambda function ARN: arn:aws:lambda:<region>:<account>:function:<name>[:<alias or "
+            "version>]",
+        )
+    return value
+
+
 def _fallback(data: Mapping[str, Any]) -> Fallback:
     raw = data.get("fallback", {"mode": "reject"})
     if not isinstance(raw, dict):
         raise ConfigError("fallback", "must be an object with a 'mode'")
     mode = raw.get("mode")
-    if mode not in ("proxy", "redirect", "reject"):
+    if mode not in ("invoke", "proxy", "redirect", "reject"):
         what = "is missing" if mode is None else f"is {mode!r}"
         raise ConfigError(
             "fallback.mode",
             f"{what}; say what happens to callbacks that are not Junction's: "
+            '"invoke" (hand the event to "function_arn" and return its result), '
             '"proxy" (replay them to "url" and return its answer), "redirect" (307 to "url") or '
             '"reject" (404), e.g. {"mode": "proxy", "url": "https://auth.example.com/oauth_callback/{provider}"}',
         )
-    allowed = {"reject": {"mode"}, "redirect": {"mode", "url"}, "proxy": {"mode", "url", "timeout_seconds"}}[mode]
+    allowed = {
+        "reject": {"mode"},
+        "redirect": {"mode", "url"},
+        "proxy": {"mode", "url", "timeout_seconds"},
+        "invoke": {"mode", "function_arn", "timeout_seconds"},
+    }[mode]
     unknown = sorted(set(raw) - allowed)
     if unknown:
         raise ConfigError(f"fallback.{unknown[0]}", f"not used with mode {mode!r}")
     if mode == "reject":
         return Fallback(mode="reject")
+    if mode == "invoke":
+        arn = _function_arn(raw.get("function_arn"))
+        timeout = _timeout(raw, MAX_INVOKE_TIMEOUT_SECONDS, "Lambda stops every function at 900 s")
+        return Fallback(mode="invoke", function_arn=arn, timeout_seconds=timeout)
     url = check_target_url("fallback.url", raw.get("url"), allow_placeholder=True)
-    timeout = raw.get("timeout_seconds", DEFAULT_PROXY_TIMEOUT_SECONDS)
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not math.isfinite(timeout):
-        raise ConfigError("fallback.timeout_seconds", "must be a number of seconds")
-    if not 0 < timeout <= MAX_PROXY_TIMEOUT_SECONDS:
-        raise ConfigError(
-            "fallback.timeout_seconds",
-            f"must be above 0 and at most {MAX_PROXY_TIMEOUT_SECONDS:g} (API Gateway stops waiting at 29 s)",
-        )
-    return Fallback(mode=mode, url=url, timeout_seconds=float(timeout))
+    timeout = _timeout(raw, MAX_PROXY_TIMEOUT_SECONDS, "API Gateway stops waiting at 29 s")
+    return Fallback(mode=mode, url=url, timeout_seconds=timeout)
 
 
 def _teams(data: Mapping[str, Any]) -> frozenset[str] | None:
