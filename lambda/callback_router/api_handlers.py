@@ -151,7 +151,10 @@ def _answer(app: ApiGatewayResolver, read_query: QueryReader, provider: str | No
     text = UPSTREAM_FAILED_TEXT
     try:
         front = _front_of(app)
-        return fallback_response(CONFIG.fallback, provider, _forwarded_request(event, query.raw, front), front)
+        request = _forwarded_request(event, query.raw, front)
+        # ALB's path pattern is wider than the routes: what is on none is the company's (issue 14).
+        own_path = event.path if front is ALB_FRONT and isinstance(event.path, str) else None
+        return fallback_response(CONFIG.fallback, provider, request, front, own_path=own_path)
     except MalformedRequest as error:
         observability.failure(ROUTER_ERROR_METRIC, "malformed event", error, request_id)
         return text_response(400, MALFORMED_EVENT_TEXT)

@@ -47,7 +47,7 @@ from callback_router.core.answers import (
     NOT_FOUND_TEXT,
 )
 from callback_router.core.routes import PROVIDER_PLACEHOLDER, is_valid_slug
-from callback_router.core.uri import escape_query, with_query
+from callback_router.core.uri import escape_path, escape_query, with_query
 
 if TYPE_CHECKING:
     import ssl
@@ -166,14 +166,27 @@ def fallback_response(
     provider: str | None,
     request: ForwardedRequest,
     front: Front = HTTP_API_FRONT,
+    *,
+    own_path: str | None = None,
 ) -> Response[Any]:
     """Apply the configured fallback to a request that is not a Junction callback.
+
+    Args:
+        own_path: the request's path, from a front whose rule is wider than the routes (ALB's
+            ``/oauth_callback/*`` also takes ``/oauth_callback/fitbit/`` and deeper paths). A
+            request on no route (``provider`` ``None``) or whose provider is not a slug then goes
+            to the fallback URL's *origin* with this path and the query, as it reached the
+            company's service before the router stood in front of it: see :func:`own_path_url`.
 
     Raises:
         UpstreamError: from :func:`proxy`.
         MalformedRequest: from :func:`proxy`.
     """
-    url = None if fallback.mode == "reject" or fallback.url is None else target_url(fallback.url, provider)
+    url = None
+    if fallback.mode != "reject" and fallback.url is not None:
+        url = None if own_path is not None and provider is None else target_url(fallback.url, provider)
+        if url is None and own_path is not None:
+            url = own_path_url(fallback.url, own_path, request, redirect=fallback.mode == "redirect")
     if url is None:
         return text_response(404, NOT_FOUND_TEXT)
     if fallback.mode == "redirect":
@@ -184,6 +197,26 @@ def fallback_response(
         # Proxying again would replay the request to the URL that just sent it here, forever.
         raise UpstreamError("loop: the fallback URL leads back to the router (see FALLBACK_MARKER_HEADER)")
     return proxy(url, request, fallback.timeout_seconds, front)
+
+
+def own_path_url(fallback_url: str, path: str, request: ForwardedRequest, *, redirect: bool) -> str | None:
+    """The fallback URL's origin with the request's own ``path``; ``None`` where that would loop.
+
+    A proxied request carries the marker header, which sends it past the router to the
+    company's service (``add_to_alb``'s bypass rule), whatever its path. A browser sent away by a
+    redirect carries no marker: to the host it came from it would come straight back to the
+    router (the same rule, the same JWT-shaped state), so that case stays a 404.
+    """
+    parts = urlsplit(fallback_url.replace(PROVIDER_PLACEHOLDER, "provider"))
+    if redirect:
+        hosts = [value.strip().lower() for name, value in request.headers if name.lower() == "host"]
+        try:
+            came_from = urlsplit(f"//{hosts[-1]}").hostname if hosts else None
+        except ValueError:  # e.g. "[" in a hand-made Host: where it came from is unknown
+            came_from = None
+        if came_from is None or came_from == parts.hostname:
+            return None
+    return f"{parts.scheme}://{parts.netloc}{escape_path(path if path.startswith('/') else '/' + path)}"
 
 
 def _connection_listed(headers: Iterable[tuple[str, str]]) -> set[str]:
