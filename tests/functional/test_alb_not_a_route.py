@@ -61,13 +61,39 @@ def test_proxy_keeps_the_path_bytes_and_never_lets_the_path_leave_the_origin(
     configure: Configure, upstream: RawUpstream, source: Source
 ):
     router = configure({"environments": ["sandbox-us"], "fallback": {"mode": "proxy", "url": f"{upstream.url}/cb"}})
-    for path in ("/oauth_callback/fitbit/a%2Fb~c", "//evil.test/oauth_callback/x", "/oauth_callback/x/a b?#"):
+    for path in ("/oauth_callback/fitbit/a%20b~c!$", "//evil.test/oauth_callback/x", "/oauth_callback/x/a b?#"):
         assert source.send(router, path, QUERY).status == 200
     assert [request.request_line.split(b" ")[1] for request in upstream.received] == [
-        f"/oauth_callback/fitbit/a%2Fb~c?{QUERY}".encode(),
+        f"/oauth_callback/fitbit/a%20b~c!$?{QUERY}".encode(),
         f"//evil.test/oauth_callback/x?{QUERY}".encode(),  # a path on the fallback's origin
         f"/oauth_callback/x/a%20b%3F%23?{QUERY}".encode(),
     ]
+
+
+TRAVERSALS = [
+    "/oauth_callback/..",
+    "/oauth_callback/fitbit/../../admin",
+    "/oauth_callback/%2e%2E/admin",
+    "/oauth_callback/./fitbit",
+    "/oauth_callback/x%2F..%2Fadmin",
+    "/oauth_callback/x%5C..%5Cadmin",
+    "/oauth_callback/x\\..\\admin",
+]
+
+
+@albs
+@pytest.mark.parametrize("path", TRAVERSALS)
+@pytest.mark.parametrize("mode", ["proxy", "redirect"])
+def test_a_path_that_could_leave_the_callback_prefix_is_a_404(
+    configure: Configure, upstream: RawUpstream, source: Source, path: str, mode: str
+):
+    # The fallback URL may name a host the load balancer never exposed: only the callback
+    # prefix's paths may reach it, however its server resolves dot segments and encoded slashes.
+    url = f"{upstream.url}/cb/{{provider}}"
+    router = configure({"environments": ["sandbox-us"], "fallback": {"mode": mode, "url": url}})
+    result = source.send(router, path, QUERY)
+    assert (result.status, result.location) == (404, None)
+    assert upstream.received == []
 
 
 @albs

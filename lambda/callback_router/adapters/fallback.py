@@ -32,7 +32,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 import h11
 from aws_lambda_powertools.event_handler import Response
@@ -206,7 +206,16 @@ def own_path_url(fallback_url: str, path: str, request: ForwardedRequest, *, red
     company's service (``add_to_alb``'s bypass rule), whatever its path. A browser sent away by a
     redirect carries no marker: to the host it came from it would come straight back to the
     router (the same rule, the same JWT-shaped state), so that case stays a 404.
+
+    A path with a dot segment or an encoded ``/`` or ``\\`` (``/oauth_callback/..``,
+    ``/oauth_callback/x%2F..%2Fadmin``) stays a 404 too: the company's server may resolve it to
+    a path outside the callback prefix, which the router must never open (the fallback URL may
+    name a host the load balancer never exposed).
     """
+    for segment in path.split("/"):
+        decoded = unquote(segment)
+        if decoded in (".", "..") or "/" in decoded or "\\" in decoded:
+            return None
     parts = urlsplit(fallback_url.replace(PROVIDER_PLACEHOLDER, "provider"))
     if redirect:
         hosts = [value.strip().lower() for name, value in request.headers if name.lower() == "host"]
