@@ -24,8 +24,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 COOKIE = "cookie"
-FORWARDING = frozenset({"forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port"})
-_FORWARDING_PREFIX = "x-forwarded-"
 _HOST = re.compile(r"(?:[A-Za-z0-9_-]{1,63}(?:\.[A-Za-z0-9_-]{1,63})*\.?|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?\Z")
 """A DNS name or IP literal, with an optional port: what a ``Host`` field can truthfully hold."""
 _RFC7239_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
@@ -48,11 +46,11 @@ def joined_cookie(headers: Iterable[tuple[str, str]], cookies: Iterable[object] 
 
 def without_cookies_or_forwarding(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     """``headers`` less ``Cookie`` (the router joins it) and every forwarding field the client sent."""
-    return [
-        (name, value)
-        for name, value in headers
-        if name.lower() != COOKIE and name.lower() not in FORWARDING and not name.lower().startswith(_FORWARDING_PREFIX)
-    ]
+    return [(name, value) for name, value in headers if not _is_cookie_or_forwarding(name.lower())]
+
+
+def _is_cookie_or_forwarding(lower: str) -> bool:
+    return lower in (COOKIE, "forwarded") or lower.startswith("x-forwarded-")
 
 
 def _last(headers: Iterable[tuple[str, str]], name: str) -> str | None:
