@@ -225,7 +225,11 @@ def own_path_url(fallback_url: str, path: str, request: ForwardedRequest, *, red
             came_from = None
         if came_from is None or came_from == parts.hostname:
             return None
-    return f"{parts.scheme}://{parts.netloc}{escape_path(path if path.startswith('/') else '/' + path)}"
+    try:
+        escaped = escape_path(path if path.startswith("/") else "/" + path)
+    except UnicodeEncodeError:  # a lone surrogate in a hand-made event: no bytes it could stand for
+        return None
+    return f"{parts.scheme}://{parts.netloc}{escaped}"
 
 
 def _connection_listed(headers: Iterable[tuple[str, str]]) -> set[str]:
