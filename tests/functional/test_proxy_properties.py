@@ -25,6 +25,7 @@ from callback_router.adapters.fallback import (
     _wire_headers,
     upstream_response,
 )
+from callback_router.adapters.replay_headers import forwarding_fields, joined_cookie
 from tests.functional.conftest import Configure
 from tests.functional.sources import API_SOURCES, FUNCTION_URL, HTTP_API, alb_event, http_api_event, rest_api_event
 
@@ -152,3 +153,48 @@ def test_any_body_gets_the_reject_and_redirect_answers(configure: Configure, fal
         assert result.status == status
 
     check()
+
+
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=80)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=12), inner, max_size=3)),
+    max_leaves=8,
+)
+forwarding_names = st.sampled_from(
+    ["Host", "host", "X-Forwarded-For", "x-forwarded-proto", "X-Forwarded-Port", "Cookie"]
+)
+request_contexts = st.one_of(
+    json_values,
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "domainName": json_values,
+            "identity": st.one_of(json_values, st.fixed_dictionaries({"sourceIp": json_values})),
+            "http": st.one_of(json_values, st.fixed_dictionaries({"sourceIp": json_values})),
+        },
+    ),
+)
+
+
+@given(
+    headers=st.lists(st.tuples(forwarding_names, st.text(max_size=300)), max_size=8),
+    context=request_contexts,
+    front_proto=st.sampled_from([None, "https"]),
+    cookies=st.lists(st.one_of(st.text(max_size=30), st.integers(), st.none()), max_size=4),
+)
+def test_forwarding_and_cookie_fields_are_always_sendable_whatever_the_event_holds(
+    headers, context, front_proto, cookies
+):
+    # Whatever a hand-made event holds where the front's facts belong, the router's own fields
+    # are valid HTTP/1.1 that h11 sends, each at most once, or are left out.
+    fields = forwarding_fields(headers, {"requestContext": context}, front_proto=front_proto)
+    cookie = joined_cookie(headers, cookies)
+    if cookie is not None:
+        fields.append(("Cookie", cookie))
+    names = [name for name, _ in fields]
+    assert len(names) == len(set(names))
+    wire = [(b"Host", b"company.test"), *((name.encode(), value.encode("utf-8")) for name, value in fields)]
+    h11.Connection(h11.CLIENT).send(h11.Request(method="GET", target="/", headers=wire))
+    for name, value in fields:
+        if name != "Cookie":
+            assert value.isascii() and len(value) < 600, (name, value)
