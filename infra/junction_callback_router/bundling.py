@@ -85,9 +85,12 @@ BUNDLER_VERSION = "1"
 # package is imported at the edge, so none is shipped (their licence files stay). The isolated-run
 # test in tests/infra/test_assets.py fails if the edge ever imports a module the asset lacks.
 EDGE_POWERTOOLS_KEEP: tuple[str, ...] = ()
-EDGE_DROP_TOP_LEVEL = ("jwt", "aws_lambda_powertools", "jmespath", "typing_extensions.py")
+EDGE_DROP_TOP_LEVEL = ("jwt", "aws_lambda_powertools", "jmespath", "typing_extensions.py", "h11")
 """PyJWT (the edge reads tokens with ``read_claims_lean``, see ``core/link_token.py``), Powertools
-and the two packages only Powertools needs."""
+and the two packages only Powertools needs, and h11 (the proxy fallback's HTTP/1.1: the edge
+passes requests on to CloudFront's origin instead)."""
+EDGE_DROP_DISTRIBUTIONS = ("pyjwt-", "h11-")
+"""The ``.dist-info`` folders of what the edge leaves out (lower-cased prefixes)."""
 
 
 def lambda_python_version(interpreter: tuple[int, int] = (sys.version_info.major, sys.version_info.minor)) -> str:
@@ -171,7 +174,7 @@ def _copy_requirements(site: Path, out_dir: Path, kind: AssetKind) -> None:
         name = entry.name
         if name.startswith("."):
             continue
-        if kind == "edge" and (name in EDGE_DROP_TOP_LEVEL or name.lower().startswith("pyjwt-")):
+        if kind == "edge" and (name in EDGE_DROP_TOP_LEVEL or name.lower().startswith(EDGE_DROP_DISTRIBUTIONS)):
             continue
         if kind == "edge" and name.endswith(".dist-info"):
             # Only the licence texts: RECORD/METADATA are for pip, and the bytes count at the edge.

@@ -39,6 +39,7 @@ from callback_router.adapters.fallback import (
 )
 from callback_router.adapters.handover import front_error, hand_over
 from callback_router.adapters.lambda_invoke import InvokeFailed
+from callback_router.adapters.replay_headers import forwarding_fields, joined_cookie, without_cookies_or_forwarding
 from callback_router.core.answers import (
     INVALID_PROVIDER_TEXT,
     MALFORMED_EVENT_TEXT,
@@ -138,17 +139,20 @@ def _request_id(event: Any) -> str | None:
     return str(trace) if trace else None
 
 
-def _forwarded_request(event: Any, raw_query: str) -> ForwardedRequest:
+def _forwarded_request(event: Any, raw_query: str, front: Front) -> ForwardedRequest:
     raw = event.raw_event
     if raw.get("multiValueHeaders"):
         pairs = [(name, value) for name, values in raw["multiValueHeaders"].items() for value in values or []]
     else:
         pairs = list((raw.get("headers") or {}).items())
     # Only text can have come from a browser; anything else in a hand-made event is not sent on.
-    headers = [(name, value) for name, value in pairs if isinstance(name, str) and isinstance(value, str)]
-    cookies = [cookie for cookie in raw.get("cookies") or () if isinstance(cookie, str)]
-    if cookies:  # payload 2.0 moves Cookie headers into a list of its own
-        headers.append(("Cookie", "; ".join(cookies)))
+    received = [(name, value) for name, value in pairs if isinstance(name, str) and isinstance(value, str)]
+    headers = without_cookies_or_forwarding(received)
+    cookie = joined_cookie(received, raw.get("cookies") or ())  # payload 2.0 moves them into "cookies"
+    if cookie is not None:
+        headers.append(("Cookie", cookie))
+    front_proto = None if front is ALB_FRONT else "https"
+    headers += forwarding_fields(received, raw if isinstance(raw, dict) else {}, front_proto=front_proto)
     # The body is handed over as it came: only the proxy decodes it, so a body that is not the
     # base64 its event claims cannot turn a 404 or a redirect into an error.
     return ForwardedRequest(
@@ -204,7 +208,11 @@ def _answer(app: ApiGatewayResolver, read_query: QueryReader, provider: str | No
         return _verbatim.put(_handed_over(fallback, event.raw_event, app.lambda_context, request_id))
     text = UPSTREAM_FAILED_TEXT
     try:
-        return fallback_response(CONFIG.fallback, provider, _forwarded_request(event, query.raw), _front_of(app))
+        front = _front_of(app)
+        request = _forwarded_request(event, query.raw, front)
+        # ALB's path pattern is wider than the routes: what is on none is the company's (issue 14).
+        own_path = event.path if front is ALB_FRONT and isinstance(event.path, str) else None
+        return fallback_response(CONFIG.fallback, provider, request, front, own_path=own_path)
     except MalformedRequest as error:
         observability.failure(ROUTER_ERROR_METRIC, "malformed event", error, request_id)
         return text_response(400, MALFORMED_EVENT_TEXT)

@@ -112,6 +112,25 @@ def test_jwt_shaped_company_state_reaches_the_company_once_without_a_loop(gatewa
     assert received[0].cookie == "sid=42"
 
 
+@pytest.mark.parametrize("path", ["/oauth_callback/fitbit/", "/oauth_callback/fitbit/extra", "/oauth_callback/Fitbit"])
+def test_a_path_that_is_no_route_reaches_the_company_as_before_not_a_404(path, gateway: LocalGateway):
+    # The router rule's /oauth_callback/* is wider than the routes: the function gets these, and
+    # replays them (marked) to the ALB with their own path, where the bypass rule takes them to
+    # the company's service, which answered them before the router was put in front of it.
+    code = unique_code()
+    query = f"code={code}&state={mint_link_token(COMPANY_AUDIENCE)}"
+    before = gateway.invocations["alb"]
+    status, _, headers, _ = request(gateway, "GET", f"{path}?{query}", {"Cookie": "sid=42"})
+
+    assert gateway.invocations["alb"] == before + 1  # the router rule matched once; the replay did not
+    assert status == 200
+    assert values(headers, "X-Stand-In") == ["Company callback stand-in"]
+    received = company_got(gateway, code)
+    assert [item.target for item in received] == [f"{path}?{query}"]
+    assert header(received[0], MARKER[0]) == [MARKER[1]]
+    assert received[0].cookie == "sid=42"
+
+
 def test_a_state_key_in_capitals_matches_the_rule_and_still_reaches_the_company_once(gateway: LocalGateway):
     # The query-string condition is case-insensitive, the function reads `state` only: it finds
     # no state, takes the fallback, and the bypass rule ends the trip.

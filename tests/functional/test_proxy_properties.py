@@ -10,6 +10,7 @@ import base64
 import re
 from typing import Any
 
+import h11
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -24,6 +25,7 @@ from callback_router.adapters.fallback import (
     _wire_headers,
     upstream_response,
 )
+from callback_router.adapters.replay_headers import forwarding_fields, joined_cookie
 from tests.functional.conftest import Configure
 from tests.functional.sources import API_SOURCES, FUNCTION_URL, HTTP_API, alb_event, http_api_event, rest_api_event
 
@@ -62,10 +64,14 @@ def test_forwarded_header_fields_are_always_valid_http_and_keep_their_utf8_bytes
     for name, value in headers:
         carried = _encodable(name) and _encodable(value) and TOKEN.match(name.encode())
         if carried and FIELD_VALUE.match(value.encode()) and name.lower() not in dropped:
-            assert (name, value.encode("utf-8")) in wire  # the browser's bytes, unchanged
+            # The browser's bytes, unchanged but for whitespace around the value (not part of it).
+            assert (name, value.strip(" \t").encode("utf-8")) in wire
+    # h11 refuses to send what HTTP/1.1 cannot carry: every field that is left, it sends.
+    fields = [(b"Host", b"company.test"), *((name.encode(), value) for name, value in wire)]
+    h11.Connection(h11.CLIENT).send(h11.Request(method="GET", target="/", headers=fields))
 
 
-# http.client hands header fields over as Latin-1 text of the upstream's bytes.
+# The proxy hands header fields over as Latin-1 text of the upstream's bytes.
 latin1 = st.binary(max_size=30).map(lambda data: data.decode("latin-1"))
 upstream_names = st.one_of(
     st.sampled_from(["Content-Type", "Content-Encoding", "Set-Cookie", "Connection", "Keep-Alive", "X-B"]), latin1
@@ -147,3 +153,48 @@ def test_any_body_gets_the_reject_and_redirect_answers(configure: Configure, fal
         assert result.status == status
 
     check()
+
+
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=80)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=12), inner, max_size=3)),
+    max_leaves=8,
+)
+forwarding_names = st.sampled_from(
+    ["Host", "host", "X-Forwarded-For", "x-forwarded-proto", "X-Forwarded-Port", "Cookie"]
+)
+request_contexts = st.one_of(
+    json_values,
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "domainName": json_values,
+            "identity": st.one_of(json_values, st.fixed_dictionaries({"sourceIp": json_values})),
+            "http": st.one_of(json_values, st.fixed_dictionaries({"sourceIp": json_values})),
+        },
+    ),
+)
+
+
+@given(
+    headers=st.lists(st.tuples(forwarding_names, st.text(max_size=300)), max_size=8),
+    context=request_contexts,
+    front_proto=st.sampled_from([None, "https"]),
+    cookies=st.lists(st.one_of(st.text(max_size=30), st.integers(), st.none()), max_size=4),
+)
+def test_forwarding_and_cookie_fields_are_always_sendable_whatever_the_event_holds(
+    headers, context, front_proto, cookies
+):
+    # Whatever a hand-made event holds where the front's facts belong, the router's own fields
+    # are valid HTTP/1.1 that h11 sends, each at most once, or are left out.
+    fields = forwarding_fields(headers, {"requestContext": context}, front_proto=front_proto)
+    cookie = joined_cookie(headers, cookies)
+    if cookie is not None:
+        fields.append(("Cookie", cookie))
+    names = [name for name, _ in fields]
+    assert len(names) == len(set(names))
+    wire = [(b"Host", b"company.test"), *((name.encode(), value.encode("utf-8")) for name, value in fields)]
+    h11.Connection(h11.CLIENT).send(h11.Request(method="GET", target="/", headers=wire))
+    for name, value in fields:
+        if name != "Cookie":
+            assert value.isascii() and len(value) < 600, (name, value)

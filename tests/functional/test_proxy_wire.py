@@ -302,3 +302,90 @@ def test_header_values_that_are_not_text_are_ignored(configure: Configure, upstr
         assert request.header("X-Ok") == [b"fine"]
         assert request.header("Cookie") == [b"a=b"]
         assert request.header("X-None") == request.header("X-Number") == []
+
+
+# 10. Interim answers and framing (RFC 9110 section 15.2; RFC 9112 sections 6.3 and 8).
+
+EARLY_HINTS = b"HTTP/1.1 103 Early Hints\r\nLink: </app.css>; rel=preload; as=style\r\n\r\n"
+FINAL_REDIRECT = answer_bytes(
+    "302 Found",
+    [("Location", b"https://app.example.com/after-login?ok=1"), ("Set-Cookie", b"sid=abc; Path=/; HttpOnly")],
+)
+
+
+@pytest.mark.parametrize("source", API_SOURCES, ids=api_ids)
+def test_interim_103_answers_are_skipped_and_the_final_redirect_and_cookie_returned(
+    configure: Configure, upstream: RawUpstream, source: Source
+):
+    upstream.answer = lambda _: EARLY_HINTS + b"HTTP/1.1 103 Early Hints\r\nLink: </app.js>\r\n\r\n" + FINAL_REDIRECT
+    router = proxy_to(configure, upstream)
+    result = source.call(router, event_for(source))
+    assert result.status == 302
+    assert result.location == "https://app.example.com/after-login?ok=1"
+    assert result.headers["set-cookie"] == ["sid=abc; Path=/; HttpOnly"]
+    assert "link" not in result.headers  # the hints belonged to the interim answers
+
+
+def test_interim_100_and_102_are_skipped_too(configure: Configure, upstream: RawUpstream):
+    upstream.answer = lambda _: b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n" + FINAL_REDIRECT
+    router = proxy_to(configure, upstream)
+    result = HTTP_API.call(router, event_for(HTTP_API))
+    assert (result.status, result.location) == (302, "https://app.example.com/after-login?ok=1")
+
+
+HEAD_200 = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n"
+BAD_FRAMING = {
+    "101-switching-protocols": b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+    + answer_bytes(body=b"<p>after the switch</p>"),
+    "content-length-not-reached": HEAD_200 + b"Content-Length: 100\r\n\r\n" + b"<p>" + b"x" * 17,
+    "two-content-lengths": HEAD_200 + b"Content-Length: 5\r\nContent-Length: 20\r\n\r\n" + b"x" * 20,
+    "content-length-list-differs": HEAD_200 + b"Content-Length: 5, 20\r\n\r\n" + b"x" * 20,
+    "content-length-not-digits": HEAD_200 + b"Content-Length: 2x\r\n\r\n" + b"x" * 20,
+    "content-length-negative": HEAD_200 + b"Content-Length: -1\r\n\r\n" + b"x" * 20,
+    "chunk-cut-short": HEAD_200 + b"Transfer-Encoding: chunked\r\n\r\n14\r\n" + b"x" * 10,
+    "no-last-chunk": HEAD_200 + b"Transfer-Encoding: chunked\r\n\r\n5\r\nxxxxx\r\n",
+    "chunk-size-not-hex": HEAD_200 + b"Transfer-Encoding: chunked\r\n\r\nzz\r\nxxxxx\r\n0\r\n\r\n",
+    "transfer-encoding-and-content-length": HEAD_200
+    + b"Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n5\r\nxxxxx\r\n0\r\n\r\n",
+    "no-status-line": b"<html>not http</html>",
+}
+
+
+@pytest.mark.parametrize("answer", BAD_FRAMING.values(), ids=BAD_FRAMING.keys())
+@pytest.mark.parametrize("source", [HTTP_API, REST_API, ALB_MULTI], ids=lambda s: s.name)
+def test_badly_framed_answer_is_a_counted_502_never_a_partial_answer(
+    configure: Configure, upstream: RawUpstream, output, source: Source, answer: bytes
+):
+    upstream.answer = lambda _: answer
+    router = proxy_to(configure, upstream)
+    result = source.call(router, event_for(source))
+    assert result.status == 502
+    assert b"x" * 5 not in result.body and b"after the switch" not in result.body
+    out = output()
+    assert "FallbackUpstreamError" in out.metric_names()
+    [error] = [line for line in out.logs if line["level"] == "ERROR"]
+    assert error["error_type"] == "UpstreamError"
+
+
+WELL_FRAMED = {
+    "chunked": (HEAD_200 + b"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n", b"hello world"),
+    "same-content-length-twice": (HEAD_200 + b"Content-Length: 5\r\nContent-Length: 5\r\n\r\nhello", b"hello"),
+    "until-close": (HEAD_200 + b"\r\nhello", b"hello"),
+    "http-1.0": (b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\nhello", b"hello"),
+}
+
+
+@pytest.mark.parametrize(("answer", "body"), WELL_FRAMED.values(), ids=WELL_FRAMED.keys())
+def test_well_framed_answers_still_come_back_whole(configure: Configure, upstream: RawUpstream, answer, body):
+    upstream.answer = lambda _: answer
+    router = proxy_to(configure, upstream)
+    result = HTTP_API.call(router, event_for(HTTP_API))
+    assert (result.status, result.body) == (200, body)
+
+
+def test_head_answer_with_a_content_length_and_no_body_is_whole(configure: Configure, upstream: RawUpstream):
+    upstream.answer = lambda _: HEAD_200 + b"Content-Length: 1234\r\n\r\n"
+    router = proxy_to(configure, upstream)
+    result = REST_API.call(router, event_for(REST_API, method="HEAD"))
+    assert (result.status, result.body) == (200, b"")
+    assert upstream.received[0].request_line.startswith(b"HEAD /company/fitbit?")

@@ -135,8 +135,10 @@ def test_edge_asset_leaves_out_what_the_viewer_request_handler_never_imports(bui
     assert not list(edge.glob("*jwt*.dist-info"))
     # Logs and EMF metrics are written by callback_router.lean_observability: no Powertools at all.
     assert EDGE_POWERTOOLS_KEEP == ()
-    for package in ("aws_lambda_powertools", "jmespath", "typing_extensions.py", "typing_extensions.pyc"):
+    for package in ("aws_lambda_powertools", "jmespath", "typing_extensions.py", "typing_extensions.pyc", "h11"):
         assert not (edge / package).exists(), package
+    assert not list(edge.glob("h11*.dist-info"))  # the proxy fallback's HTTP/1.1: API asset only
+    assert (built_assets["api"] / "h11" / "_connection.py").is_file()
     assert not list(edge.rglob("bin"))
 
 

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from callback_router.core.routes import Route, is_valid_route_path, is_valid_slug, match_routes
-from callback_router.core.uri import encode_query_pairs, escape_query, query_values, with_query
+from callback_router.core.uri import encode_query_pairs, escape_path, escape_query, query_values, with_query
 
 ROUTES = (Route("/oauth_callback/{provider}"), Route("/auth/strava/callback", "strava"), Route("/v1/{provider}/cb"))
 
@@ -119,3 +119,8 @@ def test_the_alb_state_condition_admits_exactly_the_jwt_shaped_prefix() -> None:
     assert f"{JWS_HEADER_PREFIX}*" == ALB_STATE_PATTERN
     token = "eyJhbGciOiJIUzI1NiJ9.eyJhdWQiOiJ4In0.c2ln"
     assert could_be_jwt(token) and token.startswith(ALB_STATE_PATTERN.rstrip("*"))
+
+
+def test_escape_path_keeps_every_path_character_and_encodes_what_would_end_or_break_it():
+    assert escape_path("/a/b%2F~!$&'()*+,;=:@/") == "/a/b%2F~!$&'()*+,;=:@/"
+    assert escape_path('/x y?#"<>\\^`{|}\x00\u00e9') == "/x%20y%3F%23%22%3C%3E%5C%5E%60%7B%7C%7D%00%C3%A9"

@@ -44,7 +44,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
-from callback_router.adapters.fallback import UpstreamError, UpstreamTooLarge, _Deadline, _read_body, tls_context
+from callback_router.adapters.deadline import Deadline
+from callback_router.adapters.fallback import MAX_UPSTREAM_BODY, UpstreamError, UpstreamTooLarge, tls_context
 
 INVOKE_PATH = "/2015-03-31/functions/{}/invocations"
 SERVICE = "lambda"
@@ -242,6 +243,21 @@ def _host(endpoint: str) -> str:
     return host if parts.port in (None, default) else f"{host}:{parts.port}"
 
 
+def _read_result(response: http.client.HTTPResponse, deadline: Deadline) -> bytes:
+    """The whole answer body, bounded; one cut short of its ``Content-Length`` raises."""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := response.read1(65536):
+        deadline.check()
+        size += len(chunk)
+        if size > MAX_UPSTREAM_BODY:
+            raise UpstreamTooLarge("invoke result over every front's response limit")
+        chunks.append(chunk)
+    if response.length:  # http.client counts down what Content-Length promised and read1 stops short silently
+        raise http.client.IncompleteRead(b"".join(chunks), response.length)
+    return b"".join(chunks)
+
+
 def _exchange(
     connection: http.client.HTTPConnection,
     endpoint: str,
@@ -250,7 +266,7 @@ def _exchange(
     payload: bytes,
     timeout: float,
 ) -> object:
-    deadline = _Deadline(connection, timeout)
+    deadline = Deadline(timeout)
     answered = False
     try:
         if connection.sock is None:
@@ -264,7 +280,7 @@ def _exchange(
         connection.endheaders(payload)
         response = connection.getresponse()
         answered = True
-        body = _read_body(response, deadline)
+        body = _read_result(response, deadline)
         deadline.check()
         response.close()  # read to its end: the connection is free for the next invoke
         failed = response.getheader("X-Amz-Function-Error")

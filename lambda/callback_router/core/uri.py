@@ -30,6 +30,15 @@ def escape_query(raw_query: str) -> str:
     return quote(raw_query, safe=_URI_QUERY_SAFE)
 
 
+_URI_PATH_SAFE = "-._~" + ":@/" + "!$&'()*+,;=" + "%"
+"""RFC 3986 ``pchar`` and ``/``: a path kept byte for byte (``?`` and ``#`` would end it)."""
+
+
+def escape_path(raw_path: str) -> str:
+    """``raw_path`` with what may not appear in a URI path percent-encoded, the rest as received."""
+    return quote(raw_path, safe=_URI_PATH_SAFE)
+
+
 def with_query(base: str, raw_query: str) -> str:
     """``base`` plus ``?`` and the escaped query; no ``?`` when the query is empty."""
     return f"{base}?{escape_query(raw_query)}" if raw_query else base
