@@ -20,9 +20,10 @@ being answered by API Gateway's own 404/403.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import urlsplit
 
+import jsii
 from aws_cdk import Annotations, Duration, Names, Token
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_apigatewayv2 as apigwv2
@@ -34,7 +35,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
-from constructs import Construct
+from constructs import Construct, IValidation
 
 from callback_router.core.answers import FALLBACK_MARKER_HEADER, FALLBACK_MARKER_VALUE
 from callback_router.core.config import RouterConfig
@@ -54,7 +55,9 @@ from junction_callback_router.common import (
     lambda_runtime,
     log_group,
 )
-from junction_callback_router.options import Fallback, Route, RouterConfigError, config_document
+from junction_callback_router.fallback_loops import AttachedApi, api_loops, loop_effect
+from junction_callback_router.options import TOKEN_STAND_IN, Fallback, Route, RouterConfigError, config_document
+from junction_callback_router.route_conflicts import Conflict, http_api_conflicts, rest_api_conflicts
 from junction_callback_router.runtimes import normalise_python_version
 from junction_callback_router.safety import document_problems, refuse_deployment
 
@@ -66,6 +69,7 @@ ALB_MAX_WILDCARDS = 5
 ALB_MAX_CONDITION_VALUE_LENGTH = 128
 """ELB guide, "Listener rules for your Application Load Balancer", condition limits."""
 MEMORY_BOUNDS = (128, 10240)
+FALLBACK_LOOP_WARNING = "junction-callback-router:fallback-may-loop"
 
 
 class CallbackRouter(Construct):
@@ -292,17 +296,26 @@ class CallbackRouter(Construct):
         path = urlsplit(fallback.url.replace(PROVIDER_PLACEHOLDER, "provider")).path
         if match_routes(self.config.routes, path) is None:
             return
-        effect = (
-            "redirected back to the router forever"
-            if fallback.mode == "redirect"
-            else "replayed to the router once and answered 502"
-        )
         Annotations.of(self).add_warning_v2(
-            "junction-callback-router:fallback-may-loop",
+            FALLBACK_LOOP_WARNING,
             f"{self._label}: the {fallback.mode} fallback points at {path}, one of the router's own callback "
-            f"paths. If that URL is served by {front} too, every callback that is not Junction's is {effect}; "
-            "point the fallback at the company's handler on another path or host.",
+            f"paths. If that URL is served by {front} too, every callback that is not Junction's is "
+            f"{loop_effect(fallback.mode)}; point the fallback at the company's handler on another path or host.",
         )
+
+    def _check_api(
+        self, front: str, api: object, conflicts: Callable[[], list[Conflict]], attached: AttachedApi
+    ) -> None:
+        """Refuse now a route conflict or certain fallback loop on ``api``; look again when the app synthesizes.
+
+        Routes, stages and custom domains that the app adds after ``add_to_*`` exist only by then,
+        so the same check runs as a validation of this construct (``cdk synth`` fails with it).
+        """
+        check = _AttachedApiCheck(self, front, api, conflicts, attached)
+        problems = check.problems()
+        if problems:
+            raise RouterConfigError(self._label, front, "\n".join(problems))
+        self.node.add_validation(check)
 
     def _warn_if_reject(self, front: str, *, marked_bypass: bool = False) -> None:
         self._warn_if_fallback_loops(front, marked_bypass=marked_bypass)
@@ -329,6 +342,11 @@ class CallbackRouter(Construct):
             The routes, one per callback path.
         """
         self._attach_once("add_to_http_api", http_api)
+        own: set[str] = set()
+        attached = AttachedApi(http_api, http_api.api_id, rest=False, scope=self)
+        self._check_api(
+            "add_to_http_api", http_api, lambda: http_api_conflicts(self, http_api, self.config.routes, own), attached
+        )
         scope_id = self._next_id("HttpApi")
         scope = Construct(self, scope_id)
         integration = HttpLambdaIntegration(
@@ -345,6 +363,7 @@ class CallbackRouter(Construct):
             )
             self._acknowledge_open_route(http_route)
             routes.append(http_route)
+            own.add(http_route.node.path)
         if not isinstance(http_api, apigwv2.HttpApi):
             self._warn_if_reject("the HTTP API")
         return routes
@@ -384,6 +403,11 @@ class CallbackRouter(Construct):
         if stage_name is not None and not Token.is_unresolved(stage_name):
             _check_stage_name(self._label, stage_name)
         self._attach_once("add_to_rest_api", rest_api)
+        own: set[str] = set()
+        attached = AttachedApi(rest_api, rest_api.rest_api_id, rest=True, scope=self)
+        self._check_api(
+            "add_to_rest_api", rest_api, lambda: rest_api_conflicts(self, rest_api, self.config.routes, own), attached
+        )
         scope = Construct(self, self._next_id("RestApi"))
         integration = apigw.LambdaIntegration(self.target, proxy=True)
         methods: list[apigw.Method] = []
@@ -392,6 +416,7 @@ class CallbackRouter(Construct):
             for segment in route.path.strip("/").split("/"):
                 resource = resource.get_resource(segment) or resource.add_resource(segment)
             method = resource.add_method("ANY", integration)
+            own.add(method.node.path)
             self._acknowledge_open_route(method)
             acknowledge(
                 method,
@@ -529,6 +554,52 @@ class CallbackRouter(Construct):
         url = self.target.add_function_url(auth_type=lambda_.FunctionUrlAuthType.NONE)
         self._warn_if_reject("the Function URL")
         return url
+
+
+@jsii.implements(IValidation)
+class _AttachedApiCheck:
+    """Route conflicts and fallback loops on one API the router is attached to (a construct validation)."""
+
+    def __init__(
+        self,
+        router: CallbackRouter,
+        front: str,
+        api: object,
+        conflicts: Callable[[], list[Conflict]],
+        attached: AttachedApi,
+    ) -> None:
+        self._router, self._front, self._conflicts, self._attached = router, front, conflicts, attached
+        kind = "REST API" if attached.rest else "HTTP API"
+        self._api = f"The {kind} {api.node.path if isinstance(api, Construct) else attached.api_id}"
+
+    def problems(self) -> list[str]:
+        """What makes the router never run (or loop) on this API; possible loops become warnings."""
+        problems = [conflict.message(self._api) for conflict in self._conflicts()]
+        router = self._router
+        fallback = router.config.fallback
+        if fallback.mode not in ("redirect", "proxy") or fallback.url is None:
+            return problems
+        raw_url = str(router.document.document["fallback"]["url"])
+        for loop in api_loops(self._attached, fallback.url, raw_url, router.config.routes):
+            shown = fallback.url.replace(f"https://{TOKEN_STAND_IN}", "<deploy-time URL>").replace(
+                TOKEN_STAND_IN, "<deploy-time value>"
+            )
+            text = (
+                f"the {fallback.mode} fallback {shown} "
+                f"reaches this API ({loop.how}), which routes it as {loop.served_as}, one of the router's callback "
+                f"paths: every callback that is not Junction's would be {loop_effect(fallback.mode)}. Point the "
+                "fallback at the company's handler on another path or host."
+            )
+            if loop.certain:
+                problems.append(text)
+            else:
+                text = text.replace(" reaches ", " may reach ", 1)
+                Annotations.of(router).add_warning_v2(FALLBACK_LOOP_WARNING, f"{router._label}: {self._front}: {text}")
+        return problems
+
+    def validate(self) -> list[str]:
+        """Called by CDK at synth: each problem fails it, named like a ``RouterConfigError``."""
+        return [f"{self._router._label}: {self._front}: {problem}" for problem in self.problems()]
 
 
 def _own_stage_name(rest_api: apigw.IRestApi) -> str | None:
