@@ -336,7 +336,10 @@ class CallbackRouter(Construct):
         stack. The routes go live when the API's stage deploys: a stage with auto-deploy (the
         default ``$default`` stage has it) does so by itself; otherwise run
         ``aws apigatewayv2 create-deployment --api-id ID --stage-name NAME`` (docs/DEPLOY.md).
-        The paths must not already have routes on that API (API Gateway refuses a duplicate key).
+        A route of the company's on a callback path of an API of this app (any method, any
+        parameter name) is refused, here or when the app synthesizes: API Gateway would prefer it
+        to the router's ``ANY``. So is a fallback URL that leads back to this API (route_conflicts.py,
+        fallback_loops.py). Imported APIs are not visible: docs/DEPLOY.md says how to check them.
 
         Returns:
             The routes, one per callback path.
@@ -370,6 +373,9 @@ class CallbackRouter(Construct):
 
     def add_to_rest_api(self, rest_api: apigw.IRestApi, *, stage_name: str | None = None) -> apigw.Deployment | None:
         """Add resources and an ``ANY`` proxy method per callback path to an API Gateway REST API.
+
+        Route conflicts and fallback loops are refused as for :meth:`add_to_http_api`; the
+        methods of a ``SpecRestApi``'s OpenAPI body are not visible at synth.
 
         Args:
             rest_api: a ``RestApi`` of this app, or one imported with
