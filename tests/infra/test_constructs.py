@@ -668,3 +668,28 @@ def test_a_fallback_on_a_custom_domain_base_path_of_the_very_api_fails_synth(kin
     )
     with pytest.raises(Exception, match=re.escape(expected)):
         app.synth()
+
+
+def test_a_rest_fallback_built_from_the_api_id_and_its_stage_is_refused() -> None:
+    _app, stack, _handler = company_app()
+    api = rest_api(stack)  # deploys its stage "prod"
+    url = f"https://{api.rest_api_id}.execute-api.eu-west-1.amazonaws.com/prod/oauth_callback/{{provider}}"
+    router = CallbackRouter(stack, "Router", environments=["sandbox-us"], fallback=Fallback.redirect(url))
+    with pytest.raises(RouterConfigError, match=re.escape("(the URL is built from this API's own endpoint, and /prod")):
+        router.add_to_rest_api(api)
+
+
+def test_an_execute_api_host_that_may_be_this_api_warns() -> None:
+    _app, stack, _handler = company_app()
+    api = apigwv2.HttpApi(stack, "Api")  # its id is only known at deploy time
+    url = "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/oauth_callback/{provider}"
+    CallbackRouter(stack, "Router", environments=["sandbox-us"], fallback=Fallback.proxy(url)).add_to_http_api(api)
+    Annotations.from_stack(stack).has_warning(
+        "/Company/Router",
+        Match.string_like_regexp(
+            re.escape(
+                f"the proxy fallback {url} may reach this API (if a1b2c3d4e5 is this API's id, and its $default "
+                "stage serves the whole path)"
+            )
+        ),
+    )
