@@ -7,9 +7,9 @@ with the stage (``/prod/oauth_callback/fitbit``), an HTTP API's with a named sta
 router's callback paths, every callback that is not Junction's comes back to the router.
 
 Certain (the fallback is refused) when the URL names this very API: its execute-api host with
-the API's literal id, a deploy-time URL built from the API itself (``api.api_endpoint``,
-``rest_api.url``; recognised by the CloudFormation reference it resolves to), or a custom domain
-of this app mapped to it. Possible (a warning) when the host is an execute-api host whose id is
+the API's literal id, a deploy-time URL built from the API itself (``http_api.api_endpoint``, a
+host built from ``rest_api.rest_api_id``; recognised by the CloudFormation reference it resolves
+to), or a custom domain of this app mapped to it. Possible (a warning) when the host is an execute-api host whose id is
 only known at deploy time, or when the stage is not visible here. Custom domains and stages of
 imported APIs are not visible at synth: docs/DEPLOY.md says how to check them.
 """
@@ -98,8 +98,9 @@ def _deploy_time_loops(attached: AttachedApi, raw_url: str, path: str, routes: t
     api_element = attached.api.node.try_find_child("Resource")
     if not isinstance(api_element, CfnElement) or str(stack.resolve(api_element.logical_id)) not in referenced:
         return []  # built from something else: nothing to compare with
-    # rest_api.url holds the stage inside the token, so its path looks stage-less here; such a URL in
-    # the router's own config is a dependency cycle that CloudFormation refuses anyway.
+    # rest_api.url holds the stage inside the token, so its path looks stage-less here and is not
+    # caught; in the router's own config it makes a dependency cycle (stage, deployment, router
+    # method, router function, stage) that synth refuses anyway.
     return _stage_loops(attached, path, routes, "the URL is built from this API's own endpoint", certain=True)
 
 

@@ -29,6 +29,10 @@ from constructs import Construct
 from callback_router.core.routes import Route
 from junction_callback_router.common import cfn_references
 
+ONE_VARIABLE_PER_LEVEL = (
+    "A REST API allows one variable path part per level, so API Gateway refuses the deployment "
+    "(A sibling ... already has a variable path part -- only one is allowed)."
+)
 WHAT_TO_DO = (
     "Remove it and pass fallback=Fallback.invoke({function}) to the router: it takes the callback "
     "path over and hands every callback that is not Junction's to that function, unchanged."
@@ -46,7 +50,7 @@ class Conflict:
     target: str | None
     """What it is integrated with, in words (a Lambda function's construct path when there is one)."""
     function: str | None
-    """The construct path of the Lambda function it invokes, when there is one in this app."""
+    """The Lambda function it invokes: its construct path in this app, or its ARN."""
     reason: str
 
     def message(self, api: str) -> str:
@@ -117,8 +121,7 @@ def rest_api_conflicts(
                         resource.node.path,
                         None,
                         None,
-                        "A REST API allows one variable path part per level, so API Gateway refuses the deployment "
-                        "(A sibling ... already has a variable path part -- only one is allowed).",
+                        ONE_VARIABLE_PER_LEVEL,
                     )
                 )
     return found
@@ -166,10 +169,7 @@ def _http_reason(method: str, path: str, callback_path: str) -> str | None:
         )
     if method == "ANY":
         return "Two ANY routes on one path are a duplicate route key: API Gateway refuses the deployment."
-    return (
-        f"API Gateway prefers a route with a method to the router's ANY route, so every {method} request on "
-        "that path (Junction's callbacks too, when it is GET) reaches that route and never the router."
-    )
+    return f"API Gateway prefers a route with a method to the router's ANY route, so {_taken(method)}"
 
 
 def _rest_method_reason(method: str, path: str, callback_path: str) -> str | None:
@@ -182,16 +182,16 @@ def _rest_method_reason(method: str, path: str, callback_path: str) -> str | Non
             "it matches never reach the router."
         )
     if path != callback_path:
-        return (
-            "A REST API allows one variable path part per level, so API Gateway refuses the deployment "
-            "(A sibling ... already has a variable path part -- only one is allowed)."
-        )
+        return ONE_VARIABLE_PER_LEVEL
     if method == "ANY":
         return "The router adds its own ANY method on that resource; a resource has one method of each kind."
-    return (
-        f"API Gateway prefers a method to the router's ANY method on the same resource, so every {method} "
-        "request on that path (Junction's callbacks too, when it is GET) reaches that method and never the router."
-    )
+    return f"API Gateway prefers a method to the router's ANY method on the same resource, so {_taken(method)}"
+
+
+def _taken(method: str) -> str:
+    if method == "GET":
+        return "every GET request on that path, Junction's callbacks included, reaches it and never the router."
+    return f"every {method} request on that path reaches it, never the router nor its fallback."
 
 
 def _sibling_variable(path: str, callback_path: str) -> bool:

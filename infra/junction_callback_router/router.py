@@ -303,15 +303,13 @@ class CallbackRouter(Construct):
             f"{loop_effect(fallback.mode)}; point the fallback at the company's handler on another path or host.",
         )
 
-    def _check_api(
-        self, front: str, api: object, conflicts: Callable[[], list[Conflict]], attached: AttachedApi
-    ) -> None:
-        """Refuse now a route conflict or certain fallback loop on ``api``; look again when the app synthesizes.
+    def _check_api(self, front: str, attached: AttachedApi, conflicts: Callable[[], list[Conflict]]) -> None:
+        """Refuse now a route conflict or certain fallback loop on the API; look again when the app synthesizes.
 
         Routes, stages and custom domains that the app adds after ``add_to_*`` exist only by then,
         so the same check runs as a validation of this construct (``cdk synth`` fails with it).
         """
-        check = _AttachedApiCheck(self, front, api, conflicts, attached)
+        check = _AttachedApiCheck(self, f"{self._label}: {front}", attached, conflicts)
         problems = check.problems()
         if problems:
             raise RouterConfigError(self._label, front, "\n".join(problems))
@@ -348,7 +346,7 @@ class CallbackRouter(Construct):
         own: set[str] = set()
         attached = AttachedApi(http_api, http_api.api_id, rest=False, scope=self)
         self._check_api(
-            "add_to_http_api", http_api, lambda: http_api_conflicts(self, http_api, self.config.routes, own), attached
+            "add_to_http_api", attached, lambda: http_api_conflicts(self, http_api, self.config.routes, own)
         )
         scope_id = self._next_id("HttpApi")
         scope = Construct(self, scope_id)
@@ -412,7 +410,7 @@ class CallbackRouter(Construct):
         own: set[str] = set()
         attached = AttachedApi(rest_api, rest_api.rest_api_id, rest=True, scope=self)
         self._check_api(
-            "add_to_rest_api", rest_api, lambda: rest_api_conflicts(self, rest_api, self.config.routes, own), attached
+            "add_to_rest_api", attached, lambda: rest_api_conflicts(self, rest_api, self.config.routes, own)
         )
         scope = Construct(self, self._next_id("RestApi"))
         integration = apigw.LambdaIntegration(self.target, proxy=True)
@@ -567,14 +565,10 @@ class _AttachedApiCheck:
     """Route conflicts and fallback loops on one API the router is attached to (a construct validation)."""
 
     def __init__(
-        self,
-        router: CallbackRouter,
-        front: str,
-        api: object,
-        conflicts: Callable[[], list[Conflict]],
-        attached: AttachedApi,
+        self, router: CallbackRouter, where: str, attached: AttachedApi, conflicts: Callable[[], list[Conflict]]
     ) -> None:
-        self._router, self._front, self._conflicts, self._attached = router, front, conflicts, attached
+        self._router, self._where, self._attached, self._conflicts = router, where, attached, conflicts
+        api = attached.api
         kind = "REST API" if attached.rest else "HTTP API"
         self._api = f"The {kind} {api.node.path if isinstance(api, Construct) else attached.api_id}"
 
@@ -586,10 +580,10 @@ class _AttachedApiCheck:
         if fallback.mode not in ("redirect", "proxy") or fallback.url is None:
             return problems
         raw_url = str(router.document.document["fallback"]["url"])
+        shown = fallback.url.replace(f"https://{TOKEN_STAND_IN}", "<deploy-time URL>").replace(
+            TOKEN_STAND_IN, "<deploy-time value>"
+        )
         for loop in api_loops(self._attached, fallback.url, raw_url, router.config.routes):
-            shown = fallback.url.replace(f"https://{TOKEN_STAND_IN}", "<deploy-time URL>").replace(
-                TOKEN_STAND_IN, "<deploy-time value>"
-            )
             text = (
                 f"the {fallback.mode} fallback {shown} "
                 f"reaches this API ({loop.how}), which routes it as {loop.served_as}, one of the router's callback "
@@ -600,12 +594,12 @@ class _AttachedApiCheck:
                 problems.append(text)
             else:
                 text = text.replace(" reaches ", " may reach ", 1)
-                Annotations.of(router).add_warning_v2(FALLBACK_LOOP_WARNING, f"{router._label}: {self._front}: {text}")
+                Annotations.of(router).add_warning_v2(FALLBACK_LOOP_WARNING, f"{self._where}: {text}")
         return problems
 
     def validate(self) -> list[str]:
         """Called by CDK at synth: each problem fails it, named like a ``RouterConfigError``."""
-        return [f"{self._router._label}: {self._front}: {problem}" for problem in self.problems()]
+        return [f"{self._where}: {problem}" for problem in self.problems()]
 
 
 def _own_stage_name(rest_api: apigw.IRestApi) -> str | None:

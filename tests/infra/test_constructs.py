@@ -434,7 +434,12 @@ def http_integration(name: str, handler: lambda_.IFunction) -> HttpLambdaIntegra
 @pytest.mark.parametrize(
     ("method", "path", "why"),
     [
-        ("GET", "/oauth_callback/{provider}", "API Gateway prefers a route with a method to the router's ANY route"),
+        (
+            "GET",
+            "/oauth_callback/{provider}",
+            "API Gateway prefers a route with a method to the router's ANY route, so every GET request on that path, "
+            "Junction's callbacks included, reaches it and never the router.",
+        ),
         ("GET", "/oauth_callback/{name}", "API Gateway prefers a route with a method to the router's ANY route"),
         ("POST", "/oauth_callback/{name}", "every POST request on that path"),
         ("ANY", "/oauth_callback/{name}", "Two ANY routes on one path are a duplicate route key"),
