@@ -9,8 +9,8 @@ and are no conflict on an HTTP API; a REST API allows one variable path part per
 ``{proxy+}`` or ``{name}`` beside the router's ``{provider}`` is refused at deploy ("A sibling
 ... already has a variable path part -- only one is allowed").
 
-Only what this app defines is visible: imported APIs and ``SpecRestApi`` OpenAPI bodies are not
-(docs/DEPLOY.md says how to check those with the AWS CLI).
+Only what this app defines is visible, and a ``SpecRestApi``'s inline OpenAPI body; imported APIs
+and a body in a file or bucket are not (docs/DEPLOY.md says how to check those with the AWS CLI).
 """
 
 from __future__ import annotations
@@ -33,6 +33,10 @@ ONE_VARIABLE_PER_LEVEL = (
     "A REST API allows one variable path part per level, so API Gateway refuses the deployment "
     "(A sibling ... already has a variable path part -- only one is allowed)."
 )
+OPENAPI_ANY_METHOD = "x-amazon-apigateway-any-method"
+OPENAPI_INTEGRATION = "x-amazon-apigateway-integration"
+OPENAPI_METHODS = frozenset({"ANY", "GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH"})
+"""API Gateway's OpenAPI extensions ("Working with API Gateway extensions to OpenAPI")."""
 WHAT_TO_DO = (
     "Remove it and pass fallback=Fallback.invoke({function}) to the router: it takes the callback "
     "path over and hands every callback that is not Junction's to that function, unchanged."
@@ -124,6 +128,34 @@ def rest_api_conflicts(
                         ONE_VARIABLE_PER_LEVEL,
                     )
                 )
+    return found + _openapi_conflicts(rest_api, routes)
+
+
+def _openapi_conflicts(rest_api: apigw.IRestApi, routes: Iterable[Route]) -> list[Conflict]:
+    """The paths of a ``SpecRestApi``'s inline OpenAPI body (a body in an S3 asset is not read here)."""
+    element = rest_api.node.try_find_child("Resource") if isinstance(rest_api, apigw.SpecRestApi) else None
+    if not isinstance(element, apigw.CfnRestApi) or not isinstance(rest_api, Construct):
+        return []
+    stack = Stack.of(element)
+    body = stack.resolve(element.body)
+    paths = body.get("paths") if isinstance(body, dict) else None
+    found: list[Conflict] = []
+    where = f"{rest_api.node.path}, in its OpenAPI body"
+    for path, operations in paths.items() if isinstance(paths, dict) else ():
+        if not isinstance(path, str) or not isinstance(operations, dict):
+            continue
+        for route in routes:
+            before = len(found)
+            for key, operation in operations.items():
+                method = "ANY" if key == OPENAPI_ANY_METHOD else str(key).upper()
+                reason = _rest_method_reason(method, path, route.path) if method in OPENAPI_METHODS else None
+                if reason:
+                    integration = operation.get(OPENAPI_INTEGRATION) if isinstance(operation, dict) else None
+                    uri = integration.get("uri") if isinstance(integration, dict) else None
+                    function, target = _describe(stack, uri)
+                    found.append(Conflict(route.path, f"{method} {path}", where, target, function, reason))
+            if len(found) == before and _under_a_sibling_variable(path, route.path):
+                found.append(Conflict(route.path, f"the path {path}", where, None, None, ONE_VARIABLE_PER_LEVEL))
     return found
 
 
@@ -186,6 +218,12 @@ def _rest_method_reason(method: str, path: str, callback_path: str) -> str | Non
     if method == "ANY":
         return "The router adds its own ANY method on that resource; a resource has one method of each kind."
     return f"API Gateway prefers a method to the router's ANY method on the same resource, so {_taken(method)}"
+
+
+def _under_a_sibling_variable(path: str, callback_path: str) -> bool:
+    """Whether ``path`` or one of its parents is a variable beside the callback path's own."""
+    segments = _segments(path)
+    return any(_sibling_variable("/" + "/".join(segments[:end]), callback_path) for end in range(1, len(segments) + 1))
 
 
 def _taken(method: str) -> str:

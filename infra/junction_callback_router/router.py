@@ -372,8 +372,8 @@ class CallbackRouter(Construct):
     def add_to_rest_api(self, rest_api: apigw.IRestApi, *, stage_name: str | None = None) -> apigw.Deployment | None:
         """Add resources and an ``ANY`` proxy method per callback path to an API Gateway REST API.
 
-        Route conflicts and fallback loops are refused as for :meth:`add_to_http_api`; the
-        methods of a ``SpecRestApi``'s OpenAPI body are not visible at synth.
+        Route conflicts and fallback loops are refused as for :meth:`add_to_http_api`, the paths
+        of a ``SpecRestApi``'s inline OpenAPI body included (a body in a file or bucket is not read).
 
         Args:
             rest_api: a ``RestApi`` of this app, or one imported with

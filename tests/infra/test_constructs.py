@@ -698,3 +698,36 @@ def test_an_execute_api_host_that_may_be_this_api_warns() -> None:
             )
         ),
     )
+
+
+def spec_api(stack: Stack, paths: dict[str, Any]) -> apigw.SpecRestApi:
+    definition = apigw.ApiDefinition.from_inline({"openapi": "3.0.1", "info": {"title": "t"}, "paths": paths})
+    return apigw.SpecRestApi(stack, "Spec", api_definition=definition, cloud_watch_role=False)
+
+
+def test_a_spec_rest_api_whose_inline_openapi_body_has_the_callback_path_is_refused() -> None:
+    arn = "arn:aws:lambda:eu-west-1:123456789012:function:company-oauth-callback"
+    uri = f"arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/{arn}/invocations"
+    integration = {"type": "aws_proxy", "httpMethod": "POST", "uri": uri}
+    _app, stack, _handler = company_app()
+    api = spec_api(
+        stack, {"/": {"get": {}}, "/oauth_callback/{name}": {"get": {"x-amazon-apigateway-integration": integration}}}
+    )
+    router = CallbackRouter(stack, "Router", environments=["sandbox-us"], fallback=PROXY)
+    expected = (
+        "add_to_rest_api: The REST API Company/Spec already has GET /oauth_callback/{name} (Company/Spec, in its "
+        f"OpenAPI body, integrated with the Lambda function {arn}) on the callback path /oauth_callback/{{provider}}. "
+        "A REST API allows one variable path part per level"
+    )
+    with pytest.raises(RouterConfigError, match=re.escape(expected)):
+        router.add_to_rest_api(api)
+    _app, stack, _handler = company_app()
+    greedy = spec_api(stack, {"/oauth_callback/{proxy+}": {"x-amazon-apigateway-any-method": {}}})
+    router = CallbackRouter(stack, "Router", environments=["sandbox-us"], fallback=PROXY)
+    with pytest.raises(
+        RouterConfigError, match=re.escape("already has the path /oauth_callback/{proxy+} (Company/Spec")
+    ):
+        router.add_to_rest_api(greedy)
+    _app, stack, _handler = company_app()
+    other = spec_api(stack, {"/{proxy+}": {"x-amazon-apigateway-any-method": {}}, "/health": {"get": {}}})
+    assert CallbackRouter(stack, "Router", environments=["sandbox-us"], fallback=PROXY).add_to_rest_api(other) is None
