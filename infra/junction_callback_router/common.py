@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import cast
 
@@ -282,3 +282,22 @@ def lambda_runtime(scope: Construct, version: str, *, edge: bool) -> lambda_.Run
             f"Python {choice.version}, or set python_runtime='{here}' if Lambda supports it.",
         )
     return choice.runtime
+
+
+def cfn_references(value: object) -> Iterator[str]:
+    """Logical ids named by ``Ref`` and ``Fn::GetAtt`` anywhere in a resolved CloudFormation value.
+
+    How two deploy-time values are compared at synth: by the resources they point at, never by the
+    token text (two tokens for one value need not look alike).
+    """
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "Ref" and isinstance(item, str):
+                yield item
+            elif key == "Fn::GetAtt" and isinstance(item, list) and item and isinstance(item[0], str):
+                yield item[0]
+            else:
+                yield from cfn_references(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from cfn_references(item)

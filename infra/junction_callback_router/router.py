@@ -20,9 +20,10 @@ being answered by API Gateway's own 404/403.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import urlsplit
 
+import jsii
 from aws_cdk import Annotations, Duration, Names, Token
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_apigatewayv2 as apigwv2
@@ -34,7 +35,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
-from constructs import Construct
+from constructs import Construct, IValidation
 
 from callback_router.core.answers import FALLBACK_MARKER_HEADER, FALLBACK_MARKER_VALUE
 from callback_router.core.config import RouterConfig
@@ -57,7 +58,9 @@ from junction_callback_router.common import (
     lambda_runtime,
     log_group,
 )
-from junction_callback_router.options import Fallback, Route, RouterConfigError, config_document
+from junction_callback_router.fallback_loops import AttachedApi, api_loops, loop_effect
+from junction_callback_router.options import TOKEN_STAND_IN, Fallback, Route, RouterConfigError, config_document
+from junction_callback_router.route_conflicts import Conflict, http_api_conflicts, rest_api_conflicts
 from junction_callback_router.runtimes import normalise_python_version
 from junction_callback_router.safety import document_problems, refuse_deployment
 
@@ -69,6 +72,7 @@ ALB_MAX_WILDCARDS = 5
 ALB_MAX_CONDITION_VALUE_LENGTH = 128
 """ELB guide, "Listener rules for your Application Load Balancer", condition limits."""
 MEMORY_BOUNDS = (128, 10240)
+FALLBACK_LOOP_WARNING = "junction-callback-router:fallback-may-loop"
 
 
 class CallbackRouter(Construct):
@@ -316,17 +320,24 @@ class CallbackRouter(Construct):
         path = urlsplit(fallback.url.replace(PROVIDER_PLACEHOLDER, "provider")).path
         if match_routes(self.config.routes, path) is None:
             return
-        effect = (
-            "redirected back to the router forever"
-            if fallback.mode == "redirect"
-            else "replayed to the router once and answered 502"
-        )
         Annotations.of(self).add_warning_v2(
-            "junction-callback-router:fallback-may-loop",
+            FALLBACK_LOOP_WARNING,
             f"{self._label}: the {fallback.mode} fallback points at {path}, one of the router's own callback "
-            f"paths. If that URL is served by {front} too, every callback that is not Junction's is {effect}; "
-            "point the fallback at the company's handler on another path or host.",
+            f"paths. If that URL is served by {front} too, every callback that is not Junction's is "
+            f"{loop_effect(fallback.mode)}; point the fallback at the company's handler on another path or host.",
         )
+
+    def _check_api(self, front: str, attached: AttachedApi, conflicts: Callable[[], list[Conflict]]) -> None:
+        """Refuse now a route conflict or certain fallback loop on the API; look again when the app synthesizes.
+
+        Routes, stages and custom domains that the app adds after ``add_to_*`` exist only by then,
+        so the same check runs as a validation of this construct (``cdk synth`` fails with it).
+        """
+        check = _AttachedApiCheck(self, f"{self._label}: {front}", attached, conflicts)
+        problems = check.problems()
+        if problems:
+            raise RouterConfigError(self._label, front, "\n".join(problems))
+        self.node.add_validation(check)
 
     def _warn_if_reject(self, front: str, *, marked_bypass: bool = False) -> None:
         self._warn_if_fallback_loops(front, marked_bypass=marked_bypass)
@@ -347,13 +358,21 @@ class CallbackRouter(Construct):
         stack. The routes go live when the API's stage deploys: a stage with auto-deploy (the
         default ``$default`` stage has it) does so by itself; otherwise run
         ``aws apigatewayv2 create-deployment --api-id ID --stage-name NAME`` (docs/DEPLOY.md).
-        The paths must not already have routes on that API (API Gateway refuses a duplicate key).
+        A route of the company's on a callback path of an API of this app (any method, any
+        parameter name) is refused, here or when the app synthesizes: API Gateway would prefer it
+        to the router's ``ANY``. So is a fallback URL that leads back to this API (route_conflicts.py,
+        fallback_loops.py). Imported APIs are not visible: docs/DEPLOY.md says how to check them.
 
         Returns:
             The routes, one per callback path.
         """
         self._check_front_timeout("add_to_http_api", "an HTTP API", HTTP_API_INTEGRATION_TIMEOUT)
         self._attach_once("add_to_http_api", http_api)
+        own: set[str] = set()
+        attached = AttachedApi(http_api, http_api.api_id, rest=False, scope=self)
+        self._check_api(
+            "add_to_http_api", attached, lambda: http_api_conflicts(self, http_api, self.config.routes, own)
+        )
         scope_id = self._next_id("HttpApi")
         scope = Construct(self, scope_id)
         integration = HttpLambdaIntegration(
@@ -370,12 +389,16 @@ class CallbackRouter(Construct):
             )
             self._acknowledge_open_route(http_route)
             routes.append(http_route)
+            own.add(http_route.node.path)
         if not isinstance(http_api, apigwv2.HttpApi):
             self._warn_if_reject("the HTTP API")
         return routes
 
     def add_to_rest_api(self, rest_api: apigw.IRestApi, *, stage_name: str | None = None) -> apigw.Deployment | None:
         """Add resources and an ``ANY`` proxy method per callback path to an API Gateway REST API.
+
+        Route conflicts and fallback loops are refused as for :meth:`add_to_http_api`, the paths
+        of a ``SpecRestApi``'s inline OpenAPI body included (a body in a file or bucket is not read).
 
         Args:
             rest_api: a ``RestApi`` of this app, or one imported with
@@ -410,6 +433,11 @@ class CallbackRouter(Construct):
             _check_stage_name(self._label, stage_name)
         self._check_front_timeout("add_to_rest_api", "a REST API", API_GATEWAY_INTEGRATION_TIMEOUT)
         self._attach_once("add_to_rest_api", rest_api)
+        own: set[str] = set()
+        attached = AttachedApi(rest_api, rest_api.rest_api_id, rest=True, scope=self)
+        self._check_api(
+            "add_to_rest_api", attached, lambda: rest_api_conflicts(self, rest_api, self.config.routes, own)
+        )
         scope = Construct(self, self._next_id("RestApi"))
         integration = apigw.LambdaIntegration(self.target, proxy=True)
         methods: list[apigw.Method] = []
@@ -418,6 +446,7 @@ class CallbackRouter(Construct):
             for segment in route.path.strip("/").split("/"):
                 resource = resource.get_resource(segment) or resource.add_resource(segment)
             method = resource.add_method("ANY", integration)
+            own.add(method.node.path)
             self._acknowledge_open_route(method)
             acknowledge(
                 method,
@@ -565,6 +594,48 @@ class CallbackRouter(Construct):
         url = self.target.add_function_url(auth_type=lambda_.FunctionUrlAuthType.NONE)
         self._warn_if_reject("the Function URL")
         return url
+
+
+@jsii.implements(IValidation)
+class _AttachedApiCheck:
+    """Route conflicts and fallback loops on one API the router is attached to (a construct validation)."""
+
+    def __init__(
+        self, router: CallbackRouter, where: str, attached: AttachedApi, conflicts: Callable[[], list[Conflict]]
+    ) -> None:
+        self._router, self._where, self._attached, self._conflicts = router, where, attached, conflicts
+        api = attached.api
+        kind = "REST API" if attached.rest else "HTTP API"
+        self._api = f"The {kind} {api.node.path if isinstance(api, Construct) else attached.api_id}"
+
+    def problems(self) -> list[str]:
+        """What makes the router never run (or loop) on this API; possible loops become warnings."""
+        problems = [conflict.message(self._api) for conflict in self._conflicts()]
+        router = self._router
+        fallback = router.config.fallback
+        if fallback.mode not in ("redirect", "proxy") or fallback.url is None:
+            return problems
+        raw_url = str(router.document.document["fallback"]["url"])
+        shown = fallback.url.replace(f"https://{TOKEN_STAND_IN}", "<deploy-time URL>").replace(
+            TOKEN_STAND_IN, "<deploy-time value>"
+        )
+        for loop in api_loops(self._attached, fallback.url, raw_url, router.config.routes):
+            text = (
+                f"the {fallback.mode} fallback {shown} "
+                f"reaches this API ({loop.how}), which routes it as {loop.served_as}, one of the router's callback "
+                f"paths: every callback that is not Junction's would be {loop_effect(fallback.mode)}. Point the "
+                "fallback at the company's handler on another path or host."
+            )
+            if loop.certain:
+                problems.append(text)
+            else:
+                text = text.replace(" reaches ", " may reach ", 1)
+                Annotations.of(router).add_warning_v2(FALLBACK_LOOP_WARNING, f"{self._where}: {text}")
+        return problems
+
+    def validate(self) -> list[str]:
+        """Called by CDK at synth: each problem fails it, named like a ``RouterConfigError``."""
+        return [f"{self._where}: {problem}" for problem in self.problems()]
 
 
 def _own_stage_name(rest_api: apigw.IRestApi) -> str | None:

@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import SANDBOX_US, LambdaContext, mint_token
 from tests.functional.conftest import Configure, Output, Router
-from tests.functional.raw_upstream import serve_raw
+from tests.functional.raw_upstream import RawUpstream, serve_raw
 from tests.functional.sources import API_SOURCES, DEFAULT_PATH, Source
 from tools.local_lambda import TEST_CREDENTIALS, LocalLambda, RawResult
 
@@ -375,18 +375,19 @@ def test_an_invoke_stage_builds_its_tls_context_at_init() -> None:
     assert result.stdout.split() == ["1"]
 
 
+@pytest.fixture
+def raw_endpoint() -> Iterator[RawUpstream]:
+    """A Lambda endpoint that answers whatever bytes a test sets."""
+    yield from serve_raw()
+
+
 def test_a_result_cut_short_of_its_length_is_a_counted_502(
-    invoking: Router, monkeypatch: pytest.MonkeyPatch, output: Callable[[], Output]
+    invoking: Router, raw_endpoint: RawUpstream, monkeypatch: pytest.MonkeyPatch, output: Callable[[], Output]
 ) -> None:
     # `"ok"` is JSON on its own: only the promised Content-Length tells that more was to come.
     cut = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"ok"'
-    upstream_fixture = serve_raw()
-    upstream = next(upstream_fixture)
-    upstream.answer = lambda _: cut
-    try:
-        monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", upstream.url)
-        source = API_SOURCES[0]
-        assert_front_error(call(invoking, source, source.event(DEFAULT_PATH, COMPANY_QUERY)), source, output())
-        assert len(upstream.received) == 1  # answered, so never retried: the code exchange runs once
-    finally:
-        upstream_fixture.close()
+    raw_endpoint.answer = lambda _: cut
+    monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", raw_endpoint.url)
+    source = API_SOURCES[0]
+    assert_front_error(call(invoking, source, source.event(DEFAULT_PATH, COMPANY_QUERY)), source, output())
+    assert len(raw_endpoint.received) == 1  # answered, so never retried: the code exchange runs once

@@ -12,9 +12,12 @@ import pytest
 from aws_cdk import App, Aws, Environment, Stack, Token, Validations
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Annotations, Match, Template
+from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
@@ -405,3 +408,326 @@ def test_synth_warns_when_no_bytecode_can_ship_for_the_runtime() -> None:
     annotations = Annotations.from_stack(stack)
     annotations.has_warning("/Company/Mismatch", Match.string_like_regexp(f"no .pyc ships.*Python {other}"))
     annotations.has_no_warning("/Company/Matching", Match.string_like_regexp("no .pyc ships"))
+
+
+# -- issue 14: the company's own routes on a callback path, and fallbacks that lead back -------------
+
+
+def company_app() -> tuple[App, Stack, lambda_.Function]:
+    """A company's app without cdk-nag (its own routes are its business): a stack and its callback function."""
+    app = App()
+    stack = Stack(app, "Company", env=Environment(account="123456789012", region="eu-west-1"))
+    handler = lambda_.Function(
+        stack,
+        "Handler",
+        runtime=lambda_.Runtime.PYTHON_3_12,
+        handler="index.handler",
+        code=lambda_.Code.from_inline("def handler(event, context): ..."),
+    )
+    return app, stack, handler
+
+
+def http_integration(name: str, handler: lambda_.IFunction) -> HttpLambdaIntegration:
+    return HttpLambdaIntegration(name, handler)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "why"),
+    [
+        (
+            "GET",
+            "/oauth_callback/{provider}",
+            "API Gateway prefers a route with a method to the router's ANY route, so every GET request on that path, "
+            "Junction's callbacks included, reaches it and never the router.",
+        ),
+        ("GET", "/oauth_callback/{name}", "API Gateway prefers a route with a method to the router's ANY route"),
+        ("POST", "/oauth_callback/{name}", "every POST request on that path"),
+        ("ANY", "/oauth_callback/{name}", "Two ANY routes on one path are a duplicate route key"),
+        ("GET", "/oauth_callback/fitbit", "API Gateway prefers that more specific path"),
+    ],
+)
+def test_a_company_route_on_the_callback_path_of_an_http_api_is_refused_before_or_after(
+    method: str, path: str, why: str
+) -> None:
+    expected = (
+        f"CallbackRouter 'Router': add_to_http_api: The HTTP API Company/Api already has {method} {path} "
+        f"(Company/Api/{method}--oauth_callback--{path.rsplit('/', 1)[1]}, integrated with the Lambda function "
+        "Company/Handler) on the callback path /oauth_callback/{provider}. "
+    )
+    what_to_do = "Remove it and pass fallback=Fallback.invoke(Company/Handler) to the router"
+    # The company's route first: add_to_http_api refuses at once.
+    _app, stack, handler = company_app()
+    api = apigwv2.HttpApi(stack, "Api")
+    api.add_routes(path=path, methods=[apigwv2.HttpMethod(method)], integration=http_integration("Own", handler))
+    router = CallbackRouter(stack, "Router", environments=["sandbox-us"], fallback=PROXY)
+    with pytest.raises(RouterConfigError) as refused:
+        router.add_to_http_api(api)
+    assert str(refused.value).startswith(expected)
+    assert why in str(refused.value) and what_to_do in str(refused.value)
+    # The company's route after: synth fails with the same words.
+    app, stack, handler = company_app()
+    api = apigwv2.HttpApi(stack, "Api")
+    CallbackRouter(stack, "Router", environments=["sandbox-us"], fallback=PROXY).add_to_http_api(api)
+    api.add_routes(path=path, methods=[apigwv2.HttpMethod(method)], integration=http_integration("Own", handler))
+    with pytest.raises(Exception, match=re.escape(expected)):
+        app.synth()
+
+
+def test_a_route_integrated_with_a_function_of_another_app_is_named_by_its_arn() -> None:
+    _app, stack, _handler = company_app()
+    arn = "arn:aws:lambda:eu-west-1:123456789012:function:company-oauth-callback"
+    elsewhere = lambda_.Function.from_function_arn(stack, "Elsewhere", arn)
+    api = apigwv2.HttpApi.from_http_api_attributes(stack, "Api", http_api_id="h1t2t3p4a5")
+    apigwv2.HttpRoute(
+        stack,
+        "Own",
+        http_api=api,
+        route_key=apigwv2.HttpRouteKey.with_("/oauth_callback/{provider}", apigwv2.HttpMethod.GET),
+        integration=http_integration("Own", elsewhere),
+    )
+    router = CallbackRouter(stack, "Router", environments=["sandbox-us"], fallback=PROXY)
+    with pytest.raises(RouterConfigError, match=re.escape(f"the Lambda function {arn}) on the callback path")):
+        router.add_to_http_api(api)
+
+
+def test_default_and_greedy_routes_of_an_http_api_leave_the_callback_path_to_the_router() -> None:
+    _app, stack, handler = company_app()
+    api = apigwv2.HttpApi(stack, "Api", default_integration=http_integration("CatchAll", handler))  # $default
+    api.add_routes(path="/{proxy+}", methods=[apigwv2.HttpMethod.GET], integration=http_integration("Proxy", handler))
+    api.add_routes(
+        path="/oauth_callback/{proxy+}", methods=[apigwv2.HttpMethod.ANY], integration=http_integration("Deep", handler)
+    )
+    api.add_routes(
+        path="/oauth_callback/{provider}/done",
+        methods=[apigwv2.HttpMethod.GET],
+        integration=http_integration("Done", handler),
+    )
+    CallbackRouter(stack, "Router", environments=["sandbox-us"], fallback=PROXY).add_to_http_api(api)
+    keys = {
+        item["Properties"]["RouteKey"] for item in resources(Template.from_stack(stack), "AWS::ApiGatewayV2::Route")
+    }
+    assert "ANY /oauth_callback/{provider}" in keys and "$default" in keys
+
+
+def rest_api(stack: Stack) -> apigw.RestApi:
+    api = apigw.RestApi(stack, "Rest", cloud_watch_role=False)
+    api.root.add_method("GET", apigw.MockIntegration())
+    return api
+
+
+def test_a_company_method_on_the_callback_resource_of_a_rest_api_is_refused_before_or_after() -> None:
+    expected = (
+        "CallbackRouter 'Router': add_to_rest_api: The REST API Company/Rest already has GET "
+        "/oauth_callback/{provider} (Company/Rest/Default/oauth_callback/{provider}/GET, integrated with the Lambda "
+        "function Company/Handler) on the callback path /oauth_callback/{provider}. API Gateway prefers a method to "
+        "the router's ANY method on the same resource"
+    )
+    _app, stack, handler = company_app()
+    api = rest_api(stack)
+    api.root.add_resource("oauth_callback").add_resource("{provider}").add_method(
+        "GET", apigw.LambdaIntegration(handler)
+    )
+    router = CallbackRouter(stack, "Router", environments=["sandbox-us"], fallback=PROXY)
+    with pytest.raises(RouterConfigError, match=re.escape(expected)):
+        router.add_to_rest_api(api)
+    app, stack, handler = company_app()
+    api = rest_api(stack)
+    CallbackRouter(stack, "Router", environments=["sandbox-us"], fallback=PROXY).add_to_rest_api(api)
+    callback = api.root.get_resource("oauth_callback")
+    provider = callback.get_resource("{provider}") if callback is not None else None
+    assert provider is not None
+    provider.add_method("GET", apigw.LambdaIntegration(handler))
+    with pytest.raises(Exception, match=re.escape(expected)):
+        app.synth()
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (
+            lambda callback, handler: callback.add_resource("{provider}").add_method("ANY", apigw.MockIntegration()),
+            "already has ANY /oauth_callback/{provider} (Company/Rest/Default/oauth_callback/{provider}/ANY, "
+            "integrated with a MOCK integration) on the callback path /oauth_callback/{provider}. The router adds "
+            "its own ANY method on that resource",
+        ),
+        (
+            lambda callback, handler: callback.add_proxy(default_integration=apigw.LambdaIntegration(handler)),
+            "already has the resource /oauth_callback/{proxy+} (Company/Rest/Default/oauth_callback/{proxy+}) on the "
+            "callback path /oauth_callback/{provider}. A REST API allows one variable path part per level, so API "
+            "Gateway refuses the deployment",
+        ),
+        (
+            lambda callback, handler: callback.add_resource("{name}").add_method(
+                "GET", apigw.LambdaIntegration(handler)
+            ),
+            "already has GET /oauth_callback/{name} (Company/Rest/Default/oauth_callback/{name}/GET, integrated with "
+            "the Lambda function Company/Handler) on the callback path /oauth_callback/{provider}. A REST API allows "
+            "one variable path part per level",
+        ),
+        (
+            lambda callback, handler: callback.add_resource("fitbit").add_method(
+                "GET", apigw.LambdaIntegration(handler)
+            ),
+            "already has GET /oauth_callback/fitbit (Company/Rest/Default/oauth_callback/fitbit/GET, integrated with "
+            "the Lambda function Company/Handler) on the callback path /oauth_callback/{provider}. API Gateway "
+            "prefers that more specific resource",
+        ),
+    ],
+)
+def test_rest_resources_that_take_or_break_the_callback_path_are_refused(build: Any, message: str) -> None:
+    _app, stack, handler = company_app()
+    api = rest_api(stack)
+    build(api.root.add_resource("oauth_callback"), handler)
+    router = CallbackRouter(stack, "Router", environments=["sandbox-us"], fallback=PROXY)
+    with pytest.raises(RouterConfigError, match=re.escape(f"add_to_rest_api: The REST API Company/Rest {message}")):
+        router.add_to_rest_api(api)
+
+
+def test_a_greedy_proxy_at_the_root_of_a_rest_api_leaves_the_callback_path_to_the_router() -> None:
+    app, stack, handler = company_app()
+    api = rest_api(stack)
+    api.root.add_proxy(default_integration=apigw.LambdaIntegration(handler), any_method=True)
+    CallbackRouter(stack, "Router", environments=["sandbox-us"], fallback=PROXY).add_to_rest_api(api)
+    app.synth()
+
+
+LOOPS_BACK = "one of the router's callback paths: every callback that is not Junction's would be"
+
+
+def test_a_fallback_on_the_stage_url_of_the_very_rest_api_is_refused() -> None:
+    _app, stack, _handler = company_app()
+    api = apigw.RestApi.from_rest_api_attributes(stack, "Api", rest_api_id="a1b2c3d4e5", root_resource_id="r00t12")
+    url = "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/prod/oauth_callback/{provider}"
+    router = CallbackRouter(stack, "Router", environments=["sandbox-us"], fallback=Fallback.redirect(url))
+    expected = (
+        f"CallbackRouter 'Router': add_to_rest_api: the redirect fallback {url} reaches this API "
+        "(a1b2c3d4e5.execute-api is this API, and /prod is its stage), which routes it as /oauth_callback/{provider}, "
+        f"{LOOPS_BACK} redirected back to the router forever"
+    )
+    with pytest.raises(RouterConfigError, match=re.escape(expected)):
+        router.add_to_rest_api(api, stage_name="prod")
+    # The company's other REST API on the same path is what a fallback is for: no word.
+    other = "https://z9y8x7w6v5.execute-api.eu-west-1.amazonaws.com/prod/oauth_callback/{provider}"
+    fine = CallbackRouter(stack, "Fine", environments=["sandbox-us"], fallback=Fallback.redirect(other))
+    fine.add_to_rest_api(api, stage_name="prod")
+    Annotations.from_stack(stack).has_no_warning("/Company/Fine", Match.string_like_regexp("fallback"))
+
+
+def test_a_fallback_on_a_named_stage_of_the_very_http_api_is_refused_and_other_paths_pass() -> None:
+    _app, stack, _handler = company_app()
+    api = apigwv2.HttpApi(stack, "Api")
+    apigwv2.HttpStage(stack, "Live", http_api=api, stage_name="live", auto_deploy=True)
+    looping = Fallback.proxy(f"{api.api_endpoint}/live/oauth_callback/{{provider}}")
+    router = CallbackRouter(stack, "Router", environments=["sandbox-us"], fallback=looping)
+    expected = (
+        "add_to_http_api: the proxy fallback <deploy-time URL>/live/oauth_callback/{provider} reaches this API "
+        "(the URL is built from this API's own endpoint, and /live is its stage), which routes it as "
+        "/oauth_callback/{provider}, "
+        f"{LOOPS_BACK} replayed to the router once and answered 502 (every company login fails)"
+    )
+    with pytest.raises(RouterConfigError, match=re.escape(expected)):
+        router.add_to_http_api(api)
+    # /internal is no stage of this API: its $default stage serves /internal/oauth_callback/..., another route.
+    internal = Fallback.proxy(f"{api.api_endpoint}/internal/oauth_callback/{{provider}}")
+    CallbackRouter(stack, "Internal", environments=["sandbox-us"], fallback=internal).add_to_http_api(
+        apigwv2.HttpApi(stack, "Other")
+    )
+    Annotations.from_stack(stack).has_no_warning("/Company/Internal", Match.string_like_regexp("fallback"))
+
+
+def test_a_named_stage_of_an_imported_http_api_is_unknown_so_it_warns() -> None:
+    _app, stack, _handler = company_app()
+    api = apigwv2.HttpApi.from_http_api_attributes(stack, "Api", http_api_id="h1t2t3p4a5")
+    url = "https://h1t2t3p4a5.execute-api.eu-west-1.amazonaws.com/live/oauth_callback/{provider}"
+    CallbackRouter(stack, "Router", environments=["sandbox-us"], fallback=Fallback.proxy(url)).add_to_http_api(api)
+    Annotations.from_stack(stack).has_warning(
+        "/Company/Router",
+        f"CallbackRouter 'Router': add_to_http_api: the proxy fallback {url} may reach this API "
+        "(h1t2t3p4a5.execute-api is this API, if it has a stage named 'live'), which routes it as "
+        "/oauth_callback/{provider}, "
+        f"{LOOPS_BACK} replayed to the router once and answered 502 (every company login fails). Point the fallback "
+        "at the company's handler on another path or host. [ack: junction-callback-router:fallback-may-loop]",
+    )
+
+
+@pytest.mark.parametrize("kind", ["http", "rest"])
+def test_a_fallback_on_a_custom_domain_base_path_of_the_very_api_fails_synth(kind: str) -> None:
+    app, stack, _handler = company_app()
+    certificate = acm.Certificate.from_certificate_arn(
+        stack, "Certificate", "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c"
+    )
+    url = "https://auth.company.com/v1/oauth_callback/{provider}"
+    router = CallbackRouter(stack, "Router", environments=["sandbox-us"], fallback=Fallback.proxy(url))
+    if kind == "http":
+        api = apigwv2.HttpApi(stack, "Api")
+        router.add_to_http_api(api)
+        domain = apigwv2.DomainName(stack, "Domain", domain_name="auth.company.com", certificate=certificate)
+        apigwv2.ApiMapping(stack, "Mapping", api=api, domain_name=domain, api_mapping_key="v1")  # after: still seen
+    else:
+        rest = rest_api(stack)
+        router.add_to_rest_api(rest)
+        rest.add_domain_name("Domain", domain_name="auth.company.com", certificate=certificate, base_path="v1")
+    expected = (
+        f"the proxy fallback {url} reaches this API (the custom domain auth.company.com maps the base path 'v1' to "
+        f"this API), which routes it as /oauth_callback/{{provider}}, {LOOPS_BACK} replayed to the router once"
+    )
+    with pytest.raises(Exception, match=re.escape(expected)):
+        app.synth()
+
+
+def test_a_rest_fallback_built_from_the_api_id_and_its_stage_is_refused() -> None:
+    _app, stack, _handler = company_app()
+    api = rest_api(stack)  # deploys its stage "prod"
+    url = f"https://{api.rest_api_id}.execute-api.eu-west-1.amazonaws.com/prod/oauth_callback/{{provider}}"
+    router = CallbackRouter(stack, "Router", environments=["sandbox-us"], fallback=Fallback.redirect(url))
+    with pytest.raises(RouterConfigError, match=re.escape("(the URL is built from this API's own endpoint, and /prod")):
+        router.add_to_rest_api(api)
+
+
+def test_an_execute_api_host_that_may_be_this_api_warns() -> None:
+    _app, stack, _handler = company_app()
+    api = apigwv2.HttpApi(stack, "Api")  # its id is only known at deploy time
+    url = "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/oauth_callback/{provider}"
+    CallbackRouter(stack, "Router", environments=["sandbox-us"], fallback=Fallback.proxy(url)).add_to_http_api(api)
+    Annotations.from_stack(stack).has_warning(
+        "/Company/Router",
+        Match.string_like_regexp(
+            re.escape(
+                f"the proxy fallback {url} may reach this API (if a1b2c3d4e5 is this API's id, and its $default "
+                "stage serves the whole path)"
+            )
+        ),
+    )
+
+
+def spec_api(stack: Stack, paths: dict[str, Any]) -> apigw.SpecRestApi:
+    definition = apigw.ApiDefinition.from_inline({"openapi": "3.0.1", "info": {"title": "t"}, "paths": paths})
+    return apigw.SpecRestApi(stack, "Spec", api_definition=definition, cloud_watch_role=False)
+
+
+def test_a_spec_rest_api_whose_inline_openapi_body_has_the_callback_path_is_refused() -> None:
+    arn = "arn:aws:lambda:eu-west-1:123456789012:function:company-oauth-callback"
+    uri = f"arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/{arn}/invocations"
+    integration = {"type": "aws_proxy", "httpMethod": "POST", "uri": uri}
+    _app, stack, _handler = company_app()
+    api = spec_api(
+        stack, {"/": {"get": {}}, "/oauth_callback/{name}": {"get": {"x-amazon-apigateway-integration": integration}}}
+    )
+    router = CallbackRouter(stack, "Router", environments=["sandbox-us"], fallback=PROXY)
+    expected = (
+        "add_to_rest_api: The REST API Company/Spec already has GET /oauth_callback/{name} (Company/Spec, in its "
+        f"OpenAPI body, integrated with the Lambda function {arn}) on the callback path /oauth_callback/{{provider}}. "
+        "A REST API allows one variable path part per level"
+    )
+    with pytest.raises(RouterConfigError, match=re.escape(expected)):
+        router.add_to_rest_api(api)
+    _app, stack, _handler = company_app()
+    greedy = spec_api(stack, {"/oauth_callback/{proxy+}": {"x-amazon-apigateway-any-method": {}}})
+    router = CallbackRouter(stack, "Router", environments=["sandbox-us"], fallback=PROXY)
+    with pytest.raises(
+        RouterConfigError, match=re.escape("already has the path /oauth_callback/{proxy+} (Company/Spec")
+    ):
+        router.add_to_rest_api(greedy)
+    _app, stack, _handler = company_app()
+    other = spec_api(stack, {"/{proxy+}": {"x-amazon-apigateway-any-method": {}}, "/health": {"get": {}}})
+    assert CallbackRouter(stack, "Router", environments=["sandbox-us"], fallback=PROXY).add_to_rest_api(other) is None
