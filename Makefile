@@ -19,7 +19,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: setup run test lint typecheck unit synth diff deploy destroy bench explain clean chromium
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt lambda/callback_router/requirements.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-release.txt lambda/callback_router/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
