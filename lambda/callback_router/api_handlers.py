@@ -151,8 +151,8 @@ def _forwarded_request(event: Any, raw_query: str, front: Front) -> ForwardedReq
     cookie = joined_cookie(received, raw.get("cookies") or ())  # payload 2.0 moves them into "cookies"
     if cookie is not None:
         headers.append(("Cookie", cookie))
-    front_proto = None if front is ALB_FRONT else "https"
-    headers += forwarding_fields(received, raw if isinstance(raw, dict) else {}, front_proto=front_proto)
+    default_proto = None if front is ALB_FRONT else "https"
+    headers += forwarding_fields(received, raw if isinstance(raw, dict) else {}, default_proto=default_proto)
     # The body is handed over as it came: only the proxy decodes it, so a body that is not the
     # base64 its event claims cannot turn a 404 or a redirect into an error.
     return ForwardedRequest(

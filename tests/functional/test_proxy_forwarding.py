@@ -148,8 +148,9 @@ def test_forwarding_fields_the_client_sent_are_replaced_not_passed_on(
         "X-Forwarded-Server": ["evil.test"],
     }
     if source not in (ALB_SINGLE, ALB_MULTI):  # ALB overwrites Proto and Port with its own
-        forged["X-Forwarded-Proto"] = ["http"]
-        forged["X-Forwarded-Port"] = ["80"]
+        # A front that kept the client's value would still write its own last.
+        forged["X-Forwarded-Proto"] = ["http, https"]
+        forged["X-Forwarded-Port"] = ["80, 443"]
     for name, values in forged.items():
         set_header(source, event, name, values)
     # API Gateway and ALB append the address they saw to what the client sent.
@@ -162,6 +163,26 @@ def test_forwarding_fields_the_client_sent_are_replaced_not_passed_on(
     assert only(request, "X-Forwarded-Host") == SAMPLE_HOST[source]
     assert only(request, "X-Forwarded-Proto") == "https"
     assert only(request, "X-Forwarded-For") == SAMPLE_CLIENT[source]
+
+
+@pytest.mark.parametrize("source", [HTTP_API, FUNCTION_URL, REST_API], ids=["http_api", "function_url", "rest_api"])
+def test_api_gateway_scheme_is_what_the_front_wrote_else_https(
+    configure: Configure, upstream: RawUpstream, source: Source
+):
+    # What the company's handler would have read without the router: the front's own word.
+    event = sample_event(source)
+    set_header(source, event, "X-Forwarded-Proto", ["http"])
+    set_header(source, event, "X-Forwarded-Port", ["8080"])
+    request = replayed(configure, upstream, source, event)
+    assert (only(request, "X-Forwarded-Proto"), only(request, "X-Forwarded-Port")) == ("http", "8080")
+    # No word (or no valid one) from the front: API Gateway and Function URLs serve only HTTPS.
+    for value in ([""], ["gopher"]):
+        event = sample_event(source)
+        set_header(source, event, "X-Forwarded-Proto", value)
+        set_header(source, event, "X-Forwarded-Port", ["8080"])
+        upstream.received.clear()
+        request = replayed(configure, upstream, source, event)
+        assert (only(request, "X-Forwarded-Proto"), only(request, "X-Forwarded-Port")) == ("https", "443")
 
 
 def test_http_api_custom_domain_is_the_forwarded_host(configure: Configure, upstream: RawUpstream):

@@ -179,15 +179,15 @@ request_contexts = st.one_of(
 @given(
     headers=st.lists(st.tuples(forwarding_names, st.text(max_size=300)), max_size=8),
     context=request_contexts,
-    front_proto=st.sampled_from([None, "https"]),
+    default_proto=st.sampled_from([None, "https"]),
     cookies=st.lists(st.one_of(st.text(max_size=30), st.integers(), st.none()), max_size=4),
 )
 def test_forwarding_and_cookie_fields_are_always_sendable_whatever_the_event_holds(
-    headers, context, front_proto, cookies
+    headers, context, default_proto, cookies
 ):
     # Whatever a hand-made event holds where the front's facts belong, the router's own fields
     # are valid HTTP/1.1 that h11 sends, each at most once, or are left out.
-    fields = forwarding_fields(headers, {"requestContext": context}, front_proto=front_proto)
+    fields = forwarding_fields(headers, {"requestContext": context}, default_proto=default_proto)
     cookie = joined_cookie(headers, cookies)
     if cookie is not None:
         fields.append(("Cookie", cookie))

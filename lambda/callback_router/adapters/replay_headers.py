@@ -104,16 +104,20 @@ def _quoted(value: str) -> str:
 
 
 def forwarding_fields(
-    headers: list[tuple[str, str]], event: Mapping[str, Any], *, front_proto: str | None
+    headers: list[tuple[str, str]], event: Mapping[str, Any], *, default_proto: str | None
 ) -> list[tuple[str, str]]:
     """The router's ``X-Forwarded-*`` and ``Forwarded`` fields for the request in ``event``.
 
     Args:
         headers: the event's header fields (name, value), as the front handed them over.
         event: the raw event (for ``requestContext``).
-        front_proto: the one scheme the front serves (``https`` on port 443 for API Gateway and
-            Function URLs); ``None`` to read the ``X-Forwarded-Proto`` and ``-Port`` the front
-            wrote (ALB, which overwrites the client's).
+        default_proto: the scheme (on its default port) when the event does not name one the
+            front wrote: ``https`` for API Gateway and Function URLs, which serve nothing else;
+            ``None`` for ALB, which always writes its own.
+
+    Scheme and port are the ``X-Forwarded-Proto`` / ``-Port`` the front wrote (the last element:
+    what the company's handler would have read without the router), when they have the strict
+    form of a scheme and a port.
     """
     fields: list[tuple[str, str]] = []
     forwarded: list[str] = []
@@ -125,9 +129,11 @@ def forwarding_fields(
     if host is not None:
         fields.append(("X-Forwarded-Host", host))
         forwarded.append("host=" + _quoted(host))
-    proto = front_proto or (_last(headers, "x-forwarded-proto") or "").lower()
-    if proto in ("http", "https"):
-        port = "" if front_proto else (_last(headers, "x-forwarded-port") or "")
+    proto = (_last(headers, "x-forwarded-proto") or "").lower()
+    port = _last(headers, "x-forwarded-port") or ""
+    if proto not in ("http", "https"):
+        proto, port = default_proto or "", ""
+    if proto:
         if not (len(port) <= 5 and port.isascii() and port.isdigit() and 0 < int(port) < 65536):
             port = "443" if proto == "https" else "80"
         fields += [("X-Forwarded-Proto", proto), ("X-Forwarded-Port", str(int(port)))]
