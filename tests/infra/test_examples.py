@@ -25,6 +25,13 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 COMPANY_OWNED = {
     # construct path suffix -> (rules, why the test acknowledges them)
     "CompanyApi": (["AwsSolutions-APIG1"], "the company's existing HTTP API; its access logs are its own choice"),
+    "CompanyCallback": (
+        [
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+            "AwsSolutions-L1",
+        ],
+        "the company's existing callback function (a stand-in); its role and runtime are its own",
+    ),
     "CompanyRestApi/Api": (
         [
             "AwsSolutions-APIG1",
@@ -73,6 +80,18 @@ def resources(template: Template, kind: str) -> list[dict[str, Any]]:
 def check_http_api(template: Template) -> None:
     keys = sorted(item["Properties"]["RouteKey"] for item in resources(template, "AWS::ApiGatewayV2::Route"))
     assert keys == ["ANY /auth/strava/callback", "ANY /oauth_callback/{provider}"]
+    # The router may invoke the company's callback function, and nothing else.
+    functions = template.find_resources("AWS::Lambda::Function")
+    (company,) = [name for name in functions if name.startswith("CompanyCallback")]
+    statements = [
+        statement
+        for policy in resources(template, "AWS::IAM::Policy")
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Action"] == "lambda:InvokeFunction"
+    ]
+    assert statements == [
+        {"Action": "lambda:InvokeFunction", "Effect": "Allow", "Resource": {"Fn::GetAtt": [company, "Arn"]}}
+    ]
     # Lambda Errors plus every router alarm of a proxy stage (docs/DEPLOY.md's table)
     template.resource_count_is("AWS::CloudWatch::Alarm", 8)
 
@@ -138,4 +157,27 @@ def test_the_readme_library_snippet_synthesizes_as_written(tmp_path: Path) -> No
     snippet = snippet.replace("app = App()\n", f"app = App(outdir={str(tmp_path)!r})\n")
     exec(compile(snippet, "README.md", "exec"), {})  # noqa: S102 -- the README's own code, run as a user would
     (template,) = tmp_path.glob("CompanyAuth.template.json")
-    assert "AWS::Lambda::Url" in template.read_text(encoding="utf-8")
+    text = template.read_text(encoding="utf-8")
+    assert '"RouteKey": "ANY /oauth_callback/{provider}"' in text
+    assert '"Action": "lambda:InvokeFunction"' in text
+
+
+def test_the_http_api_example_with_the_company_route_left_in_place_says_what_to_do(tmp_path: Path) -> None:
+    # The adoption step the example's comment names: forgetting to delete the company's own route.
+    from aws_cdk import aws_apigatewayv2 as apigwv2
+    from aws_cdk import aws_lambda as lambda_
+    from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
+
+    app = App(outdir=str(tmp_path))
+    stack = load("http_api").build(app)
+    api = next(child for child in stack.node.children if isinstance(child, apigwv2.HttpApi))
+    callback = next(child for child in stack.node.children if isinstance(child, lambda_.Function))
+    api.add_routes(
+        path="/oauth_callback/{provider}",
+        methods=[apigwv2.HttpMethod.GET],
+        integration=HttpLambdaIntegration("CompanyIntegration", callback),
+    )
+    with pytest.raises(Exception, match=r"already has GET /oauth_callback/\{provider\}") as refused:
+        app.synth()
+    message = str(refused.value)
+    assert "Remove it and pass fallback=Fallback.invoke(CompanyAuth/CompanyCallback)" in message
