@@ -169,7 +169,9 @@ def test_user_app_synthesizes_from_the_installed_package(installed: Path, tmp_pa
     (template_path,) = (tmp_path / "out").glob("CompanyAuth.template.json")
     template = json.loads(template_path.read_text(encoding="utf-8"))
     functions = [item for item in template["Resources"].values() if item["Type"] == "AWS::Lambda::Function"]
-    assert [item["Properties"]["Handler"] for item in functions] == ["callback_router.handlers.api_handler"]
+    # The router, and the company's own callback function it takes over (examples/http_api.py).
+    handlers = sorted(item["Properties"]["Handler"] for item in functions)
+    assert handlers == ["callback_router.handlers.api_handler", "index.handler"]
     (asset,) = [path for path in (tmp_path / "out").glob("asset.*") if (path / "callback_router").is_dir()]
     assert (asset / "callback_router" / "config.json").is_file()
     assert (asset / "jwt").is_dir() and (asset / "aws_lambda_powertools").is_dir()
