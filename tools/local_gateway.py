@@ -1,6 +1,6 @@
 """The router on 127.0.0.1, through the same handler functions that deploy.
 
-``python -m tools.local_gateway --stage sandbox --port 3000 --edge-port 3001 --alb-port 3002``
+``python -m tools.local_gateway --stage sandbox --port 3000 --edge-port 3001 --alb-port 3002 [--fallback invoke]``
 (``make run``) starts four stdlib HTTP servers, all bound to 127.0.0.1:
 
 * the **HTTP API front** (``--port``): each request becomes an API Gateway HTTP API payload 2.0
@@ -30,10 +30,27 @@
   of the HTTP API front points at it (the stage's own fallback host is not reachable from here;
   mode and path are kept).
 
+**The company's callback as a Lambda function** (``Fallback.invoke``): when the router's fallback
+is ``invoke`` (a stage whose ``fallback`` names a ``function_arn``, or any stage with
+``--fallback invoke``, ``make run FALLBACK=invoke``), the gateway also starts a local Lambda
+Invoke API (:class:`tools.local_lambda.LocalLambda`, ephemeral port) serving the **company
+function stand-in** (:class:`CompanyFunctionStandIn`: the stand-in's page, answered in the format
+of the event it got) under that ARN (``--fallback invoke`` on a stage without one: a local ARN,
+:data:`LOCAL_FUNCTION_ARN`), and sets the router's ``AWS_ENDPOINT_URL_LAMBDA`` and credentials to
+it (put back on stop). A company callback then goes front -> router -> ``Invoke`` -> the stand-in
+function, and its answer back verbatim. The ALB front's function keeps the ``invoke`` fallback (no
+marker-header detour), so the company function gets the router's ALB event, multi-value headers
+on; the listener's default action and bypass rule invoke the same function directly, as an ALB
+whose company target group is that function would. CloudFront has no fallback: its origin stays
+the HTTP stand-in. ``--fallback proxy`` switches a stage the other way; ``--fallback stage`` (the
+default) runs the stage's own.
+
 ``start_gateway(..., company_service=server)`` puts a real company app behind the fronts instead of
-the stand-in, and ``gateway.without_router = True`` serves the same fronts as if no router were
-deployed: the baseline against which ``tests/e2e/test_transparency.py`` shows the company's own
-logins untouched.
+the stand-in (``company_function=handler`` its Lambda shape, the ``invoke`` target, which the HTTP
+API front also invokes for the company's other paths), and ``gateway.without_router = True``
+serves the same fronts as if no router were deployed (with ``invoke``: the HTTP API and ALB
+fronts invoke the company's function themselves with the event they build): the baseline against
+which ``tests/e2e/test_transparency.py`` shows the company's own logins untouched.
 
 The handlers read their configuration once, at import, from ``CALLBACK_ROUTER_CONFIG``: the
 gateway sets it from ``junction_callback_router.stages.load_stage(stage).runtime_json()`` (with the local fallback)
