@@ -147,9 +147,7 @@ def test_forwarding_fields_the_client_sent_are_replaced_not_passed_on(
         "X-Forwarded-Prefix": ["/evil"],
         "X-Forwarded-Server": ["evil.test"],
     }
-    if source not in (ALB_SINGLE, ALB_MULTI):  # ALB overwrites Proto and Port with its own
-        forged["X-Forwarded-Proto"] = ["http"]
-        forged["X-Forwarded-Port"] = ["80"]
+    # (Every front overwrites X-Forwarded-Proto and -Port with its own: a client's never arrives.)
     for name, values in forged.items():
         set_header(source, event, name, values)
     # API Gateway and ALB append the address they saw to what the client sent.
@@ -162,6 +160,27 @@ def test_forwarding_fields_the_client_sent_are_replaced_not_passed_on(
     assert only(request, "X-Forwarded-Host") == SAMPLE_HOST[source]
     assert only(request, "X-Forwarded-Proto") == "https"
     assert only(request, "X-Forwarded-For") == SAMPLE_CLIENT[source]
+
+
+@pytest.mark.parametrize("source", API_SOURCES, ids=api_ids)
+def test_the_scheme_and_port_are_the_ones_the_front_served(configure: Configure, upstream: RawUpstream, source: Source):
+    # A front on plain HTTP (make run's local gateway, sam local) says so: the company's handler
+    # must not build an https redirect_uri the browser never used. One that says nothing
+    # (an API Gateway private endpoint) served https, or (ALB) nothing is claimed.
+    event = sample_event(source)
+    set_header(source, event, "X-Forwarded-Proto", ["http"])
+    set_header(source, event, "X-Forwarded-Port", ["3000"])
+    request = replayed(configure, upstream, source, event)
+    assert (only(request, "X-Forwarded-Proto"), only(request, "X-Forwarded-Port")) == ("http", "3000")
+    assert only(request, "Forwarded").endswith(";proto=http")
+    for name in ("X-Forwarded-Proto", "X-Forwarded-Port"):
+        set_header(source, event, name, ["gopher"])
+    upstream.received.clear()
+    request = replayed(configure, upstream, source, event)
+    if source in (ALB_SINGLE, ALB_MULTI):
+        assert request.header("X-Forwarded-Proto") == request.header("X-Forwarded-Port") == []
+    else:
+        assert (only(request, "X-Forwarded-Proto"), only(request, "X-Forwarded-Port")) == ("https", "443")
 
 
 def test_http_api_custom_domain_is_the_forwarded_host(configure: Configure, upstream: RawUpstream):

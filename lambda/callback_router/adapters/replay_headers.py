@@ -9,7 +9,11 @@
   host, scheme, port and client address *as the front saw them*, since the replayed request's
   ``Host`` is the fallback URL's. Whatever the client sent under these names (and any other
   ``X-Forwarded-*``) is dropped, never passed on: the company's handler trusts them to build
-  ``redirect_uri``, cookie domains and post-login redirects.
+  ``redirect_uri``, cookie domains and post-login redirects. Scheme and port are the ones the
+  front wrote itself: ALB, API Gateway and Function URLs replace a client's ``X-Forwarded-Proto``
+  and ``-Port`` with their own listener's (API Gateway's always say ``https`` and ``443``; a
+  local emulator such as ``make run`` or ``sam local`` serves plain HTTP and says so). A front
+  that wrote none (API Gateway private endpoints) gets its only scheme, ``https``.
 
 Every value is taken from the event only if it has the strict form of its kind (a host name or
 IP literal, ``http``/``https``, a port number, an IP address): a hand-made event can hold
@@ -111,9 +115,9 @@ def forwarding_fields(
     Args:
         headers: the event's header fields (name, value), as the front handed them over.
         event: the raw event (for ``requestContext``).
-        front_proto: the one scheme the front serves (``https`` on port 443 for API Gateway and
-            Function URLs); ``None`` to read the ``X-Forwarded-Proto`` and ``-Port`` the front
-            wrote (ALB, which overwrites the client's).
+        front_proto: the scheme to assume when the event holds no ``X-Forwarded-Proto`` of
+            ``http`` or ``https`` (``https``, on port 443, for API Gateway and Function URLs, which
+            serve nothing else); ``None`` to leave scheme and port out then (ALB always writes them).
     """
     fields: list[tuple[str, str]] = []
     forwarded: list[str] = []
@@ -125,9 +129,12 @@ def forwarding_fields(
     if host is not None:
         fields.append(("X-Forwarded-Host", host))
         forwarded.append("host=" + _quoted(host))
-    proto = front_proto or (_last(headers, "x-forwarded-proto") or "").lower()
+    # The front overwrites the client's X-Forwarded-Proto and -Port: its own are the ones it served.
+    proto = (_last(headers, "x-forwarded-proto") or "").lower()
+    port = _last(headers, "x-forwarded-port") or ""
+    if proto not in ("http", "https"):
+        proto, port = front_proto or "", ""
     if proto in ("http", "https"):
-        port = "" if front_proto else (_last(headers, "x-forwarded-port") or "")
         if not (len(port) <= 5 and port.isascii() and port.isdigit() and 0 < int(port) < 65536):
             port = "443" if proto == "https" else "80"
         fields += [("X-Forwarded-Proto", proto), ("X-Forwarded-Port", str(int(port)))]
