@@ -820,7 +820,7 @@ class _FrontHandler(_QuietHandler):
         reason: str | None = None
         try:
             if gateway.without_router:
-                status, out_headers, out_body = self._serve_without_router(headers, body, client_ip)
+                status, out_headers, out_body, reason = self._serve_without_router(headers, body, client_ip)
             elif self.server.kind == "http_api":
                 port = self.server.server_address[1]
                 event = http_api_event(gateway.router, self.command, self.path, headers, body, client_ip, port)
@@ -865,21 +865,21 @@ class _FrontHandler(_QuietHandler):
 
     def _serve_without_router(
         self, headers: list[tuple[str, str]], body: bytes, client_ip: str
-    ) -> tuple[int, list[tuple[str, str]], bytes]:
+    ) -> tuple[int, list[tuple[str, str]], bytes, str | None]:
         """What the front does with no router deployed: every request goes to the company."""
         gateway = self.server.gateway
         if self.server.kind == "edge":  # no viewer-request function: the request goes to the origin as is
             domain = f"{HOST}:{self.server.server_address[1]}"
             event = viewer_request_event(self.command, self.path, headers, client_ip, domain)
-            return self._to_origin(event["Records"][0]["cf"]["request"], body)
+            return (*self._to_origin(event["Records"][0]["cf"]["request"], body), None)
         if self.server.kind == "alb":  # no listener rules: the default action
-            return self._alb_default_action(headers, body, client_ip)[:3]
+            return self._alb_default_action(headers, body, client_ip)
         if gateway.invokes:  # the company's function on the callback route, as API Gateway invokes it
             port = self.server.server_address[1]
             event = http_api_event(gateway.router, self.command, self.path, headers, body, client_ip, port)
-            return http_api_answer(_call_function(gateway.company_handler, event))
+            return (*http_api_answer(_call_function(gateway.company_handler, event)), None)
         # HTTP API: the company's service itself on the public host (the browser cannot tell).
-        return forward_to_target(gateway.company_url, self.command, self.path, headers, body)
+        return (*forward_to_target(gateway.company_url, self.command, self.path, headers, body), None)
 
     def _alb_default_action(
         self, headers: list[tuple[str, str]], body: bytes, client_ip: str
@@ -982,7 +982,8 @@ def local_runtime_config(stage: Stage, company_url: str, fallback: str = "stage"
 
 
 class LocalGateway:
-    """The three fronts and the company stand-in, started and stopped together.
+    """The three fronts and the company stand-in (with an ``invoke`` fallback, the local Lambda
+    Invoke API and the company function too), started and stopped together.
 
     Use :func:`start_gateway`, or ``with LocalGateway(stage).start() as gateway: ...``.
     """

@@ -144,6 +144,22 @@ def test_a_failing_function_gets_the_front_own_502(front, status, body, router, 
     assert b"Traceback" not in answer[2] and b"failed" not in answer[2]
 
 
+@pytest.mark.parametrize(
+    "event",
+    [
+        None,
+        "not an event",
+        {"version": "2.0", "requestContext": {"http": {}}},
+        {"httpMethod": "GET", "path": "/oauth_callback/fitbit", "multiValueHeaders": {"host": [5]}},
+        {"httpMethod": "GET", "path": "/x", "body": "%%%", "isBase64Encoded": True, "requestContext": "elb"},
+    ],
+)
+def test_the_function_stand_in_answers_an_unreadable_event_with_a_400(event):
+    answer = CompanyFunctionStandIn()(event, None)
+    assert answer["statusCode"] == 400
+    json.dumps(answer)  # still an answer Lambda can carry
+
+
 def test_fallback_choice_sets_the_router_fallback():
     sandbox = load_stage("sandbox")  # proxy to https://auth.example.com/oauth_callback/{provider}
     runtime, note = local_runtime_config(sandbox, "http://127.0.0.1:9", "invoke")
