@@ -940,12 +940,12 @@ def local_runtime_config(stage: Stage, company_url: str, fallback: str = "stage"
       scheme and host change, to the company stand-in's. An ``invoke`` fallback is kept as is: the
       gateway registers the company function stand-in under its ARN. Edge stages have no fallback
       (CloudFront passes on to the origin), so the HTTP API front gets a proxy fallback to the
-      stand-in's ``/oauth_callback/{provider}``.
+      stand-in, on the path of the first ``{provider}`` route.
     * ``fallback="proxy"``: proxy to the company stand-in, on the path of the stage's fallback URL
       (or of its first route).
     * ``fallback="invoke"``: invoke the stage's ``function_arn``, or :data:`LOCAL_FUNCTION_ARN`.
 
-    ``timeout_seconds`` is kept when the mode is.
+    A switched mode takes the default ``timeout_seconds``; a kept one keeps the stage's.
     """
     if fallback not in FALLBACK_CHOICES:
         raise ValueError(f"fallback must be one of {', '.join(FALLBACK_CHOICES)}, not {fallback!r}")
