@@ -1,6 +1,6 @@
 """The router on 127.0.0.1, through the same handler functions that deploy.
 
-``python -m tools.local_gateway --stage sandbox --port 3000 --edge-port 3001 --alb-port 3002``
+``python -m tools.local_gateway --stage sandbox --port 3000 --edge-port 3001 --alb-port 3002 [--fallback invoke]``
 (``make run``) starts four stdlib HTTP servers, all bound to 127.0.0.1:
 
 * the **HTTP API front** (``--port``): each request becomes an API Gateway HTTP API payload 2.0
@@ -30,10 +30,27 @@
   of the HTTP API front points at it (the stage's own fallback host is not reachable from here;
   mode and path are kept).
 
+**The company's callback as a Lambda function** (``Fallback.invoke``): when the router's fallback
+is ``invoke`` (a stage whose ``fallback`` names a ``function_arn``, or any stage with
+``--fallback invoke``, ``make run FALLBACK=invoke``), the gateway also starts a local Lambda
+Invoke API (:class:`tools.local_lambda.LocalLambda`, ephemeral port) serving the **company
+function stand-in** (:class:`CompanyFunctionStandIn`: the stand-in's page, answered in the format
+of the event it got) under that ARN (``--fallback invoke`` on a stage without one: a local ARN,
+:data:`LOCAL_FUNCTION_ARN`), and sets the router's ``AWS_ENDPOINT_URL_LAMBDA`` and credentials to
+it (put back on stop). A company callback then goes front -> router -> ``Invoke`` -> the stand-in
+function, and its answer back verbatim. The ALB front's function keeps the ``invoke`` fallback (no
+marker-header detour), so the company function gets the router's ALB event, multi-value headers
+on; the listener's default action and bypass rule invoke the same function directly, as an ALB
+whose company target group is that function would. CloudFront has no fallback: its origin stays
+the HTTP stand-in. ``--fallback proxy`` switches a stage the other way; ``--fallback stage`` (the
+default) runs the stage's own.
+
 ``start_gateway(..., company_service=server)`` puts a real company app behind the fronts instead of
-the stand-in, and ``gateway.without_router = True`` serves the same fronts as if no router were
-deployed: the baseline against which ``tests/e2e/test_transparency.py`` shows the company's own
-logins untouched.
+the stand-in (``company_function=handler`` its Lambda shape, the ``invoke`` target, which the HTTP
+API front also invokes for the company's other paths), and ``gateway.without_router = True``
+serves the same fronts as if no router were deployed (with ``invoke``: the HTTP API and ALB
+fronts invoke the company's function themselves with the event they build): the baseline against
+which ``tests/e2e/test_transparency.py`` shows the company's own logins untouched.
 
 The handlers read their configuration once, at import, from ``CALLBACK_ROUTER_CONFIG``: the
 gateway sets it from ``junction_callback_router.stages.load_stage(stage).runtime_json()`` (with the local fallback)
@@ -83,10 +100,12 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 from callback_router.core.answers import FALLBACK_MARKER_HEADER, FALLBACK_MARKER_VALUE
 from callback_router.core.routes import ALB_STATE_PATTERN, PROVIDER_PLACEHOLDER, path_patterns
 from callback_router.core.uri import query_pairs
+from tools.function_events import event_answer, request_from_event
 
 if TYPE_CHECKING:
     from callback_router.core.config import RouterConfig
     from junction_callback_router.stages import Stage
+    from tools.local_lambda import LocalLambda
 
 HOST = "127.0.0.1"
 CONFIG_ENV_VAR = "CALLBACK_ROUTER_CONFIG"
@@ -124,6 +143,13 @@ CF_MAX_GENERATED_BODY = 40 * 1024
 HOP_BY_HOP = frozenset(
     {"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "content-length"}
 )
+
+COMPANY_STAND_IN_COOKIES = ("company_seen=1; Path=/", "company_theme=dark; Path=/; HttpOnly")
+"""What the company stand-ins set: two cookies, so a front that keeps only one is seen at once."""
+FALLBACK_CHOICES = ("stage", "proxy", "invoke")
+"""``--fallback``: the stage's own fallback, or switch it locally to ``proxy`` or ``invoke``."""
+LOCAL_FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:company-callback-stand-in"
+"""The ``invoke`` fallback's function when the stage names none (``--fallback invoke`` on a proxy stage)."""
 
 _HANDLER_LOCK = threading.Lock()
 """Handler calls share module state (Powertools resolver's current event, metric set): one at a time."""
@@ -250,6 +276,34 @@ class StandInServer(ThreadingHTTPServer):
             return list(self.requests)
 
 
+def stand_in_answer(
+    title: str, request: RecordedRequest, set_cookies: tuple[str, ...] = ()
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """A stand-in's answer: a page showing what it received, ``X-Stand-In`` (its title) and
+    ``X-Stand-In-Target`` (the raw target), and its ``Set-Cookie`` lines."""
+    rows = [
+        ("method", request.method),
+        ("path", request.path),
+        ("query", request.raw_query),
+        ("cookies", request.cookie or "(none)"),
+        ("body", request.body.decode("utf-8", "replace") if request.body else "(none)"),
+    ]
+    text = "\n".join(f"{name:8} {value}" for name, value in rows)
+    escaped = html.escape(title)
+    page = (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{escaped}</title></head>"
+        f"<body><h1>{escaped}</h1><pre id='received'>{html.escape(text)}</pre></body></html>\n"
+    )
+    headers = [
+        ("Content-Type", "text/html; charset=utf-8"),
+        ("Cache-Control", "no-store"),
+        ("X-Stand-In", title),
+        ("X-Stand-In-Target", request.target),
+    ]
+    headers += [("Set-Cookie", cookie) for cookie in set_cookies]
+    return 200, headers, page.encode("utf-8")
+
+
 class _StandInHandler(_QuietHandler):
     server: StandInServer
 
@@ -257,29 +311,39 @@ class _StandInHandler(_QuietHandler):
         body = self.read_body()
         request = RecordedRequest(self.command, self.path, tuple(self.headers.items()), body)
         self.server.record(request)
-        rows = [
-            ("method", request.method),
-            ("path", request.path),
-            ("query", request.raw_query),
-            ("cookies", request.cookie or "(none)"),
-            ("body", body.decode("utf-8", "replace") if body else "(none)"),
-        ]
-        text = "\n".join(f"{name:8} {value}" for name, value in rows)
-        title = html.escape(self.server.title)
-        page = (
-            f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head>"
-            f"<body><h1>{title}</h1><pre id='received'>{html.escape(text)}</pre></body></html>\n"
-        )
-        headers = [
-            ("Content-Type", "text/html; charset=utf-8"),
-            ("Cache-Control", "no-store"),
-            ("X-Stand-In", self.server.title),
-            ("X-Stand-In-Target", request.target),
-        ]
-        headers += [("Set-Cookie", cookie) for cookie in self.server.set_cookies]
-        self.reply(200, headers, page.encode("utf-8"))
+        self.reply(*stand_in_answer(self.server.title, request, self.server.set_cookies))
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
+
+
+class CompanyFunctionStandIn:
+    """The company's callback as a Lambda function: the stand-in's logic behind a handler.
+
+    It takes whatever event its front builds (HTTP API / Function URL 2.0, REST 1.0, ALB single or
+    multi-value), records it in :attr:`events`, and answers, in that front's format, the page
+    :func:`stand_in_answer` shows: what it received. ``make run`` registers it on the local Lambda
+    Invoke API under the ``invoke`` fallback's ARN.
+    """
+
+    title = "Company callback function stand-in"
+    set_cookies = COMPANY_STAND_IN_COOKIES
+
+    def __init__(self) -> None:
+        self.events: list[Any] = []
+        """Every event received, as the function got it (parsed from the invoke's JSON)."""
+        self._lock = threading.Lock()
+
+    def __call__(self, event: Any, context: Any) -> dict[str, Any]:
+        """The Lambda handler."""
+        with self._lock:
+            self.events.append(event)
+        try:
+            request = request_from_event(event)
+        except ValueError:
+            return event_answer(event, 400, [("Content-Type", "text/plain")], b"not an API Gateway or ALB event\n")
+        target = request.path + (f"?{request.query}" if request.query else "")
+        recorded = RecordedRequest(request.method, target, request.headers, request.body)
+        return event_answer(event, *stand_in_answer(self.title, recorded, self.set_cookies))
 
 
 # ---------------------------------------------------------------- events in, answers out
@@ -675,21 +739,32 @@ def forward_to_target(
         connection.close()
 
 
-def alb_runtime_config(stage: Stage, alb_url: str) -> tuple[dict[str, Any], str]:
-    """The stage's runtime config as an ALB deployment runs it: fallback ``proxy`` to the ALB itself.
-
-    The URL is the ALB front plus the path of the stage's fallback URL (or of its first route
-    when it has none); ``timeout_seconds`` is kept. Returns the document and a note for the banner.
-    """
-    runtime = json.loads(stage.runtime_json())
+def _fallback_path(runtime: dict[str, Any]) -> str:
+    """The path of the runtime config's fallback URL, or of its first route when it has none."""
     fallback = runtime.get("fallback")
     original = fallback.get("url") if isinstance(fallback, dict) else None
     if original:
-        path = urlsplit(str(original)).path
-    else:
-        routes = [route["path"] for route in runtime.get("routes") or [{"path": "/oauth_callback/{provider}"}]]
-        path = next((route for route in routes if PROVIDER_PLACEHOLDER in route), routes[0])
-    local: dict[str, Any] = {"mode": "proxy", "url": f"{alb_url}{path}"}
+        return urlsplit(str(original)).path
+    routes = [route["path"] for route in runtime.get("routes") or [{"path": "/oauth_callback/{provider}"}]]
+    return str(next((route for route in routes if PROVIDER_PLACEHOLDER in route), routes[0]))
+
+
+def alb_runtime_config(stage: Stage, alb_url: str, runtime: dict[str, Any] | None = None) -> tuple[dict[str, Any], str]:
+    """The runtime config as an ALB deployment runs it, and a note for the banner.
+
+    ``runtime`` is the HTTP API front's (default: the stage's). An ``invoke`` fallback is kept: the
+    router hands the company's function the ALB event itself. Any other becomes ``proxy`` to the
+    ALB itself: the ALB front plus the path of the fallback URL (or of the first route when there
+    is none), ``timeout_seconds`` kept.
+    """
+    runtime = json.loads(stage.runtime_json() if runtime is None else json.dumps(runtime))
+    fallback = runtime.get("fallback")
+    if isinstance(fallback, dict) and fallback.get("mode") == "invoke":
+        return runtime, (
+            f"ALB front: the function's fallback is invoke {fallback['function_arn']} too, with the ALB event "
+            "(multi-value headers); the listener's default action invokes that function directly"
+        )
+    local: dict[str, Any] = {"mode": "proxy", "url": f"{alb_url}{_fallback_path(runtime)}"}
     if isinstance(fallback, dict) and "timeout_seconds" in fallback:
         local["timeout_seconds"] = fallback["timeout_seconds"]
     runtime["fallback"] = local
@@ -721,6 +796,19 @@ def _invoke(handler: Handler, event: dict[str, Any], function_name: str, emf: bo
             return handler(event, context)
 
 
+def _call_function(handler: Handler, event: dict[str, Any]) -> Any:
+    """A front's own invoke of the company's function (no router between): the event and the result
+    cross as JSON, as through Lambda; a function that raises gets the front's own error answer."""
+    from callback_router.adapters.handover import front_error
+
+    context = FakeLambdaContext(function_name="company-callback", aws_request_id=str(uuid.uuid4()))
+    try:
+        return json.loads(json.dumps(handler(json.loads(json.dumps(event)), context)))
+    except Exception as error:  # noqa: BLE001 -- API Gateway and ALB answer 502 for a failed function
+        sys.stderr.write(f"local gateway: the company function raised {type(error).__name__}\n")
+        return front_error(event)
+
+
 class _FrontHandler(_QuietHandler):
     server: FrontServer
 
@@ -732,11 +820,14 @@ class _FrontHandler(_QuietHandler):
         reason: str | None = None
         try:
             if gateway.without_router:
-                status, out_headers, out_body = self._serve_without_router(headers, body, client_ip)
+                status, out_headers, out_body, reason = self._serve_without_router(headers, body, client_ip)
             elif self.server.kind == "http_api":
                 port = self.server.server_address[1]
                 event = http_api_event(gateway.router, self.command, self.path, headers, body, client_ip, port)
-                if event["routeKey"] == "$default" and gateway.company_service is not None:
+                if event["routeKey"] == "$default" and gateway.company_function is not None:
+                    # The company's own routes on the same API, integrated with its function.
+                    status, out_headers, out_body = http_api_answer(_call_function(gateway.company_handler, event))
+                elif event["routeKey"] == "$default" and gateway.company_service is not None:
                     # The company's own routes on the same API (its login page, its home page).
                     status, out_headers, out_body = forward_to_target(
                         gateway.company_url, self.command, self.path, headers, body
@@ -774,29 +865,44 @@ class _FrontHandler(_QuietHandler):
 
     def _serve_without_router(
         self, headers: list[tuple[str, str]], body: bytes, client_ip: str
-    ) -> tuple[int, list[tuple[str, str]], bytes]:
+    ) -> tuple[int, list[tuple[str, str]], bytes, str | None]:
         """What the front does with no router deployed: every request goes to the company."""
         gateway = self.server.gateway
         if self.server.kind == "edge":  # no viewer-request function: the request goes to the origin as is
             domain = f"{HOST}:{self.server.server_address[1]}"
             event = viewer_request_event(self.command, self.path, headers, client_ip, domain)
-            return self._to_origin(event["Records"][0]["cf"]["request"], body)
+            return (*self._to_origin(event["Records"][0]["cf"]["request"], body), None)
         if self.server.kind == "alb":  # no listener rules: the default action
-            headers = alb_request_headers(headers, client_ip, self.server.server_address[1])
+            return self._alb_default_action(headers, body, client_ip)
+        if gateway.invokes:  # the company's function on the callback route, as API Gateway invokes it
+            port = self.server.server_address[1]
+            event = http_api_event(gateway.router, self.command, self.path, headers, body, client_ip, port)
+            return (*http_api_answer(_call_function(gateway.company_handler, event)), None)
         # HTTP API: the company's service itself on the public host (the browser cannot tell).
-        return forward_to_target(gateway.company_url, self.command, self.path, headers, body)
+        return (*forward_to_target(gateway.company_url, self.command, self.path, headers, body), None)
+
+    def _alb_default_action(
+        self, headers: list[tuple[str, str]], body: bytes, client_ip: str
+    ) -> tuple[int, list[tuple[str, str]], bytes, str | None]:
+        """The company's target group: its function (a Lambda target, multi-value headers on, as the
+        router's) with an ``invoke`` fallback, else its HTTP service."""
+        gateway = self.server.gateway
+        passed_on = alb_request_headers(headers, client_ip, self.server.server_address[1])
+        if gateway.invokes:
+            return alb_answer(
+                _call_function(gateway.company_handler, alb_event(self.command, self.path, passed_on, body))
+            )
+        status, out_headers, out_body = forward_to_target(gateway.company_url, self.command, self.path, passed_on, body)
+        return status, out_headers, out_body, None
 
     def _serve_alb(
         self, headers: list[tuple[str, str]], body: bytes, client_ip: str
     ) -> tuple[int, list[tuple[str, str]], bytes, str | None]:
         gateway = self.server.gateway
         rule = match_alb_rule(gateway.alb_rules, self.path, headers)
-        passed_on = alb_request_headers(headers, client_ip, self.server.server_address[1])
         if rule is None or rule.target == "company":  # the default action, or the bypass rule
-            status, out_headers, out_body = forward_to_target(
-                gateway.company_url, self.command, self.path, passed_on, body
-            )
-            return status, out_headers, out_body, None
+            return self._alb_default_action(headers, body, client_ip)
+        passed_on = alb_request_headers(headers, client_ip, self.server.server_address[1])
         event = alb_event(self.command, self.path, passed_on, body)
         result = _invoke(gateway.alb_handler, event, "callback-router-alb", gateway.emf)
         gateway.count_invocation("alb")
@@ -825,36 +931,59 @@ class FrontServer(ThreadingHTTPServer):
 # ---------------------------------------------------------------- the gateway
 
 
-def local_runtime_config(stage: Stage, company_url: str) -> tuple[dict[str, Any], str | None]:
-    """The stage's runtime config with its fallback pointed at the local company stand-in.
+def local_runtime_config(stage: Stage, company_url: str, fallback: str = "stage") -> tuple[dict[str, Any], str | None]:
+    """The stage's runtime config with its fallback pointed at the local company stand-ins.
 
-    Returns the document and a sentence saying what was changed (``None`` if nothing). The
-    mode and the path of the fallback URL are kept; only scheme and host change. Edge stages
-    have no fallback (CloudFront passes on to the origin), so the HTTP API front gets a proxy
-    fallback to the stand-in's ``/oauth_callback/{provider}``.
+    Returns the document and a sentence saying what was changed (``None`` if nothing).
+
+    * ``fallback="stage"``: a ``proxy`` or ``redirect`` fallback keeps its mode and URL path; only
+      scheme and host change, to the company stand-in's. An ``invoke`` fallback is kept as is: the
+      gateway registers the company function stand-in under its ARN. Edge stages have no fallback
+      (CloudFront passes on to the origin), so the HTTP API front gets a proxy fallback to the
+      stand-in, on the path of the first ``{provider}`` route.
+    * ``fallback="proxy"``: proxy to the company stand-in, on the path of the stage's fallback URL
+      (or of its first route).
+    * ``fallback="invoke"``: invoke the stage's ``function_arn``, or :data:`LOCAL_FUNCTION_ARN`.
+
+    A switched mode takes the default ``timeout_seconds``; a kept one keeps the stage's.
     """
+    if fallback not in FALLBACK_CHOICES:
+        raise ValueError(f"fallback must be one of {', '.join(FALLBACK_CHOICES)}, not {fallback!r}")
     runtime = json.loads(stage.runtime_json())
-    fallback = runtime.get("fallback")
-    local = urlsplit(company_url)
-    if fallback is None and stage.is_edge:
-        runtime["fallback"] = {"mode": "proxy", "url": f"{company_url}/oauth_callback/{{provider}}"}
+    original = runtime.get("fallback")
+    mode = original.get("mode") if isinstance(original, dict) else None
+    wanted = fallback if fallback != "stage" else (mode or "proxy")  # no mode: an edge stage
+    if wanted == "invoke":
+        if mode == "invoke":
+            return runtime, (
+                f"fallback invoke {original['function_arn']}: the company function stand-in is registered under "
+                "that ARN on the local Lambda Invoke API"
+            )
+        runtime["fallback"] = {"mode": "invoke", "function_arn": LOCAL_FUNCTION_ARN}
         return runtime, (
-            f"stage {stage.name!r} is CloudFront-only (no fallback); the HTTP API front proxies "
-            f"non-Junction callbacks to the local company stand-in: {runtime['fallback']['url']}"
+            f"fallback {mode or 'none'} switched to invoke for this run (--fallback invoke): non-Junction "
+            f"callbacks go to the company function stand-in, {LOCAL_FUNCTION_ARN}, on the local Lambda Invoke API"
         )
-    if not isinstance(fallback, dict) or fallback.get("mode") not in ("proxy", "redirect") or not fallback.get("url"):
+    if wanted == "proxy" and mode != "proxy":
+        runtime["fallback"] = {"mode": "proxy", "url": f"{company_url}{_fallback_path(runtime)}"}
+        why = f"stage {stage.name!r} is CloudFront-only (no fallback)" if mode is None else f"fallback {mode}"
+        return runtime, (
+            f"{why}; the HTTP API front proxies non-Junction callbacks to the local company stand-in: "
+            f"{runtime['fallback']['url']}"
+        )
+    if mode not in ("proxy", "redirect") or not original.get("url"):
         return runtime, None
-    original = str(fallback["url"])
-    parts = urlsplit(original)
-    fallback["url"] = urlunsplit((local.scheme, local.netloc, parts.path, "", ""))
+    local = urlsplit(company_url)
+    url = str(original["url"])
+    original["url"] = urlunsplit((local.scheme, local.netloc, urlsplit(url).path, "", ""))
     return runtime, (
-        f"fallback {fallback['mode']} {original} is not reachable from here; "
-        f"using the local company stand-in instead: {fallback['url']}"
+        f"fallback {mode} {url} is not reachable from here; using the local company stand-in instead: {original['url']}"
     )
 
 
 class LocalGateway:
-    """The three fronts and the company stand-in, started and stopped together.
+    """The three fronts and the company stand-in (with an ``invoke`` fallback, the local Lambda
+    Invoke API and the company function too), started and stopped together.
 
     Use :func:`start_gateway`, or ``with LocalGateway(stage).start() as gateway: ...``.
     """
@@ -870,8 +999,23 @@ class LocalGateway:
         log_level: str = "INFO",
         emf: bool = True,
         company_service: HTTPServer | None = None,
+        fallback: str = "stage",
+        company_function: Handler | None = None,
     ) -> None:
+        if fallback not in FALLBACK_CHOICES:
+            raise ValueError(f"fallback must be one of {', '.join(FALLBACK_CHOICES)}, not {fallback!r}")
         self.stage = stage
+        self.fallback = fallback
+        """``stage`` (the stage's own), ``proxy`` or ``invoke``: see :func:`local_runtime_config`."""
+        self.company_function = company_function
+        """The company's own Lambda handler, if given: the ``invoke`` fallback's target (registered
+        on the local Lambda Invoke API under the fallback's ARN) instead of the company function
+        stand-in, and what the HTTP API front invokes for the company's other paths. Needs an
+        ``invoke`` fallback (the stage's, or ``fallback="invoke"``)."""
+        self.lambda_service: LocalLambda | None = None
+        """The local Lambda Invoke API (``AWS_ENDPOINT_URL_LAMBDA``) when the fallback is ``invoke``."""
+        self.function_stand_in = CompanyFunctionStandIn()
+        """The company function stand-in: the ``invoke`` target when no ``company_function`` is given."""
         self.log_level = log_level
         self.emf = emf
         self.company_service = company_service
@@ -881,8 +1025,9 @@ class LocalGateway:
         self.without_router = False
         """Set True to serve as if no router were deployed (the baseline a transparency test
         compares with): the HTTP API front sends every request to the company as is (the company's
-        service on the public host), the CloudFront front to the origin, the ALB front by its
-        default action. The handlers are not called. May be switched while running."""
+        service on the public host; with an ``invoke`` fallback, its function, invoked with the
+        front's event), the CloudFront front to the origin, the ALB front by its default action.
+        The handlers are not called. May be switched while running."""
         self._ports = (port, edge_port, company_port, alb_port)
         self.company: StandInServer
         self.http_api: FrontServer
@@ -952,14 +1097,11 @@ class LocalGateway:
         with _ACTIVE_LOCK:
             if _active is not None:
                 raise RuntimeError("a local gateway is already running in this process; stop() it first")
-            self.company = StandInServer(
-                "Company callback stand-in",
-                company_port,
-                ("company_seen=1; Path=/", "company_theme=dark; Path=/; HttpOnly"),
-            )
+            self.company = StandInServer("Company callback stand-in", company_port, COMPANY_STAND_IN_COOKIES)
             try:
-                self.runtime, note = local_runtime_config(self.stage, self.company_url)
+                self.runtime, note = local_runtime_config(self.stage, self.company_url, self.fallback)
                 self.notes = [note] if note else []
+                self._start_lambda_service()
                 self._router = None
                 self._router = self.router
                 self._load_handlers()
@@ -977,6 +1119,7 @@ class LocalGateway:
                 self.company.server_close()
                 if self.company_service is not None:
                     self.company_service.server_close()
+                self._stop_lambda_service()
                 self._restore()
                 raise
             _active = self
@@ -991,10 +1134,45 @@ class LocalGateway:
         servers: list[HTTPServer] = [self.company, self.http_api, self.edge, self.alb]
         return servers if self.company_service is None else [*servers, self.company_service]
 
+    @property
+    def invokes(self) -> bool:
+        """Whether the router's fallback is ``invoke`` (the company's callback is a Lambda function)."""
+        fallback = self.runtime.get("fallback")
+        return isinstance(fallback, dict) and fallback.get("mode") == "invoke"
+
+    @property
+    def company_handler(self) -> Handler:
+        """The company's Lambda handler: ``company_function``, else the company function stand-in."""
+        return self.company_function or self.function_stand_in
+
+    def _start_lambda_service(self) -> None:
+        # The router's invoke client reads its endpoint and credentials from the environment at
+        # each call, as in AWS: point them at the local Lambda Invoke API (put back on stop).
+        if not self.invokes:
+            if self.company_function is not None:
+                raise ValueError(
+                    "company_function is the invoke fallback's target, and this stage's fallback is "
+                    f"{self.runtime.get('fallback')!r}: pass fallback='invoke'"
+                )
+            return
+        from callback_router.adapters.lambda_invoke import region_of
+        from tools.local_lambda import LocalLambda  # botocore: only when there is an invoke to serve
+
+        arn = str(self.runtime["fallback"]["function_arn"])
+        self.lambda_service = LocalLambda({arn: self.company_handler}, region=region_of(arn)).__enter__()
+        environ = self.lambda_service.environ()
+        self._saved_env.update({name: os.environ.get(name) for name in environ})
+        os.environ.update(environ)
+
+    def _stop_lambda_service(self) -> None:
+        if self.lambda_service is not None:
+            self.lambda_service.__exit__(None, None, None)
+            self.lambda_service = None
+
     def _load_handlers(self) -> None:
         # The handler modules read CALLBACK_ROUTER_CONFIG once, at import (a cold start): set it,
         # then import them, or re-import them if an earlier gateway in this process loaded them.
-        self._saved_env = {CONFIG_ENV_VAR: os.environ.get(CONFIG_ENV_VAR)}
+        self._saved_env.setdefault(CONFIG_ENV_VAR, os.environ.get(CONFIG_ENV_VAR))
         os.environ[CONFIG_ENV_VAR] = json.dumps(self.runtime)
         for name in HANDLER_MODULES:
             module = sys.modules.get(name)
@@ -1015,7 +1193,7 @@ class LocalGateway:
         # The ALB front's function has its own fallback URL (the ALB front itself), and the handler
         # module reads its config once, at import: run a second instance of the module with that
         # config, as AWS would run a second function. The shared env var is put back afterwards.
-        self.alb_runtime, note = alb_runtime_config(self.stage, self.alb.url)
+        self.alb_runtime, note = alb_runtime_config(self.stage, self.alb.url, self.runtime)
         self.notes.append(note)
         self.alb_rules = alb_rules(self.router)
         source = importlib.util.find_spec("callback_router.api_handlers")
@@ -1039,6 +1217,7 @@ class LocalGateway:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+        self._saved_env = {}
         if self._service:
             logging.getLogger(self._service).setLevel(self._saved_level)
 
@@ -1053,6 +1232,7 @@ class LocalGateway:
             server.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
+        self._stop_lambda_service()
         self._restore()
         with _ACTIVE_LOCK:
             if _active is self:
@@ -1075,6 +1255,8 @@ def start_gateway(
     log_level: str = "INFO",
     emf: bool = True,
     company_service: HTTPServer | None = None,
+    fallback: str = "stage",
+    company_function: Handler | None = None,
 ) -> LocalGateway:
     """Start the gateway for ``stage`` on 127.0.0.1 (port 0 = ephemeral) and return it running.
 
@@ -1082,8 +1264,8 @@ def start_gateway(
     are the bound addresses; ``gateway.company.received()`` what the company stand-in got;
     ``gateway.invocations`` the handler calls per front; ``gateway.stop()`` stops everything.
     ``log_level="ERROR"`` and ``emf=False`` quieten the handlers (tests, load): their log lines
-    below that level and their EMF metric lines are not printed. ``company_service``: see
-    :attr:`LocalGateway.company_service`.
+    below that level and their EMF metric lines are not printed. ``company_service``,
+    ``fallback``, ``company_function``: see :class:`LocalGateway`.
     """
     return LocalGateway(
         stage,
@@ -1094,6 +1276,8 @@ def start_gateway(
         log_level=log_level,
         emf=emf,
         company_service=company_service,
+        fallback=fallback,
+        company_function=company_function,
     ).start()
 
 
@@ -1132,13 +1316,25 @@ def _expected_fallback(gateway: LocalGateway, front: str) -> str:
     if front == "edge":
         return "passed on to the origin (the company stand-in), 200"
     if front == "alb":
-        return "no JWT-shaped state, so the router rule does not match: default action, the company stand-in, 200"
+        company = "the company function stand-in (the ALB invokes it)" if gateway.invokes else "the company stand-in"
+        return f"no JWT-shaped state, so the router rule does not match: default action, {company}, 200"
     fallback = gateway.router.fallback
     return {
+        "invoke": "the router invokes the company function stand-in with the HTTP API event (Fallback.invoke), "
+        "its 200 page",
         "proxy": "proxied to the company stand-in, its 200 page",
         "redirect": "307 to the company stand-in",
         "reject": "404 (fallback mode reject)",
     }[fallback.mode]
+
+
+def _company_function_line(gateway: LocalGateway) -> str:
+    if gateway.lambda_service is None:
+        return "  (make run FALLBACK=invoke: the company's callback as a Lambda function, through Fallback.invoke)"
+    return (
+        f"  company callback function stand-in (invoke fallback / ALB default) {gateway.router.fallback.function_arn}, "
+        f"on the local Lambda Invoke API: {gateway.lambda_service.url}"
+    )
 
 
 def banner(gateway: LocalGateway) -> str:
@@ -1156,6 +1352,7 @@ def banner(gateway: LocalGateway) -> str:
         f"  CloudFront front (viewer-request -> viewer_request_handler): {gateway.edge_url}",
         f"  ALB front (listener rules -> alb_handler, multi-value): {gateway.alb_url}",
         f"  company callback stand-in (fallback / origin / ALB default): {gateway.company_url}",
+        _company_function_line(gateway),
         f"  accepts: {', '.join(sorted(set(router.accepted_base_urls.values())))}",
         *(f"  note: {note}" for note in gateway.notes),
         "",
@@ -1164,13 +1361,14 @@ def banner(gateway: LocalGateway) -> str:
         "",
     ]
     bypass, router_rule = gateway.alb_rules
+    company = "the company's function" if gateway.invokes else "the company's service"
     lines += [
         "ALB front listener rules (what CallbackRouter.add_to_alb creates), in priority order:",
         f"  {bypass.priority} bypass: path {' or '.join(bypass.path_patterns)} and "
-        f"{FALLBACK_MARKER_HEADER}: {FALLBACK_MARKER_VALUE} -> the company's service",
+        f"{FALLBACK_MARKER_HEADER}: {FALLBACK_MARKER_VALUE} -> {company}",
         f"  {router_rule.priority} router: path {' or '.join(router_rule.path_patterns)} and "
         f"state={ALB_STATE_PATTERN} -> alb_handler",
-        "  default -> the company's service",
+        f"  default -> {company}",
         "",
     ]
     fronts = (("HTTP API", "http_api", gateway.http_api_url), ("CloudFront", "edge", gateway.edge_url))
@@ -1183,9 +1381,14 @@ def banner(gateway: LocalGateway) -> str:
             "",
         ]
     company_token = mint_link_token("https://auth.company.example/app")
+    through = (
+        "invoke fallback hands the ALB event to the company function stand-in"
+        if gateway.invokes
+        else "proxy fallback back into the ALB, bypass rule, the company stand-in"
+    )
     lines += [
-        "ALB front, a company state that looks like a JWT (aud not Junction's) -> router rule, the function's "
-        "proxy fallback back into the ALB, bypass rule, the company stand-in, once:",
+        f"ALB front, a company state that looks like a JWT (aud not Junction's) -> router rule, the function's "
+        f"{through}, once:",
         f"  curl -i {shlex.quote(f'{gateway.alb_url}{path}?code=demo-code&state={company_token}')}",
         "",
         "Handler log lines (Powertools, JSON) and EMF metrics follow. Ctrl-C stops everything.",
@@ -1202,6 +1405,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--alb-port", type=int, default=3002, help="ALB front port (default 3002)")
     parser.add_argument("--company-port", type=int, default=0, help="company stand-in port (default: any free)")
     parser.add_argument("--log-level", default="INFO", help="handler log level (default INFO)")
+    parser.add_argument(
+        "--fallback",
+        choices=FALLBACK_CHOICES,
+        default="stage",
+        help="the router's fallback for this run: the stage's own (default), proxy to the company stand-in, "
+        "or invoke the company function stand-in through a local Lambda Invoke API",
+    )
     parser.add_argument(
         "--print-runtime-config",
         action="store_true",
@@ -1234,6 +1444,7 @@ def main(argv: list[str] | None = None) -> int:
             company_port=args.company_port,
             alb_port=args.alb_port,
             log_level=args.log_level,
+            fallback=args.fallback,
         )
     except OSError as error:
         print(f"error: cannot listen on 127.0.0.1: {error}", file=sys.stderr)

@@ -25,8 +25,6 @@ handler taking API Gateway REST (1.0), HTTP API / Function URL (2.0) and ALB eve
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hmac
 import html
 import re
@@ -40,6 +38,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import jwt
 
+from tools import function_events
 from tools.local_gateway import HOST, _QuietHandler
 
 COMPANY_AUDIENCE = "https://auth.company.example/app"
@@ -276,70 +275,14 @@ def request_from_event(event: Any) -> AppRequest:
     Raises:
         ValueError: not one of those events.
     """
-    if not isinstance(event, dict):
-        raise ValueError("an event is a JSON object")
-    raw_body = event.get("body") or ""
-    try:
-        body = base64.b64decode(raw_body, validate=True) if event.get("isBase64Encoded") else raw_body.encode()
-    except (binascii.Error, AttributeError) as error:
-        raise ValueError("bad body") from error
-    if event.get("version") == "2.0":
-        http = event["requestContext"]["http"]
-        headers = [(name, value) for name, value in (event.get("headers") or {}).items()]
-        if event.get("cookies"):  # payload 2.0 moved them out of the headers; web adapters join them back
-            headers.append(("cookie", "; ".join(event["cookies"])))
-        return _checked(http["method"], event["rawPath"], event.get("rawQueryString", ""), headers, body)
-    if "httpMethod" not in event:
-        raise ValueError("not an API Gateway or ALB event")
-    multi = event.get("multiValueHeaders")
-    pairs = (
-        [(name, value) for name, values in multi.items() for value in values or ()]
-        if multi
-        else list((event.get("headers") or {}).items())
-    )
-    query_multi = event.get("multiValueQueryStringParameters")
-    query_pairs = (
-        [(key, value) for key, values in query_multi.items() for value in values or ()]
-        if query_multi
-        else list((event.get("queryStringParameters") or {}).items())
-    )
-    if "elb" in (event.get("requestContext") or {}):
-        query = "&".join(f"{key}={value}" for key, value in query_pairs)  # ALB: as received, not decoded
-    else:
-        query = urlencode(query_pairs)  # REST: decoded by API Gateway, so encoded again
-    return _checked(event["httpMethod"], event["path"], query, pairs, body)
-
-
-def _checked(method: Any, path: Any, query: Any, headers: list[tuple[Any, Any]], body: bytes) -> AppRequest:
-    # Every field of an event can be anything: only text goes on to the app.
-    texts = [method, path, query, *(part for pair in headers for part in pair)]
-    if not all(isinstance(text, str) for text in texts):
-        raise ValueError("a request field is not text")
+    request = function_events.request_from_event(event)
     # API Gateway, Function URLs and ALB listeners here terminate TLS; X-Forwarded-Proto says more.
-    return AppRequest(method, path, query, tuple(headers), body, "https")
+    return AppRequest(request.method, request.path, request.query, request.headers, request.body, "https")
 
 
 def event_answer(event: dict[str, Any], response: AppResponse) -> dict[str, Any]:
     """``response`` in the shape the event's front reads (2.0: ``cookies``; 1.0 / ALB multi-value)."""
-    body = base64.b64encode(response.body).decode("ascii")
-    answer: dict[str, Any] = {"statusCode": response.status, "body": body, "isBase64Encoded": True}
-    if event.get("version") == "2.0":
-        answer["headers"] = {name: value for name, value in response.headers if name.lower() != "set-cookie"}
-        answer["cookies"] = [value for name, value in response.headers if name.lower() == "set-cookie"]
-        return answer
-    if "elb" in (event.get("requestContext") or {}):
-        answer["statusDescription"] = f"{response.status} {_REASONS.get(response.status, 'Status')}"
-    if "multiValueHeaders" in event:
-        multi: dict[str, list[str]] = {}
-        for name, value in response.headers:
-            multi.setdefault(name, []).append(value)
-        answer["multiValueHeaders"] = multi
-    else:  # one value per name: only the last Set-Cookie survives (why ALB targets turn multi-value on)
-        answer["headers"] = dict(response.headers)
-    return answer
-
-
-_REASONS = {200: "OK", 302: "Found", 400: "Bad Request", 404: "Not Found"}
+    return function_events.event_answer(event, response.status, response.headers, response.body)
 
 
 def lambda_handler_for(app: CompanyApp) -> Callable[[Any, Any], dict[str, Any]]:
@@ -348,7 +291,7 @@ def lambda_handler_for(app: CompanyApp) -> Callable[[Any, Any], dict[str, Any]]:
     def handler(event: Any, context: Any) -> dict[str, Any]:
         try:
             request = request_from_event(event)
-        except (KeyError, TypeError, ValueError):
+        except ValueError:
             return event_answer(event if isinstance(event, dict) else {}, _page(400, "Bad request", "unreadable event"))
         return event_answer(event, app.handle(request))
 

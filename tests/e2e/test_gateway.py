@@ -117,7 +117,11 @@ def test_one_gateway_per_process(gateway: LocalGateway):
         start_gateway(load_stage("sandbox"))
 
 
-def test_command_line_prints_token_and_curls_and_stops_on_sigterm():
+@pytest.mark.parametrize("fallback", ["stage", "invoke"])
+def test_command_line_prints_token_and_curls_and_stops_on_sigterm(fallback):
+    # With --fallback invoke the company's callbacks on the HTTP API and ALB fronts reach the
+    # company function stand-in (through the router's invoke, or the ALB's default action).
+    company = {"stage": "Company callback stand-in", "invoke": "Company callback function stand-in"}[fallback]
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(str(path) for path in (ROOT / "lambda", ROOT / "infra", ROOT)),
@@ -136,6 +140,8 @@ def test_command_line_prints_token_and_curls_and_stops_on_sigterm():
             "0",
             "--alb-port",
             "0",
+            "--fallback",
+            fallback,
         ],
         cwd=ROOT,
         env=env,
@@ -167,10 +173,13 @@ def test_command_line_prints_token_and_curls_and_stops_on_sigterm():
             )
             assert status == 200
             assert header_values(headers, "X-Stand-In-Target") == ["/oauth_callback" + target]
+            assert header_values(headers, "X-Stand-In") == [company]
         base, target = curls[6].split("/oauth_callback", 1)
         status, headers, _ = request(base, "GET", "/oauth_callback" + target)
         assert status == 200
         assert header_values(headers, "X-Stand-In-Target") == ["/oauth_callback" + target]
+        assert header_values(headers, "X-Stand-In") == [company]
+        assert ("Lambda Invoke API" in banner) == (fallback == "invoke")
     finally:
         process.send_signal(signal.SIGTERM)
         rest, _ = process.communicate(timeout=20)

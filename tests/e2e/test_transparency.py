@@ -16,8 +16,11 @@ the browser's cookie jar) and a ``POST`` (``response_mode=form_post``: the provi
 a form). On the ALB a form_post callback carries no query state, so the listener never sends it
 to the router: that case shows the ALB's rules leave it alone.
 
-Fallback kinds are a parameter of the deployment: ``proxy`` (the company as an HTTP service) runs
-now; ``invoke`` (the company as a Lambda function) waits for its pieces, named in the skip reason.
+Fallback kinds are a parameter of the deployment: ``proxy`` (the company as an HTTP service) and
+``invoke`` (the company as a Lambda function: ``lambda_handler_for(app)`` on the local Lambda Invoke
+API, which the router's invoke reaches through ``AWS_ENDPOINT_URL_LAMBDA``; without the router, the
+HTTP API and ALB fronts invoke it themselves with the event they build, the ALB's with multi-value
+headers on). CloudFront has no fallback: its ``invoke`` cases would repeat the ``proxy`` ones.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import pytest
 from playwright.sync_api import APIResponse, Browser, BrowserContext, Cookie, Page, Response, Route
 
 from junction_callback_router.stages import Stage, parse_stage
-from tests.e2e.company_app import CompanyApp, CompanyService, Seen
+from tests.e2e.company_app import CompanyApp, CompanyService, Seen, lambda_handler_for
 from tests.e2e.conftest import LOCAL_JUNCTION
 from tests.e2e.standins import ProviderStandIn, StandInServer
 from tools.local_gateway import LocalGateway, start_gateway
@@ -46,17 +49,7 @@ INVOKE_FALLBACK = {
     "timeout_seconds": 5,
 }
 """The router's fallback when the company's callback is a Lambda function (``Fallback.invoke``)."""
-FALLBACKS = [
-    "proxy",
-    pytest.param(
-        "invoke",
-        marks=pytest.mark.skip(
-            reason="needs Fallback.invoke (fallback mode 'invoke' in the runtime config), tools/local_lambda.py "
-            "serving tests.e2e.company_app.lambda_handler_for(app) behind AWS_ENDPOINT_URL_LAMBDA, and the "
-            "gateway's without-router baseline invoking that handler with the front's event"
-        ),
-    ),
-]
+FALLBACKS = ["proxy", "invoke"]
 
 
 def transparency_stage(junction_url: str, fallback: str) -> Stage:
@@ -84,6 +77,7 @@ class Deployment:
 
     app: CompanyApp
     gateway: LocalGateway
+    fallback: str
 
     def front_url(self, front: str) -> str:
         """The public address the browser uses for ``front``."""
@@ -97,18 +91,18 @@ def deployment(
     request: pytest.FixtureRequest, junction: StandInServer, provider: ProviderStandIn
 ) -> Iterator[Deployment]:
     app = CompanyApp(f"{provider.url}/oauth/authorize")
-    # For "invoke", what is still to come goes here: tools/local_lambda.py serving
-    # lambda_handler_for(app) with AWS_ENDPOINT_URL_LAMBDA pointed at it (the router's fallback),
-    # and the HTTP API and ALB fronts calling that same handler for the company's other routes and
-    # for the without-router baseline. CloudFront's origin stays the HTTP service either way.
+    # With "invoke", the gateway serves lambda_handler_for(app) on its local Lambda Invoke API under
+    # the fallback's ARN, and the HTTP API and ALB fronts invoke it for the company's other routes
+    # and for the without-router baseline. CloudFront's origin stays the HTTP service either way.
     gateway = start_gateway(
         transparency_stage(junction.url, request.param),
         log_level="ERROR",
         emf=False,
         company_service=CompanyService(app),
+        company_function=lambda_handler_for(app) if request.param == "invoke" else None,
     )
     try:
-        yield Deployment(app, gateway)
+        yield Deployment(app, gateway, request.param)
     finally:
         gateway.stop()
 
@@ -205,7 +199,11 @@ def run_login(browser: Browser, deployment: Deployment, front: str, method: str)
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("front", FRONTS)
 def test_company_login_sees_the_same_with_the_router_as_without(browser, deployment, front, method):
+    if deployment.fallback == "invoke" and front == "edge":
+        pytest.skip("CloudFront has no fallback: the viewer-request function returns the request to the origin")
     gateway = deployment.gateway
+    service = gateway.lambda_service
+    invoked = len(service.invocations) if service is not None else 0
     before = gateway.invocations[front]
     gateway.without_router = True
     try:
@@ -224,6 +222,8 @@ def test_company_login_sees_the_same_with_the_router_as_without(browser, deploym
     # The router was really in front of the callback (except on the ALB for form_post: no query
     # state, so the listener's rule never sends it to the router; the company gets it directly).
     assert (gateway.invocations[front] > before) == (front != "alb" or method != "POST")
+    if service is not None:  # the callback went through Fallback.invoke, once, whenever the router had it
+        assert len(service.invocations) - invoked == (gateway.invocations[front] - before)
     # Field by field, the handler's view first: it says why the browser's view differs, if it does.
     assert [(seen.host, seen.scheme, seen.outcome) for seen in with_router.handler_saw] == [
         (seen.host, seen.scheme, seen.outcome) for seen in without.handler_saw
