@@ -1,93 +1,105 @@
-"""The invoke fallback's Lambda client: botocore against the router's own SigV4 client, under the
-Lambda model (``benchmarks/lambda_model.py``: init at full CPU, the first and warm calls at the
-memory's CPU share).
+"""The invoke fallback's Lambda client, for ``make bench``: botocore against the router's own
+SigV4 client (``callback_router/adapters/lambda_invoke.py``), under the Lambda model.
 
-``python -m benchmarks.invoke_client [--runs 7]`` (as root, for the cgroup quota). Each variant is
-a fresh ``python -I -S -B`` (no ``.pyc``, as a bundle without bytecode) whose init imports its
-client and builds it, and whose invokes each ``Invoke`` a function of the loopback stand-in
-(``tools/local_lambda.py``, signatures verified) over HTTP. The figures are written into
-``callback_router/adapters/lambda_invoke.py``'s docstring by hand.
+Each probe is a module the model (``benchmarks/lambda_model.py``) cold-starts: its init imports
+what the router imports anyway (the shipped invoke-stage asset's ``api_handlers``, which also
+builds the TLS context at init) plus one client, and each invoke sends an ``Invoke`` to the loopback stand-in
+(``tools/local_lambda.py``, HTTPS, signatures verified). ``router-base`` adds no client, so the
+difference to it is what a client costs.
 """
 
 from __future__ import annotations
 
-import argparse
-import os
 import site
-import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.lambda_model import ModelVariant, measure_model
-from tools.local_lambda import LocalLambda
+from benchmarks.lambda_model import ModelResult, ModelVariant, cpu_share
 
-ROOT = Path(__file__).resolve().parents[1]
-ARN = "arn:aws:lambda:us-east-1:123456789012:function:company"
+FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:company"
+"""The company's callback function, as the bench's invoke stage names it."""
 MEMORY_SIZES = (128, 1769)
+EXPECT = "'statusCode': 200"
+CLIENTS = {
+    "router-base": "the router's init, no Lambda client",
+    "own": "the router's own signer (`lambda_invoke`)",
+    "botocore": "botocore, `create_client` at init",
+}
 
-_PATHS = f"""
+_BASE = """
 import sys
-sys.path[:0] = {[str(ROOT / "lambda"), *site.getsitepackages()]!r}
-import callback_router.adapters.fallback  # what the router imports anyway (Powertools, http.client)
+sys.path[:0] = {paths!r}
+# The invoke stage's router: its init loads Powertools, http.client and PyJWT and builds the TLS
+# context for the Lambda endpoint, whichever client then uses it.
+import callback_router.api_handlers
 """
-PROBES = {
-    "router-base": _PATHS
-    + """
+_CLIENT = {
+    "router-base": """
 def handler(event, context):
-    return {"ok": True}
+    return {"statusCode": 200}
 """,
-    "own": _PATHS
-    + f"""
+    "own": f"""
 from callback_router.adapters.lambda_invoke import invoke
 def handler(event, context):
-    return invoke({ARN!r}, b'{{"k": "v"}}', 5.0)
+    return invoke({FUNCTION_ARN!r}, b'{{"k": "v"}}', 5.0)
 """,
-    "botocore": _PATHS
-    + f"""
+    "botocore": f"""
 import botocore.session
 client = botocore.session.get_session().create_client("lambda", region_name="us-east-1")
 def handler(event, context):
-    answer = client.invoke(FunctionName={ARN!r}, Payload=b'{{"k": "v"}}')
+    answer = client.invoke(FunctionName={FUNCTION_ARN!r}, Payload=b'{{"k": "v"}}')
     return __import__("json").loads(answer["Payload"].read())
 """,
 }
-"""``router-base`` imports what the router has loaded anyway; the others add one client each, so
-the difference to it is what the client costs."""
 
 
-def main() -> None:
-    """Measure both clients at each memory size and print the medians (ms)."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=7)
-    args = parser.parse_args()
-    with LocalLambda({"company": lambda event, context: {"ok": True}}) as local, tempfile.TemporaryDirectory() as tmp:
-        scratch = Path(tmp)
-        os.environ.update(local.environ())
-        variants = []
-        for name, source in PROBES.items():
-            (scratch / f"probe_{name}.py").write_text(source, encoding="utf-8")
-            for memory in MEMORY_SIZES:
-                event: dict[str, Any] = {}
-                variants.append(
-                    ModelVariant(
-                        name=f"{name}@{memory}",
-                        asset=scratch,
-                        module=f"probe_{name}",
-                        attr="handler",
-                        event=event,
-                        memory_mb=memory,
-                        expect="'ok': True",
-                        warm_invokes=5,
-                    )
+def client_key(client: str, memory: int) -> str:
+    """Key of one client figure in the model's results."""
+    return f"invoke client {client}|{memory}"
+
+
+def client_variants(api_asset: Path, scratch: Path) -> list[ModelVariant]:
+    """One model variant per client and memory size; the probes import the shipped invoke-stage
+    asset (``.pyc``) first and botocore from this environment's site-packages (it is not bundled)."""
+    paths = [str(api_asset), *site.getsitepackages()]
+    variants = []
+    for client, body in _CLIENT.items():
+        (scratch / f"probe_{client.replace('-', '_')}.py").write_text(_BASE.format(paths=paths) + body, "utf-8")
+        for memory in MEMORY_SIZES:
+            event: dict[str, Any] = {}
+            variants.append(
+                ModelVariant(
+                    name=client_key(client, memory),
+                    asset=scratch,
+                    module=f"probe_{client.replace('-', '_')}",
+                    attr="handler",
+                    event=event,
+                    memory_mb=memory,
+                    expect=EXPECT,
+                    warm_invokes=5,
                 )
-        results, note = measure_model(variants, args.runs, scratch)
-    print(note or "CPU quota applied")
-    print(f"{'variant':<20}{'init':>10}{'first':>10}{'warm':>10}   (ms; median of {args.runs})")
-    for name, result in results.items():
-        print(f"{name:<20}{result.init:>10.1f}{result.first:>10.1f}{result.warm:>10.2f}")
-    sys.stdout.flush()
+            )
+    return variants
 
 
-if __name__ == "__main__":
-    main()
+def render_clients(model: dict[str, ModelResult], runs: int) -> list[str]:
+    """The client table: init, first and warm invoke per client and memory size."""
+    lines = [
+        "### The invoke fallback's Lambda client: the router's own signer vs botocore (median ms)",
+        "",
+        "Each row cold-starts a probe whose init imports the shipped invoke-stage router (`api_handlers`, which "
+        "builds the TLS context at init), then its client; each invoke calls the HTTPS stand-in once (the first "
+        f"one pays the handshake, the warm ones reuse the connection). {runs} interleaved fresh processes per row.",
+        "",
+        "| client | memory (CPU) | init (full CPU) | init over the base | first invoke | warm invoke |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for client, label in CLIENTS.items():
+        for memory in MEMORY_SIZES:
+            figure, base = model[client_key(client, memory)], model[client_key("router-base", memory)]
+            first, warm = (f"{figure.first:.2f}", f"{figure.warm:.2f}") if client != "router-base" else ("-", "-")
+            lines.append(
+                f"| {label} | {memory} MB ({cpu_share(memory):.1%}) | {figure.init:.1f} | "
+                f"{figure.init - base.init:+.1f} | {first} | {warm} |"
+            )
+    return lines

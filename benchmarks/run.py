@@ -36,11 +36,14 @@ from typing import Any
 
 from benchmarks import lambda_model
 from benchmarks.baselines import EDGE_BOUND_HANDLER, NAIVE_HANDLER
+from benchmarks.invoke_client import FUNCTION_ARN, client_variants, render_clients
 from benchmarks.lambda_model import ModelResult, ModelVariant, cpu_share, measure_model
 from benchmarks.scenarios import CONFIG, HANDLER_OF, QUERIES, event
 from junction_callback_router.bundling import build_asset, compile_bytecode, lambda_python_version
 from junction_callback_router.common import DEFAULT_API_MEMORY_MB, EDGE_MEMORY_MB
 from junction_callback_router.stages import parse_stage
+from tools.local_lambda import LocalLambda
+from tools.tls import throwaway_certificate
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS_MD = ROOT / "BENCHMARKS.md"
@@ -58,6 +61,9 @@ PRICE_PER_REQUEST = 0.20 / 1_000_000
 FIRST_EVENTS = ("junction", "not_junction", "garbage")
 PROXY_PATH = "/company/{provider}"
 MODEL_HANDLERS = ("edge viewer-request", "HTTP API", "REST API", "ALB")
+PROXY_LABEL = "HTTP API, proxy fallback over HTTPS"
+INVOKE_LABEL = "HTTP API, invoke fallback over HTTPS"
+COMPANY_PAGE = b"<p>company callback</p>"
 
 COLD_PROBE = """
 import sys, time
@@ -133,42 +139,17 @@ def build_all(workdir: Path) -> dict[str, Path]:
 
 
 @contextmanager
-def https_upstream(workdir: Path) -> Iterator[tuple[int, Path]]:
+def https_upstream(cert: Path, key: Path) -> Iterator[int]:
     """The company's callback for the proxy rows: HTTPS on 127.0.0.1 with a throw-away certificate.
 
-    Yields the port and the certificate, which the probes trust through ``SSL_CERT_FILE`` (what
+    Yields the port. The probes trust ``cert`` through ``SSL_CERT_FILE`` (what
     ``ssl.create_default_context`` reads), so the proxy fallback runs its real, verifying TLS
     client and pays a full handshake per request, as it does against the company's host.
     """
-    cert, key = workdir / "upstream-cert.pem", workdir / "upstream-key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-    )
 
     class Company(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            body = b"<p>company callback</p>"
+            body = COMPANY_PAGE
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
@@ -187,10 +168,33 @@ def https_upstream(workdir: Path) -> Iterator[tuple[int, Path]]:
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
-        yield server.server_address[1], cert
+        yield server.server_address[1]
     finally:
         server.shutdown()
         server.server_close()
+
+
+def company_function(event: Any, context: Any) -> dict[str, Any]:
+    """The company's callback function behind the invoke rows: the page the proxy rows' upstream
+    serves, at once (its own run time is near zero here; in AWS it is the company's code)."""
+    return {"statusCode": 200, "headers": {"Content-Type": "text/html; charset=utf-8"}, "body": COMPANY_PAGE.decode()}
+
+
+@contextmanager
+def company_environ(cert: Path, stand_in: LocalLambda) -> Iterator[None]:
+    """What the probes inherit: trust in the throw-away certificate (``SSL_CERT_FILE`` for the
+    router, ``AWS_CA_BUNDLE`` for botocore) and the Lambda stand-in's endpoint and credentials."""
+    values = {"SSL_CERT_FILE": str(cert), "AWS_CA_BUNDLE": str(cert), **stand_in.environ()}
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def cold_variants(assets: dict[str, Path]) -> list[ColdVariant]:
@@ -289,18 +293,19 @@ def model_variants(assets: dict[str, Path]) -> list[ModelVariant]:
     api_event = event("http_api", QUERIES["junction"])
     proxied_event = event("http_api", QUERIES["not_junction"])
     for memory in MEMORY_SWEEP:
-        variants.append(
-            ModelVariant(
-                model_key("HTTP API, proxy fallback over HTTPS", "not_junction", memory),
-                assets["api-proxy+pyc"],
-                "callback_router.handlers",
-                "http_api_handler",
-                proxied_event,
-                memory,
-                "'statusCode': 200",
-                warm_invokes=3,
+        for label, asset in ((PROXY_LABEL, "api-proxy+pyc"), (INVOKE_LABEL, "api-invoke+pyc")):
+            variants.append(
+                ModelVariant(
+                    model_key(label, "not_junction", memory),
+                    assets[asset],
+                    "callback_router.handlers",
+                    "http_api_handler",
+                    proxied_event,
+                    memory,
+                    "'statusCode': 200",
+                    warm_invokes=3,
+                )
             )
-        )
         if memory != API_MEMORY_MB:
             variants.append(
                 ModelVariant(
@@ -693,7 +698,7 @@ def render_model(results: dict[str, Any]) -> list[str]:
     for memory in MEMORY_SWEEP:
         figure = model[model_key("HTTP API", "junction", memory)]
         slow = model[model_key("HTTP API, init at the share too", "junction", memory)]
-        proxied = model[model_key("HTTP API, proxy fallback over HTTPS", "not_junction", memory)]
+        proxied = model[model_key(PROXY_LABEL, "not_junction", memory)]
         proxy.append((memory, proxied.first_callback))
         sweep.append((memory, figure.first_callback))
         pessimistic.append((memory, slow.first_callback))
@@ -708,7 +713,43 @@ def render_model(results: dict[str, Any]) -> list[str]:
         f"**{knee(sweep)} MB** under the model; {knee(pessimistic)} MB if init were throttled too; "
         f"{knee(proxy)} MB for a company callback through the proxy fallback (a full TLS handshake to an "
         "HTTPS upstream on loopback in the throttled invoke, its TLS context built at init).",
+        "",
+        *render_fallbacks(model),
+        "",
+        *render_clients(model, results["model_runs"]),
     ]
+    return lines
+
+
+def render_fallbacks(model: dict[str, ModelResult]) -> list[str]:
+    """A company callback through each fallback across the memory sweep, and what invoke bills."""
+    lines = [
+        "### A company callback through the fallback: proxy vs invoke (HTTP API handler, median ms)",
+        "",
+        "The same router at each memory, a company callback first: *proxy* replays it to the company's HTTPS "
+        "endpoint on loopback (a new TLS connection per callback); *invoke* sends the event to the company's "
+        "function through the Lambda `Invoke` stand-in on loopback over HTTPS (`tools/local_lambda.py`, "
+        "signature verified; the first invoke pays the handshake, warm ones reuse the connection). In the "
+        "stand-in the company's function answers at once: its own run time, near zero here, is added in AWS "
+        "(as it is today, when the function is called directly). Invoke bills two invocations per company "
+        "callback: the company's function as before, plus the router for as long as it waits; the last two "
+        "columns are that router's share per million company callbacks, from the measured durations (*all "
+        "cold*: init + first invoke; *all warm*: the warm invoke), excluding the company function's own.",
+        "",
+        "| memory | proxy: init | proxy: first company callback | proxy: warm | invoke: init "
+        "| invoke: first company callback | invoke: warm | invoke / proxy, first | invoke / proxy, warm "
+        "| router's $ per 1M via invoke, all cold | all warm |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for memory in MEMORY_SWEEP:
+        proxied = model[model_key(PROXY_LABEL, "not_junction", memory)]
+        invoked = model[model_key(INVOKE_LABEL, "not_junction", memory)]
+        lines.append(
+            f"| {memory} MB | {proxied.init:.1f} | {proxied.first_callback:.1f} | {proxied.warm:.2f} | "
+            f"{invoked.init:.1f} | **{invoked.first_callback:.1f}** | **{invoked.warm:.2f}** | "
+            f"{ratio(invoked.first_callback, proxied.first_callback)} | {ratio(invoked.warm, proxied.warm)} | "
+            f"{cost_per_million(memory, invoked.first_callback):.2f} | {cost_per_million(memory, invoked.warm):.2f} |"
+        )
     return lines
 
 
@@ -758,7 +799,12 @@ def main(argv: list[str] | None = None) -> int:
         cold = measure_cold(variants, args.runs, scratch)
         edge_no_pyc = next(v for v in variants if v.name == "edge viewer-request (no .pyc)")
         profile = import_profile(edge_no_pyc, scratch)
-        with https_upstream(workdir) as (port, cert):
+        cert, key = throwaway_certificate(workdir)
+        with (
+            https_upstream(cert, key) as port,
+            LocalLambda({"company": company_function}, tls=(cert, key)) as stand_in,
+            company_environ(cert, stand_in),
+        ):
             proxy_stage = parse_stage(
                 "bench-proxy",
                 {
@@ -768,13 +814,18 @@ def main(argv: list[str] | None = None) -> int:
                 },
             )
             assets["api-proxy+pyc"] = build_asset("api", proxy_stage, workdir / "api-proxy-pyc")
-            model_list = model_variants(assets)
+            invoke_stage = parse_stage(
+                "bench-invoke",
+                {
+                    "shape": "http_api",
+                    "environments": CONFIG["environments"],
+                    "fallback": {"mode": "invoke", "function_arn": FUNCTION_ARN, "timeout_seconds": 10},
+                },
+            )
+            assets["api-invoke+pyc"] = build_asset("api", invoke_stage, workdir / "api-invoke-pyc")
+            model_list = model_variants(assets) + client_variants(assets["api-invoke+pyc"], scratch)
             step(f"Lambda model: {len(model_list)} variants x {args.model_runs} runs")
-            os.environ["SSL_CERT_FILE"] = str(cert)  # the probes trust the throw-away upstream
-            try:
-                model, model_note = measure_model(model_list, args.model_runs, scratch, args.slow_runs)
-            finally:
-                os.environ.pop("SSL_CERT_FILE", None)
+            model, model_note = measure_model(model_list, args.model_runs, scratch, args.slow_runs)
         if model_note:
             print(f"[bench] note: {model_note}", file=sys.stderr)
         shipped_profile = shipped_edge_profile(assets["edge+pyc"], scratch)

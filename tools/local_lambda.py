@@ -12,6 +12,9 @@ event and a small context, and answers as Lambda does (Lambda API reference, "In
 * ``403`` when the request's SigV4 signature does not verify against :data:`TEST_CREDENTIALS`
   (checked with botocore's own ``SigV4Auth``, the reference the router's signer is tested against).
 
+It speaks plain HTTP unless given ``tls`` (a certificate and its key, e.g. from
+``tools/tls.py``): then HTTPS, as Lambda's endpoint, so a client pays the handshake it pays in AWS.
+
 Use it as a context manager: the server stops (and its thread ends) when the block ends::
 
     with LocalLambda({"company": handler}) as local:
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import threading
 import traceback
 from collections.abc import Callable, Iterator, Mapping
@@ -29,6 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import unquote
@@ -83,6 +88,8 @@ class LocalLambda:
     drop_kept_connections: bool = False
     """Close each connection after its answer without saying so (no ``Connection: close``), as
     an endpoint does with a connection left idle while the router's container was frozen."""
+    tls: tuple[Path, Path] | None = None
+    """Certificate and key (PEM files): serve HTTPS with them instead of plain HTTP."""
     invocations: list[Invocation] = field(default_factory=list)
     stopping: threading.Event = field(default_factory=threading.Event)
     """Set when the block ends: a slow handler waits on it, so no thread outlives the test."""
@@ -94,7 +101,13 @@ class LocalLambda:
         server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(self))
         server.daemon_threads = True
         self._server = server
-        self.url = f"http://127.0.0.1:{server.server_address[1]}"
+        scheme = "http"
+        if self.tls is not None:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*self.tls)
+            server.socket = context.wrap_socket(server.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{server.server_address[1]}"
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self

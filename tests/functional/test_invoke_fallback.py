@@ -19,6 +19,7 @@ from tests.functional.conftest import Configure, Output, Router
 from tests.functional.raw_upstream import RawUpstream, serve_raw
 from tests.functional.sources import API_SOURCES, DEFAULT_PATH, Source
 from tools.local_lambda import TEST_CREDENTIALS, LocalLambda, RawResult
+from tools.tls import throwaway_certificate
 
 REGION = "us-east-1"
 ARN = f"arn:aws:lambda:{REGION}:123456789012:function:company-callback"
@@ -391,3 +392,32 @@ def test_a_result_cut_short_of_its_length_is_a_counted_502(
     source = API_SOURCES[0]
     assert_front_error(call(invoking, source, source.event(DEFAULT_PATH, COMPANY_QUERY)), source, output())
     assert len(raw_endpoint.received) == 1  # answered, so never retried: the code exchange runs once
+
+
+def test_the_stand_in_serves_https_and_the_router_verifies_its_certificate(tmp_path: Path, company: Company) -> None:
+    # `make bench` compares invoke with proxy: both must pay a real, verifying TLS handshake.
+    code = (
+        "from callback_router.adapters.lambda_invoke import InvokeFailed, invoke\n"
+        "try:\n"
+        f"    print(invoke({ARN!r}, b'{{}}', 10.0))\n"
+        "except InvokeFailed as error:\n"
+        "    print('failed:', error.reason)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    with LocalLambda({"company-callback": company}, tls=throwaway_certificate(tmp_path)) as stand_in:
+        assert stand_in.url.startswith("https://127.0.0.1:")
+        answers = []
+        for trusted in ({"SSL_CERT_FILE": str(tmp_path / "loopback-cert.pem")}, {}):
+            result = subprocess.run(
+                [sys.executable, "-c", code],
+                env={"PYTHONPATH": str(root / "lambda"), **stand_in.environ(), **trusted},
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            assert result.returncode == 0, result.stderr
+            answers.append(result.stdout.strip())
+    assert answers[0] == "{'statusCode': 302, 'headers': {'Location': '/home'}}"
+    assert answers[1].startswith("failed:") and answers[1].endswith("SSLCertVerificationError")  # really TLS
+    assert len(company.events) == 1

@@ -8,27 +8,14 @@ RequestResponse`` (Lambda API reference, "Invoke"), signed with Signature Versio
 as botocore chooses it, so a loopback stand-in (``tools/local_lambda.py``) can take AWS's place in
 tests and ``make run``.
 
-Why not botocore: measured under the Lambda model (``python -m benchmarks.invoke_client``, which
-runs ``benchmarks/lambda_model.py``: init at full CPU, then each ``Invoke`` of the loopback
-stand-in at the memory's CPU share; Python 3.11, ``-B`` so no ``.pyc``; medians of 9 fresh
-processes, two runs on this shared 2-core machine, in ms). Init is the whole import of a probe
-that first imports what the router loads anyway (``adapters.fallback``: Powertools, http.client):
-
-  what                                 init      first invoke     warm invoke
-                                                 128 / 1769 MB    128 / 1769 MB
-  the router's base, nothing more      62-144    -                -
-  this module (hashlib, hmac)          103-115   4.6-7.7 / 4.2-6.2  0.75-1.1 / 0.7-1.0
-  botocore, ``create_client`` at init  226-423   7.5-8.6 / 5.2-7.0  1.4-1.5 / 1.1-1.4
-
-The stand-in speaks plain HTTP on loopback: in AWS the first invoke also does a TLS handshake
-(whichever client; the TLS context is built at init, as for the proxy fallback: ``api_handlers``).
-
-So this module costs nothing measurable beyond the router's own imports (the spread between runs
-is other work on the machine), while botocore adds about 150-300 ms to every cold start and is
-slower per call. botocore is also not in the function's bundle (the runtime's copy is not
-pinned), and its client brings retries the router must not have: a retried ``Invoke`` may run
-the company's code exchange twice. The signer below is checked byte for byte against botocore's
-``SigV4Auth`` in ``tests/unit/test_lambda_invoke.py``.
+Why not botocore: ``make bench`` measures both clients under the Lambda model (init at full CPU,
+each ``Invoke`` of the HTTPS loopback stand-in at the memory's CPU share; BENCHMARKS.md, "The
+invoke fallback's Lambda client"). This module costs nothing measurable beyond the router's own
+imports (an invoke stage imports it anyway), while ``create_client`` adds 117-238 ms to every
+cold start and its calls are slower. botocore is also not in the function's bundle (the
+runtime's copy is not pinned), and its client brings retries the router must not have: a
+retried ``Invoke`` may run the company's code exchange twice. The signer below is checked byte
+for byte against botocore's ``SigV4Auth`` in ``tests/unit/test_lambda_invoke.py``.
 """
 
 from __future__ import annotations
