@@ -260,7 +260,11 @@ def test_an_unreachable_endpoint_is_a_counted_502(
         url = gone.url
     monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", url)  # a port nobody listens on any more
     source = API_SOURCES[0]
-    assert_front_error(call(invoking, source, source.event(DEFAULT_PATH, COMPANY_QUERY)), source, output())
+    assert_front_error(call(invoking, source, source.event(DEFAULT_PATH, COMPANY_QUERY)), source, seen := output())
+    # A new connection that fails is not a "stale" kept one: the log says what happened.
+    assert [line["reason"] for line in seen.logs if line.get("message") == "fallback function failed"] == [
+        "ConnectionRefusedError"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -216,7 +216,7 @@ def invoke(function_arn: str, payload: bytes, timeout: float, environ: Mapping[s
             now=datetime.now(UTC),
         )
         try:
-            return _exchange(connection, endpoint, path, headers, payload, left)
+            return _exchange(connection, endpoint, path, headers, payload, left, reused=reused)
         except InvokeFailed as error:
             if not (reused and isinstance(error.__cause__, _STALE) and error.reason.startswith("stale")):
                 raise
@@ -252,6 +252,8 @@ def _exchange(
     headers: Mapping[str, str],
     payload: bytes,
     timeout: float,
+    *,
+    reused: bool,
 ) -> object:
     deadline = Deadline(timeout)
     answered = False
@@ -279,7 +281,9 @@ def _exchange(
         connection.close()
         if deadline.expired.is_set():
             raise InvokeFailed("timeout") from error
-        raise InvokeFailed(("stale connection: " if not answered else "") + type(error).__name__) from error
+        # Only a kept connection that fails before any answer byte is "stale" (and tried once more).
+        stale = reused and not answered
+        raise InvokeFailed(("stale connection: " if stale else "") + type(error).__name__) from error
     finally:
         deadline.cancel()
     if keep:
