@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import SANDBOX_US, LambdaContext, mint_token
 from tests.functional.conftest import Configure, Output, Router
-from tests.functional.raw_upstream import RawUpstream, serve_raw
+from tests.functional.raw_upstream import RawRequest, RawUpstream, answer_bytes, serve_raw
 from tests.functional.sources import API_SOURCES, DEFAULT_PATH, Source
 from tools.local_lambda import TEST_CREDENTIALS, LocalLambda, RawResult
 
@@ -391,3 +391,31 @@ def test_a_result_cut_short_of_its_length_is_a_counted_502(
     source = API_SOURCES[0]
     assert_front_error(call(invoking, source, source.event(DEFAULT_PATH, COMPANY_QUERY)), source, output())
     assert len(raw_endpoint.received) == 1  # answered, so never retried: the code exchange runs once
+
+
+def _signed_endpoint(upstream: RawUpstream, result: Any) -> Callable[[RawRequest], bytes]:
+    """What Lambda's endpoint does: 200 with ``result`` for a correctly signed invoke, else 403."""
+    checker = LocalLambda({})
+    checker.url = upstream.url
+
+    def answer(request: RawRequest) -> bytes:
+        method, target, _ = request.request_line.decode("latin-1").split(" ", 2)
+        lines = request.head.decode("latin-1").split("\r\n")[1:]
+        headers = {name.strip(): value.strip() for name, _, value in (line.partition(":") for line in lines)}
+        if method == "POST" and checker.verified(target, headers, request.body):
+            return answer_bytes(body=json.dumps(result).encode())
+        return answer_bytes("403 Forbidden", body=b'{"message": "signature does not match"}')
+
+    return answer
+
+
+def test_an_endpoint_url_with_a_path_is_invoked_under_that_path(
+    invoking: Router, raw_endpoint: RawUpstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # botocore keeps an endpoint URL's path (a gateway or a LocalStack-like mount) before the
+    # Invoke path, and signs the path it sends.
+    raw_endpoint.answer = _signed_endpoint(raw_endpoint, {"statusCode": 302})
+    monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", raw_endpoint.url + "/mounted/lambda/")
+    source = API_SOURCES[0]
+    assert call(invoking, source, source.event(DEFAULT_PATH, COMPANY_QUERY)) == {"statusCode": 302}
+    assert raw_endpoint.received[0].request_line.startswith(b"POST /mounted/lambda/2015-03-31/functions/arn%3Aaws")

@@ -212,7 +212,8 @@ def invoke(function_arn: str, payload: bytes, timeout: float, environ: Mapping[s
     environ = os.environ if environ is None else environ
     credentials = Credentials.from_environ(environ)
     endpoint = endpoint_url(function_arn, environ)
-    path = invoke_path(function_arn)
+    url = endpoint + invoke_path(function_arn)
+    path = urlsplit(url).path  # after the endpoint's own path, if it has one, as botocore sends it
     ends = time.monotonic() + timeout  # one deadline, also across the retry below
     for _ in range(2):  # a second time only when a kept connection turns out to be stale
         left = ends - time.monotonic()
@@ -221,7 +222,7 @@ def invoke(function_arn: str, payload: bytes, timeout: float, environ: Mapping[s
         connection, reused = _CONNECTIONS.take(endpoint, left)
         headers = sign(
             "POST",
-            endpoint + path,
+            url,
             {"Host": _host(endpoint), "X-Amz-Invocation-Type": "RequestResponse", "Content-Type": "application/json"},
             payload,
             region=region_of(function_arn),
