@@ -419,3 +419,19 @@ def test_an_endpoint_url_with_a_path_is_invoked_under_that_path(
     source = API_SOURCES[0]
     assert call(invoking, source, source.event(DEFAULT_PATH, COMPANY_QUERY)) == {"statusCode": 302}
     assert raw_endpoint.received[0].request_line.startswith(b"POST /mounted/lambda/2015-03-31/functions/arn%3Aaws")
+
+
+@pytest.fixture
+def ipv6_endpoint() -> Iterator[RawUpstream]:
+    yield from serve_raw("::1")
+
+
+def test_an_ipv6_endpoint_gets_a_bracketed_host(
+    invoking: Router, ipv6_endpoint: RawUpstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ipv6_endpoint.answer = _signed_endpoint(ipv6_endpoint, "ok")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", ipv6_endpoint.url)
+    source = API_SOURCES[0]
+    assert call(invoking, source, source.event(DEFAULT_PATH, COMPANY_QUERY)) == "ok"
+    port = ipv6_endpoint.url.rpartition(":")[2]
+    assert ipv6_endpoint.received[0].header("Host") == [f"[::1]:{port}".encode()]  # RFC 9110 section 7.2

@@ -184,10 +184,12 @@ class _Connections:
                 kept.sock.settimeout(timeout)
             return kept, True
         parts = urlsplit(endpoint)
-        if parts.scheme == "https":
-            host, port = parts.hostname or "", parts.port
+        # The port always given: http.client would read "::1" without one as host "::", port 1.
+        host, https = parts.hostname or "", parts.scheme == "https"
+        port = parts.port or (443 if https else 80)
+        if https:
             return http.client.HTTPSConnection(host, port, timeout=timeout, context=tls_context()), False
-        return http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout), False
+        return http.client.HTTPConnection(host, port, timeout=timeout), False
 
     def give_back(self, endpoint: str, connection: http.client.HTTPConnection) -> None:
         """Keep ``connection`` for the next invoke (the caller closes it on any error instead)."""
@@ -241,6 +243,8 @@ def _host(endpoint: str) -> str:
     parts = urlsplit(endpoint)
     default = 443 if parts.scheme == "https" else 80
     host = parts.hostname or ""
+    if ":" in host:  # an IPv6 literal keeps its brackets in Host (RFC 9110 section 7.2)
+        host = f"[{host}]"
     return host if parts.port in (None, default) else f"{host}:{parts.port}"
 
 
