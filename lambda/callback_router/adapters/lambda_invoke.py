@@ -49,7 +49,14 @@ from callback_router.adapters.fallback import MAX_UPSTREAM_BODY, UpstreamError, 
 
 INVOKE_PATH = "/2015-03-31/functions/{}/invocations"
 SERVICE = "lambda"
-_DNS_SUFFIX = {"aws-cn": "amazonaws.com.cn"}
+_DNS_SUFFIX = {
+    "aws-cn": "amazonaws.com.cn",
+    "aws-iso": "c2s.ic.gov",
+    "aws-iso-b": "sc2s.sgov.gov",
+    "aws-iso-e": "cloud.adc-e.uk",
+    "aws-iso-f": "csp.hci.ic.gov",
+    "aws-eusc": "amazonaws.eu",
+}
 """Partitions whose endpoints are not under ``amazonaws.com`` (botocore's endpoints.json)."""
 
 
