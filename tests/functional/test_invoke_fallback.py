@@ -263,7 +263,9 @@ def test_an_unreachable_endpoint_is_a_counted_502(
 
 
 @pytest.mark.parametrize(
-    "body", [b"<html>not json</html>", b"\xff\xfe not utf-8", b""], ids=["not-json", "not-utf8", "empty"]
+    "body",
+    [b"<html>not json</html>", b"\xff\xfe not utf-8", b"", b"[" * 100_000 + b"]" * 100_000],
+    ids=["not-json", "not-utf8", "empty", "nested-too-deep"],  # the last: json.loads raises RecursionError
 )
 def test_a_result_that_is_not_json_is_a_counted_502(
     invoking: Router, company: Company, output: Callable[[], Output], body: bytes

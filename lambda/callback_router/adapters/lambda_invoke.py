@@ -320,3 +320,5 @@ def _exchange(
         return json.loads(body)
     except ValueError as error:  # UnicodeDecodeError is a ValueError
         raise InvokeFailed("result is not JSON") from error
+    except RecursionError as error:  # valid JSON nested deeper than Python's recursion limit
+        raise InvokeFailed("result nested too deep to read") from error
