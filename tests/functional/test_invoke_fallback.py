@@ -263,6 +263,23 @@ def test_an_unreachable_endpoint_is_a_counted_502(
 
 
 @pytest.mark.parametrize(
+    "endpoint",
+    ["localhost:4566", "127.0.0.1", "ftp://127.0.0.1:21", "http://", "http://127.0.0.1:99999", "http://a b:80"],
+)
+def test_an_endpoint_variable_that_is_no_url_is_a_counted_502_that_says_so(
+    invoking: Router, monkeypatch: pytest.MonkeyPatch, output: Callable[[], Output], endpoint: str
+) -> None:
+    # botocore refuses such a value ("Invalid endpoint"); the router must not guess a host from it.
+    monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", endpoint)
+    source = API_SOURCES[0]
+    answer = call(invoking, source, source.event(DEFAULT_PATH, COMPANY_QUERY))
+    seen = output()
+    assert_front_error(answer, source, seen)
+    reasons = [line["reason"] for line in seen.logs if line.get("message") == "fallback function failed"]
+    assert reasons == ["AWS_ENDPOINT_URL_LAMBDA is not an http(s) URL with a host"]
+
+
+@pytest.mark.parametrize(
     "body",
     [b"<html>not json</html>", b"\xff\xfe not utf-8", b"", b"[" * 100_000 + b"]" * 100_000],
     ids=["not-json", "not-utf8", "empty", "nested-too-deep"],  # the last: json.loads raises RecursionError

@@ -49,6 +49,8 @@ from callback_router.adapters.fallback import MAX_UPSTREAM_BODY, UpstreamError, 
 
 INVOKE_PATH = "/2015-03-31/functions/{}/invocations"
 SERVICE = "lambda"
+ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_LAMBDA", "AWS_ENDPOINT_URL")
+"""botocore's order: the service's own variable, then the general one."""
 _DNS_SUFFIX = {
     "aws-cn": "amazonaws.com.cn",
     "aws-iso": "c2s.ic.gov",
@@ -100,12 +102,30 @@ def region_of(function_arn: str) -> str:
 
 
 def endpoint_url(function_arn: str, environ: Mapping[str, str]) -> str:
-    """Where to send the invoke: the standard endpoint variables first, as botocore reads them."""
-    configured = environ.get("AWS_ENDPOINT_URL_LAMBDA") or environ.get("AWS_ENDPOINT_URL")
-    if configured:
-        return configured.rstrip("/")
+    """Where to send the invoke: the standard endpoint variables first, as botocore reads them.
+
+    Raises:
+        InvokeFailed: the variable set is not an ``http(s)`` URL with a host (botocore refuses
+            it too: "Invalid endpoint"); no host is guessed from it.
+    """
+    for name in ENDPOINT_VARIABLES:
+        configured = environ.get(name)
+        if configured:
+            if not _is_http_url(configured):
+                raise InvokeFailed(f"{name} is not an http(s) URL with a host")
+            return configured.rstrip("/")
     partition = function_arn.split(":")[1]
     return f"https://lambda.{region_of(function_arn)}.{_DNS_SUFFIX.get(partition, 'amazonaws.com')}"
+
+
+def _is_http_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError for a port out of range or not a number
+    except ValueError:
+        return False
+    clean = url.isascii() and url.isprintable() and " " not in url
+    return clean and parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def invoke_path(function_arn: str) -> str:
