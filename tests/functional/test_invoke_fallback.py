@@ -279,6 +279,18 @@ def test_an_endpoint_variable_that_is_no_url_is_a_counted_502_that_says_so(
     assert reasons == ["AWS_ENDPOINT_URL_LAMBDA is not an http(s) URL with a host"]
 
 
+def test_an_unreachable_endpoint_is_not_called_a_stale_connection(
+    invoking: Router, monkeypatch: pytest.MonkeyPatch, output: Callable[[], Output]
+) -> None:
+    with LocalLambda({}) as gone:
+        url = gone.url
+    monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", url)
+    source = API_SOURCES[0]
+    call(invoking, source, source.event(DEFAULT_PATH, COMPANY_QUERY))
+    reasons = [line["reason"] for line in output().logs if line.get("message") == "fallback function failed"]
+    assert reasons == ["no answer: ConnectionRefusedError"]  # a fresh connection: nothing was stale
+
+
 @pytest.mark.parametrize(
     "body",
     [b"<html>not json</html>", b"\xff\xfe not utf-8", b"", b"[" * 100_000 + b"]" * 100_000],

@@ -259,7 +259,7 @@ def invoke(function_arn: str, payload: bytes, timeout: float, environ: Mapping[s
             now=datetime.now(UTC),
         )
         try:
-            return _exchange(connection, endpoint, path, headers, payload, left)
+            return _exchange(connection, reused, endpoint, path, headers, payload, left)
         except InvokeFailed as error:
             if not (reused and isinstance(error.__cause__, _STALE) and error.reason.startswith("stale")):
                 raise
@@ -292,6 +292,7 @@ def _read_result(response: http.client.HTTPResponse, deadline: Deadline) -> byte
 
 def _exchange(
     connection: http.client.HTTPConnection,
+    reused: bool,
     endpoint: str,
     path: str,
     headers: Mapping[str, str],
@@ -324,7 +325,8 @@ def _exchange(
         connection.close()
         if deadline.expired.is_set():
             raise InvokeFailed("timeout") from error
-        raise InvokeFailed(("stale connection: " if not answered else "") + type(error).__name__) from error
+        unanswered = "" if answered else "stale connection: " if reused else "no answer: "
+        raise InvokeFailed(unanswered + type(error).__name__) from error
     finally:
         deadline.cancel()
     if keep:
