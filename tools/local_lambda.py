@@ -20,6 +20,7 @@ Use it as a context manager: the server stops (and its thread ends) when the blo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -83,6 +84,9 @@ class LocalLambda:
     drop_kept_connections: bool = False
     """Close each connection after its answer without saying so (no ``Connection: close``), as
     an endpoint does with a connection left idle while the router's container was frozen."""
+    dropped: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(0))
+    """Released once per connection dropped that way, after its end is on the wire: a test waits
+    for it where a frozen container would have slept through it."""
     invocations: list[Invocation] = field(default_factory=list)
     stopping: threading.Event = field(default_factory=threading.Event)
     """Set when the block ends: a slow handler waits on it, so no thread outlives the test."""
@@ -230,6 +234,9 @@ def _handler_class(local: LocalLambda) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(body)
             if local.drop_kept_connections:
                 self.close_connection = True
+                with contextlib.suppress(OSError):
+                    self.connection.shutdown(socket.SHUT_WR)  # the end, sent now rather than after the handler
+                local.dropped.release()
 
     return InvokeHandler
 

@@ -4,10 +4,13 @@ and its result goes back verbatim; real router handlers against the loopback Lam
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -350,6 +353,7 @@ def test_a_kept_connection_the_endpoint_dropped_is_replaced_without_invoking_twi
         source = API_SOURCES[0]
         for _ in range(3):
             assert call(router, source, source.event(DEFAULT_PATH, COMPANY_QUERY)) == company.result
+            assert dropping.dropped.acquire(timeout=5)  # the container "sleeps" until the endpoint has hung up
         assert len(company.events) == 3
         assert len({invocation.client_port for invocation in dropping.invocations}) == 3
 
@@ -466,3 +470,72 @@ def test_an_ipv6_endpoint_gets_a_bracketed_host(
     assert call(invoking, source, source.event(DEFAULT_PATH, COMPANY_QUERY)) == "ok"
     port = ipv6_endpoint.url.rpartition(":")[2]
     assert ipv6_endpoint.received[0].header("Host") == [f"[::1]:{port}".encode()]  # RFC 9110 section 7.2
+
+
+@pytest.fixture
+def endpoint_that_drops_the_second_request() -> Iterator[tuple[str, list[bytes]]]:
+    """One connection: the first invoke is answered and the connection kept; the second invoke is
+    read whole (Lambda has it: the company's function runs) and the connection then drops with no
+    answer. Later connections are answered. Yields the endpoint URL and each request's bytes."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    stopping = threading.Event()
+    received: list[bytes] = []
+    answer = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4\r\n\r\n"ok"'
+
+    def read(connection: socket.socket) -> None:
+        connection.settimeout(5)
+        data = b""
+        while b"\r\n\r\n" not in data and (chunk := connection.recv(65536)):
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = int(RawRequest(head, b"").header("Content-Length")[0])
+        while len(body) < length and (chunk := connection.recv(65536)):
+            body += chunk
+        received.append(head + b"\r\n\r\n" + body)
+
+    def accept() -> socket.socket | None:
+        while not stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                return listener.accept()[0]
+        return None
+
+    def serve() -> None:
+        with contextlib.suppress(OSError, IndexError):
+            first = accept()
+            if first is None:
+                return
+            with first:
+                read(first)
+                first.sendall(answer)
+                read(first)  # then closed, unanswered
+            while (later := accept()) is not None:
+                with later:
+                    read(later)
+                    later.sendall(answer)
+
+    worker = threading.Thread(target=serve, daemon=True)
+    worker.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}", received
+    stopping.set()
+    worker.join(timeout=5)
+    listener.close()
+    assert not worker.is_alive()
+
+
+def test_an_invoke_lambda_may_have_received_is_never_sent_again(
+    invoking: Router,
+    endpoint_that_drops_the_second_request: tuple[str, list[bytes]],
+    monkeypatch: pytest.MonkeyPatch,
+    output: Callable[[], Output],
+) -> None:
+    # Once the whole request is on the wire the company's function may have run (the code
+    # exchanged): a second invoke would exchange the used code again and fail the login.
+    url, received = endpoint_that_drops_the_second_request
+    monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", url)
+    source = API_SOURCES[0]
+    assert call(invoking, source, source.event(DEFAULT_PATH, "code=first&state=s1")) == "ok"
+    output()
+    answer = call(invoking, source, source.event(DEFAULT_PATH, "code=second&state=s2"))
+    assert_front_error(answer, source, output())
+    assert [request.count(b"code=second") for request in received] == [0, 1]

@@ -38,6 +38,7 @@ import hmac
 import http.client
 import json
 import os
+import select
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -205,6 +206,9 @@ class _Connections:
     def take(self, endpoint: str, timeout: float) -> tuple[http.client.HTTPConnection, bool]:
         """A connection to ``endpoint`` and whether it was used before."""
         kept = self._kept.pop(endpoint, None)
+        if kept is not None and _closed_while_idle(kept):
+            kept.close()
+            kept = None
         if kept is not None:
             kept.timeout = timeout
             if kept.sock is not None:
@@ -223,11 +227,24 @@ class _Connections:
         self._kept[endpoint] = connection
 
 
+def _closed_while_idle(connection: http.client.HTTPConnection) -> bool:
+    """Whether the endpoint closed (or reset) a kept connection while it sat idle, e.g. while the
+    container was frozen: an idle connection has nothing to read, so readable means its end (the
+    check urllib3 makes before reusing a connection)."""
+    if connection.sock is None:
+        return True
+    try:
+        readable, _, _ = select.select([connection.sock], [], [], 0)
+    except (OSError, ValueError):  # closed, or a descriptor select cannot watch
+        return True
+    return bool(readable)
+
+
 _CONNECTIONS = _Connections()
 _STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
-"""What a kept connection that the endpoint closed while the container was frozen raises before
-any answer byte: the request never reached Lambda, so sending it once more cannot run the
-company's function twice."""
+"""What a kept connection the endpoint closed raises. Sent again only when it was raised before
+the whole request was written: Lambda cannot run a request it did not get whole, while one it
+got whole may have run the company's function (exchanged the code) before the connection dropped."""
 
 
 def invoke(function_arn: str, payload: bytes, timeout: float, environ: Mapping[str, str] | None = None) -> object:
@@ -244,7 +261,7 @@ def invoke(function_arn: str, payload: bytes, timeout: float, environ: Mapping[s
     url = endpoint + invoke_path(function_arn)
     path = urlsplit(url).path  # after the endpoint's own path, if it has one, as botocore sends it
     ends = time.monotonic() + timeout  # one deadline, also across the retry below
-    for _ in range(2):  # a second time only when a kept connection turns out to be stale
+    for _ in range(2):  # a second time only when a kept connection fails before the request is out
         left = ends - time.monotonic()
         if left <= 0:
             raise InvokeFailed("timeout")
@@ -300,7 +317,7 @@ def _exchange(
     timeout: float,
 ) -> object:
     deadline = Deadline(timeout)
-    answered = False
+    sent = answered = False
     try:
         if connection.sock is None:
             connection.connect()
@@ -311,6 +328,7 @@ def _exchange(
             connection.putheader(name, value)
         connection.putheader("Content-Length", str(len(payload)))
         connection.endheaders(payload)
+        sent = True
         response = connection.getresponse()
         answered = True
         body = _read_result(response, deadline)
@@ -325,7 +343,7 @@ def _exchange(
         connection.close()
         if deadline.expired.is_set():
             raise InvokeFailed("timeout") from error
-        unanswered = "" if answered else "stale connection: " if reused else "no answer: "
+        unanswered = "" if answered else "stale connection: " if reused and not sent else "no answer: "
         raise InvokeFailed(unanswered + type(error).__name__) from error
     finally:
         deadline.cancel()
