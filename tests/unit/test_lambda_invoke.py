@@ -81,6 +81,7 @@ def test_no_credentials_is_a_clear_failure() -> None:
         ("aws-iso-b", "us-isob-east-1"),
         ("aws-iso-e", "eu-isoe-west-1"),
         ("aws-iso-f", "us-isof-south-1"),
+        ("aws-eusc", "eusc-de-east-1"),
     ],
 )
 def test_the_standard_endpoint_of_every_partition_is_botocores(partition: str, region: str) -> None:
