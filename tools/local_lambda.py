@@ -23,6 +23,7 @@ Use it as a context manager: the server stops (and its thread ends) when the blo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import ssl
@@ -90,6 +91,9 @@ class LocalLambda:
     an endpoint does with a connection left idle while the router's container was frozen."""
     tls: tuple[Path, Path] | None = None
     """Certificate and key (PEM files): serve HTTPS with them instead of plain HTTP."""
+    dropped: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(0))
+    """Released once per connection dropped that way, after its end is on the wire: a test waits
+    for it where a frozen container would have slept through it."""
     invocations: list[Invocation] = field(default_factory=list)
     stopping: threading.Event = field(default_factory=threading.Event)
     """Set when the block ends: a slow handler waits on it, so no thread outlives the test."""
@@ -243,6 +247,9 @@ def _handler_class(local: LocalLambda) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(body)
             if local.drop_kept_connections:
                 self.close_connection = True
+                with contextlib.suppress(OSError):
+                    self.connection.shutdown(socket.SHUT_WR)  # the end, sent now rather than after the handler
+                local.dropped.release()
 
     return InvokeHandler
 

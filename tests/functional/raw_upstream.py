@@ -120,11 +120,15 @@ def _serve(upstream: RawUpstream, listener: socket.socket) -> None:
         worker.join(timeout=5)
 
 
-def serve_raw() -> Iterator[RawUpstream]:
-    """Generator for a fixture: a raw company callback, stopped when the generator is closed."""
-    listener = socket.create_server(("127.0.0.1", 0))
+def serve_raw(host: str = "127.0.0.1") -> Iterator[RawUpstream]:
+    """Generator for a fixture: a raw company callback, stopped when the generator is closed.
+
+    ``host``: the loopback address to listen on (``::1`` for an IPv6 literal URL).
+    """
+    ipv6 = ":" in host
+    listener = socket.create_server((host, 0), family=socket.AF_INET6 if ipv6 else socket.AF_INET)
     listener.settimeout(0.05)
-    upstream = RawUpstream(url=f"http://127.0.0.1:{listener.getsockname()[1]}")
+    upstream = RawUpstream(url=f"http://{f'[{host}]' if ipv6 else host}:{listener.getsockname()[1]}")
     thread = threading.Thread(target=_serve, args=(upstream, listener), daemon=True)
     thread.start()
     try:

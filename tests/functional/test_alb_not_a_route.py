@@ -78,6 +78,8 @@ TRAVERSALS = [
     "/oauth_callback/x%2F..%2Fadmin",
     "/oauth_callback/x%5C..%5Cadmin",
     "/oauth_callback/x\\..\\admin",
+    "/oauth_callback/..;/admin",  # Tomcat and Jetty drop ";params" first: a dot segment there
+    "/oauth_callback/x/.%2E;jsessionid=1/..;a=b/admin",
     "/oauth_callback/x/\udc80",  # not a path at all (a hand-made event): no bytes to send
 ]
 

@@ -4,10 +4,13 @@ and its result goes back verbatim; real router handlers against the loopback Lam
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +19,7 @@ import pytest
 
 from tests.conftest import SANDBOX_US, LambdaContext, mint_token
 from tests.functional.conftest import Configure, Output, Router
-from tests.functional.raw_upstream import RawUpstream, serve_raw
+from tests.functional.raw_upstream import RawRequest, RawUpstream, answer_bytes, serve_raw
 from tests.functional.sources import API_SOURCES, DEFAULT_PATH, Source
 from tools.local_lambda import TEST_CREDENTIALS, LocalLambda, RawResult
 from tools.tls import throwaway_certificate
@@ -260,15 +263,42 @@ def test_an_unreachable_endpoint_is_a_counted_502(
         url = gone.url
     monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", url)  # a port nobody listens on any more
     source = API_SOURCES[0]
-    assert_front_error(call(invoking, source, source.event(DEFAULT_PATH, COMPANY_QUERY)), source, seen := output())
-    # A new connection that fails is not a "stale" kept one: the log says what happened.
-    assert [line["reason"] for line in seen.logs if line.get("message") == "fallback function failed"] == [
-        "ConnectionRefusedError"
-    ]
+    assert_front_error(call(invoking, source, source.event(DEFAULT_PATH, COMPANY_QUERY)), source, output())
 
 
 @pytest.mark.parametrize(
-    "body", [b"<html>not json</html>", b"\xff\xfe not utf-8", b""], ids=["not-json", "not-utf8", "empty"]
+    "endpoint",
+    ["localhost:4566", "127.0.0.1", "ftp://127.0.0.1:21", "http://", "http://127.0.0.1:99999", "http://a b:80"],
+)
+def test_an_endpoint_variable_that_is_no_url_is_a_counted_502_that_says_so(
+    invoking: Router, monkeypatch: pytest.MonkeyPatch, output: Callable[[], Output], endpoint: str
+) -> None:
+    # botocore refuses such a value ("Invalid endpoint"); the router must not guess a host from it.
+    monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", endpoint)
+    source = API_SOURCES[0]
+    answer = call(invoking, source, source.event(DEFAULT_PATH, COMPANY_QUERY))
+    seen = output()
+    assert_front_error(answer, source, seen)
+    reasons = [line["reason"] for line in seen.logs if line.get("message") == "fallback function failed"]
+    assert reasons == ["AWS_ENDPOINT_URL_LAMBDA is not an http(s) URL with a host"]
+
+
+def test_an_unreachable_endpoint_is_not_called_a_stale_connection(
+    invoking: Router, monkeypatch: pytest.MonkeyPatch, output: Callable[[], Output]
+) -> None:
+    with LocalLambda({}) as gone:
+        url = gone.url
+    monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", url)
+    source = API_SOURCES[0]
+    call(invoking, source, source.event(DEFAULT_PATH, COMPANY_QUERY))
+    reasons = [line["reason"] for line in output().logs if line.get("message") == "fallback function failed"]
+    assert reasons == ["no answer: ConnectionRefusedError"]  # a fresh connection: nothing was stale
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"<html>not json</html>", b"\xff\xfe not utf-8", b"", b"[" * 100_000 + b"]" * 100_000],
+    ids=["not-json", "not-utf8", "empty", "nested-too-deep"],  # the last: json.loads raises RecursionError
 )
 def test_a_result_that_is_not_json_is_a_counted_502(
     invoking: Router, company: Company, output: Callable[[], Output], body: bytes
@@ -324,6 +354,7 @@ def test_a_kept_connection_the_endpoint_dropped_is_replaced_without_invoking_twi
         source = API_SOURCES[0]
         for _ in range(3):
             assert call(router, source, source.event(DEFAULT_PATH, COMPANY_QUERY)) == company.result
+            assert dropping.dropped.acquire(timeout=5)  # the container "sleeps" until the endpoint has hung up
         assert len(company.events) == 3
         assert len({invocation.client_port for invocation in dropping.invocations}) == 3
 
@@ -425,3 +456,116 @@ def test_the_stand_in_serves_https_and_the_router_verifies_its_certificate(tmp_p
     assert answers[0] == "{'statusCode': 302, 'headers': {'Location': '/home'}}"
     assert answers[1].startswith("failed:") and answers[1].endswith("SSLCertVerificationError")  # really TLS
     assert len(company.events) == 1
+
+
+def _signed_endpoint(upstream: RawUpstream, result: Any) -> Callable[[RawRequest], bytes]:
+    """What Lambda's endpoint does: 200 with ``result`` for a correctly signed invoke, else 403."""
+    checker = LocalLambda({})
+    checker.url = upstream.url
+
+    def answer(request: RawRequest) -> bytes:
+        method, target, _ = request.request_line.decode("latin-1").split(" ", 2)
+        lines = request.head.decode("latin-1").split("\r\n")[1:]
+        headers = {name.strip(): value.strip() for name, _, value in (line.partition(":") for line in lines)}
+        if method == "POST" and checker.verified(target, headers, request.body):
+            return answer_bytes(body=json.dumps(result).encode())
+        return answer_bytes("403 Forbidden", body=b'{"message": "signature does not match"}')
+
+    return answer
+
+
+def test_an_endpoint_url_with_a_path_is_invoked_under_that_path(
+    invoking: Router, raw_endpoint: RawUpstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # botocore keeps an endpoint URL's path (a gateway or a LocalStack-like mount) before the
+    # Invoke path, and signs the path it sends.
+    raw_endpoint.answer = _signed_endpoint(raw_endpoint, {"statusCode": 302})
+    monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", raw_endpoint.url + "/mounted/lambda/")
+    source = API_SOURCES[0]
+    assert call(invoking, source, source.event(DEFAULT_PATH, COMPANY_QUERY)) == {"statusCode": 302}
+    assert raw_endpoint.received[0].request_line.startswith(b"POST /mounted/lambda/2015-03-31/functions/arn%3Aaws")
+
+
+@pytest.fixture
+def ipv6_endpoint() -> Iterator[RawUpstream]:
+    yield from serve_raw("::1")
+
+
+def test_an_ipv6_endpoint_gets_a_bracketed_host(
+    invoking: Router, ipv6_endpoint: RawUpstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ipv6_endpoint.answer = _signed_endpoint(ipv6_endpoint, "ok")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", ipv6_endpoint.url)
+    source = API_SOURCES[0]
+    assert call(invoking, source, source.event(DEFAULT_PATH, COMPANY_QUERY)) == "ok"
+    port = ipv6_endpoint.url.rpartition(":")[2]
+    assert ipv6_endpoint.received[0].header("Host") == [f"[::1]:{port}".encode()]  # RFC 9110 section 7.2
+
+
+@pytest.fixture
+def endpoint_that_drops_the_second_request() -> Iterator[tuple[str, list[bytes]]]:
+    """One connection: the first invoke is answered and the connection kept; the second invoke is
+    read whole (Lambda has it: the company's function runs) and the connection then drops with no
+    answer. Later connections are answered. Yields the endpoint URL and each request's bytes."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    stopping = threading.Event()
+    received: list[bytes] = []
+    answer = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4\r\n\r\n"ok"'
+
+    def read(connection: socket.socket) -> None:
+        connection.settimeout(5)
+        data = b""
+        while b"\r\n\r\n" not in data and (chunk := connection.recv(65536)):
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = int(RawRequest(head, b"").header("Content-Length")[0])
+        while len(body) < length and (chunk := connection.recv(65536)):
+            body += chunk
+        received.append(head + b"\r\n\r\n" + body)
+
+    def accept() -> socket.socket | None:
+        while not stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                return listener.accept()[0]
+        return None
+
+    def serve() -> None:
+        with contextlib.suppress(OSError, IndexError):
+            first = accept()
+            if first is None:
+                return
+            with first:
+                read(first)
+                first.sendall(answer)
+                read(first)  # then closed, unanswered
+            while (later := accept()) is not None:
+                with later:
+                    read(later)
+                    later.sendall(answer)
+
+    worker = threading.Thread(target=serve, daemon=True)
+    worker.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}", received
+    stopping.set()
+    worker.join(timeout=5)
+    listener.close()
+    assert not worker.is_alive()
+
+
+def test_an_invoke_lambda_may_have_received_is_never_sent_again(
+    invoking: Router,
+    endpoint_that_drops_the_second_request: tuple[str, list[bytes]],
+    monkeypatch: pytest.MonkeyPatch,
+    output: Callable[[], Output],
+) -> None:
+    # Once the whole request is on the wire the company's function may have run (the code
+    # exchanged): a second invoke would exchange the used code again and fail the login.
+    url, received = endpoint_that_drops_the_second_request
+    monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", url)
+    source = API_SOURCES[0]
+    assert call(invoking, source, source.event(DEFAULT_PATH, "code=first&state=s1")) == "ok"
+    output()
+    answer = call(invoking, source, source.event(DEFAULT_PATH, "code=second&state=s2"))
+    assert_front_error(answer, source, output())
+    assert [request.count(b"code=second") for request in received] == [0, 1]

@@ -130,7 +130,9 @@ INVOKE_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:company-callback"
     "arn",
     [INVOKE_ARN, INVOKE_ARN + ":live", INVOKE_ARN + ":$LATEST", INVOKE_ARN + ":12",
      "arn:aws-cn:lambda:cn-north-1:123456789012:function:f",
-     "arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:f"],
+     "arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:f",
+     "arn:aws-eusc:lambda:eusc-de-east-1:123456789012:function:f",  # European Sovereign Cloud
+     "arn:aws-iso-b:lambda:us-isob-east-1:123456789012:function:f"],
 )  # fmt: skip
 def test_invoke_takes_a_function_version_or_alias_arn(arn):
     config = parse_config({**BASE, "fallback": {"mode": "invoke", "function_arn": arn, "timeout_seconds": 60}})

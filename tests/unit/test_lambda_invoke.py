@@ -69,3 +69,27 @@ def test_endpoint_as_botocore_chooses_it() -> None:
 def test_no_credentials_is_a_clear_failure() -> None:
     with pytest.raises(InvokeFailed, match="no AWS credentials"):
         Credentials.from_environ({"AWS_ACCESS_KEY_ID": "AKID"})
+
+
+@pytest.mark.parametrize(
+    ("partition", "region"),
+    [
+        ("aws", "us-east-1"),
+        ("aws-us-gov", "us-gov-west-1"),
+        ("aws-cn", "cn-north-1"),
+        ("aws-iso", "us-iso-east-1"),
+        ("aws-iso-b", "us-isob-east-1"),
+        ("aws-iso-e", "eu-isoe-west-1"),
+        ("aws-iso-f", "us-isof-south-1"),
+        ("aws-eusc", "eusc-de-east-1"),
+    ],
+)
+def test_the_standard_endpoint_of_every_partition_is_botocores(partition: str, region: str) -> None:
+    import botocore.session  # type: ignore[import-untyped]
+
+    # The config takes a function ARN of any partition: not every partition is under amazonaws.com.
+    client = botocore.session.get_session().create_client(
+        "lambda", region_name=region, aws_access_key_id="AKID", aws_secret_access_key="secret"
+    )
+    arn = f"arn:{partition}:lambda:{region}:123456789012:function:f"
+    assert endpoint_url(arn, {}) == client.meta.endpoint_url

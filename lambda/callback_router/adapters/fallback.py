@@ -206,14 +206,16 @@ def own_path_url(fallback_url: str, path: str, request: ForwardedRequest, *, red
     redirect carries no marker: to the host it came from it would come straight back to the
     router (the same rule, the same JWT-shaped state), so that case stays a 404.
 
-    A path with a dot segment or an encoded ``/`` or ``\\`` (``/oauth_callback/..``,
-    ``/oauth_callback/x%2F..%2Fadmin``) stays a 404 too: the company's server may resolve it to
-    a path outside the callback prefix, which the router must never open (the fallback URL may
-    name a host the load balancer never exposed).
+    A path with a dot segment (``..;params`` included) or an encoded ``/`` or ``\\``
+    (``/oauth_callback/..``, ``/oauth_callback/..;/admin``, ``/oauth_callback/x%2F..%2Fadmin``)
+    stays a 404 too: the company's server may resolve it to a path outside the callback prefix,
+    which the router must never open (the fallback URL may name a host the load balancer never
+    exposed).
     """
     for segment in path.split("/"):
         decoded = unquote(segment)
-        if decoded in (".", "..") or "/" in decoded or "\\" in decoded:
+        # Tomcat and Jetty drop a segment's ";parameters" before resolving dots: "..;x" is "..".
+        if decoded.partition(";")[0] in (".", "..") or "/" in decoded or "\\" in decoded:
             return None
     parts = urlsplit(fallback_url.replace(PROVIDER_PLACEHOLDER, "provider"))
     if redirect:

@@ -25,6 +25,7 @@ import hmac
 import http.client
 import json
 import os
+import select
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,7 +37,16 @@ from callback_router.adapters.fallback import MAX_UPSTREAM_BODY, UpstreamError, 
 
 INVOKE_PATH = "/2015-03-31/functions/{}/invocations"
 SERVICE = "lambda"
-_DNS_SUFFIX = {"aws-cn": "amazonaws.com.cn"}
+ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_LAMBDA", "AWS_ENDPOINT_URL")
+"""botocore's order: the service's own variable, then the general one."""
+_DNS_SUFFIX = {
+    "aws-cn": "amazonaws.com.cn",
+    "aws-iso": "c2s.ic.gov",
+    "aws-iso-b": "sc2s.sgov.gov",
+    "aws-iso-e": "cloud.adc-e.uk",
+    "aws-iso-f": "csp.hci.ic.gov",
+    "aws-eusc": "amazonaws.eu",
+}
 """Partitions whose endpoints are not under ``amazonaws.com`` (botocore's endpoints.json)."""
 
 
@@ -80,12 +90,30 @@ def region_of(function_arn: str) -> str:
 
 
 def endpoint_url(function_arn: str, environ: Mapping[str, str]) -> str:
-    """Where to send the invoke: the standard endpoint variables first, as botocore reads them."""
-    configured = environ.get("AWS_ENDPOINT_URL_LAMBDA") or environ.get("AWS_ENDPOINT_URL")
-    if configured:
-        return configured.rstrip("/")
+    """Where to send the invoke: the standard endpoint variables first, as botocore reads them.
+
+    Raises:
+        InvokeFailed: the variable set is not an ``http(s)`` URL with a host (botocore refuses
+            it too: "Invalid endpoint"); no host is guessed from it.
+    """
+    for name in ENDPOINT_VARIABLES:
+        configured = environ.get(name)
+        if configured:
+            if not _is_http_url(configured):
+                raise InvokeFailed(f"{name} is not an http(s) URL with a host")
+            return configured.rstrip("/")
     partition = function_arn.split(":")[1]
     return f"https://lambda.{region_of(function_arn)}.{_DNS_SUFFIX.get(partition, 'amazonaws.com')}"
+
+
+def _is_http_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError for a port out of range or not a number
+    except ValueError:
+        return False
+    clean = url.isascii() and url.isprintable() and " " not in url
+    return clean and parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def invoke_path(function_arn: str) -> str:
@@ -165,27 +193,45 @@ class _Connections:
     def take(self, endpoint: str, timeout: float) -> tuple[http.client.HTTPConnection, bool]:
         """A connection to ``endpoint`` and whether it was used before."""
         kept = self._kept.pop(endpoint, None)
+        if kept is not None and _closed_while_idle(kept):
+            kept.close()
+            kept = None
         if kept is not None:
             kept.timeout = timeout
             if kept.sock is not None:
                 kept.sock.settimeout(timeout)
             return kept, True
         parts = urlsplit(endpoint)
-        if parts.scheme == "https":
-            host, port = parts.hostname or "", parts.port
+        # The port always given: http.client would read "::1" without one as host "::", port 1.
+        host, https = parts.hostname or "", parts.scheme == "https"
+        port = parts.port or (443 if https else 80)
+        if https:
             return http.client.HTTPSConnection(host, port, timeout=timeout, context=tls_context()), False
-        return http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout), False
+        return http.client.HTTPConnection(host, port, timeout=timeout), False
 
     def give_back(self, endpoint: str, connection: http.client.HTTPConnection) -> None:
         """Keep ``connection`` for the next invoke (the caller closes it on any error instead)."""
         self._kept[endpoint] = connection
 
 
+def _closed_while_idle(connection: http.client.HTTPConnection) -> bool:
+    """Whether the endpoint closed (or reset) a kept connection while it sat idle, e.g. while the
+    container was frozen: an idle connection has nothing to read, so readable means its end (the
+    check urllib3 makes before reusing a connection)."""
+    if connection.sock is None:
+        return True
+    try:
+        readable, _, _ = select.select([connection.sock], [], [], 0)
+    except (OSError, ValueError):  # closed, or a descriptor select cannot watch
+        return True
+    return bool(readable)
+
+
 _CONNECTIONS = _Connections()
 _STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
-"""What a kept connection that the endpoint closed while the container was frozen raises before
-any answer byte: the request never reached Lambda, so sending it once more cannot run the
-company's function twice."""
+"""What a kept connection the endpoint closed raises. Sent again only when it was raised before
+the whole request was written: Lambda cannot run a request it did not get whole, while one it
+got whole may have run the company's function (exchanged the code) before the connection dropped."""
 
 
 def invoke(function_arn: str, payload: bytes, timeout: float, environ: Mapping[str, str] | None = None) -> object:
@@ -199,16 +245,17 @@ def invoke(function_arn: str, payload: bytes, timeout: float, environ: Mapping[s
     environ = os.environ if environ is None else environ
     credentials = Credentials.from_environ(environ)
     endpoint = endpoint_url(function_arn, environ)
-    path = invoke_path(function_arn)
+    url = endpoint + invoke_path(function_arn)
+    path = urlsplit(url).path  # after the endpoint's own path, if it has one, as botocore sends it
     ends = time.monotonic() + timeout  # one deadline, also across the retry below
-    for _ in range(2):  # a second time only when a kept connection turns out to be stale
+    for _ in range(2):  # a second time only when a kept connection fails before the request is out
         left = ends - time.monotonic()
         if left <= 0:
             raise InvokeFailed("timeout")
         connection, reused = _CONNECTIONS.take(endpoint, left)
         headers = sign(
             "POST",
-            endpoint + path,
+            url,
             {"Host": _host(endpoint), "X-Amz-Invocation-Type": "RequestResponse", "Content-Type": "application/json"},
             payload,
             region=region_of(function_arn),
@@ -216,7 +263,7 @@ def invoke(function_arn: str, payload: bytes, timeout: float, environ: Mapping[s
             now=datetime.now(UTC),
         )
         try:
-            return _exchange(connection, endpoint, path, headers, payload, left, reused=reused)
+            return _exchange(connection, reused, endpoint, path, headers, payload, left)
         except InvokeFailed as error:
             if not (reused and isinstance(error.__cause__, _STALE) and error.reason.startswith("stale")):
                 raise
@@ -227,6 +274,8 @@ def _host(endpoint: str) -> str:
     parts = urlsplit(endpoint)
     default = 443 if parts.scheme == "https" else 80
     host = parts.hostname or ""
+    if ":" in host:  # an IPv6 literal keeps its brackets in Host (RFC 9110 section 7.2)
+        host = f"[{host}]"
     return host if parts.port in (None, default) else f"{host}:{parts.port}"
 
 
@@ -247,16 +296,15 @@ def _read_result(response: http.client.HTTPResponse, deadline: Deadline) -> byte
 
 def _exchange(
     connection: http.client.HTTPConnection,
+    reused: bool,
     endpoint: str,
     path: str,
     headers: Mapping[str, str],
     payload: bytes,
     timeout: float,
-    *,
-    reused: bool,
 ) -> object:
     deadline = Deadline(timeout)
-    answered = False
+    sent = answered = False
     try:
         if connection.sock is None:
             connection.connect()
@@ -267,6 +315,7 @@ def _exchange(
             connection.putheader(name, value)
         connection.putheader("Content-Length", str(len(payload)))
         connection.endheaders(payload)
+        sent = True
         response = connection.getresponse()
         answered = True
         body = _read_result(response, deadline)
@@ -281,9 +330,8 @@ def _exchange(
         connection.close()
         if deadline.expired.is_set():
             raise InvokeFailed("timeout") from error
-        # Only a kept connection that fails before any answer byte is "stale" (and tried once more).
-        stale = reused and not answered
-        raise InvokeFailed(("stale connection: " if stale else "") + type(error).__name__) from error
+        unanswered = "" if answered else "stale connection: " if reused and not sent else "no answer: "
+        raise InvokeFailed(unanswered + type(error).__name__) from error
     finally:
         deadline.cancel()
     if keep:
@@ -299,3 +347,5 @@ def _exchange(
         return json.loads(body)
     except ValueError as error:  # UnicodeDecodeError is a ValueError
         raise InvokeFailed("result is not JSON") from error
+    except RecursionError as error:  # valid JSON nested deeper than Python's recursion limit
+        raise InvokeFailed("result nested too deep to read") from error

@@ -36,7 +36,7 @@ MAX_INVOKE_TIMEOUT_SECONDS = 880.0
 """Lambda runs a function 900 s at most; the router needs a few more than the company function.
 Which front can wait that long (ALB, Function URL; not API Gateway's 29/30 s) is the construct's check."""
 FUNCTION_ARN = re.compile(
-    r"arn:aws[a-z-]*:lambda:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:function:[A-Za-z0-9_-]{1,64}(?::(?:\$LATEST|[A-Za-z0-9_-]{1,128}))?"
+    r"arn:aws[a-z-]*:lambda:[a-z]{2,4}(?:-[a-z]+)+-\d:\d{12}:function:[A-Za-z0-9_-]{1,64}(?::(?:\$LATEST|[A-Za-z0-9_-]{1,128}))?"
 )
 """A Lambda function, version or alias ARN (the qualifier after the name), as Invoke takes it."""
 STATE_LENGTH_BOUNDS = (256, 65536)
