@@ -95,7 +95,7 @@ bench: setup
 explain: setup
 	@test -n "$$STATE" || { echo "usage: make explain STATE='<state or callback URL>' [STAGE=name]" >&2; exit 2; }
 	@config="$$(PYTHONPATH=lambda:infra:. $(PY) -m tools.local_gateway --stage '$(STAGE)' --print-runtime-config)" \
-	  && CALLBACK_ROUTER_CONFIG="$$config" PYTHONPATH=lambda $(PY) -m callback_router explain "$$STATE"
+	  && CALLBACK_ROUTER_CONFIG="$$config" PYTHONPATH=lambda:infra:. $(PY) -m tools.explain "$$STATE"
 
 clean:
 	rm -rf cdk.out .build .pytest_cache .mypy_cache .ruff_cache .hypothesis

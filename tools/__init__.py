@@ -1,1 +1,1 @@
-"""Developer tools: local gateway, edge attachment."""
+"""Developer tools: local gateway, explain, edge attachment, preflight, teardown."""

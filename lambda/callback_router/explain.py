@@ -11,13 +11,13 @@ Everything taken from the input (claims, ``aud``, path, provider) is printed esc
 :func:`shown`: the claims are unverified, so a newline in ``sub`` must not forge a
 ``redirected: yes`` line and a terminal escape must not hide the verdict.
 
-Not imported by any handler: it stays out of the cold-start path.
+Not imported by any handler: it stays out of the cold-start path. Its command line (``cdk.json``
+stages, ``--config``, pasted ``curl`` lines, exit codes) is ``python -m tools.explain``, outside
+the function package: no command-line module ships in a Lambda asset.
 """
 
 from __future__ import annotations
 
-import re
-import shlex
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -80,24 +80,13 @@ def shown(value: Any) -> str:
     return "".join(out)
 
 
-_URL_IN_TEXT = re.compile(r"https?://[^\s'\"]+")
-
-
 def normalise_input(text: str) -> tuple[str, str]:
-    """What the user pasted, as ``(kind, text)``: ``url`` (a URL or path with its query, also
-    taken out of a whole ``curl`` command line), ``query`` (``state=...``, ``?code=1&state=...``)
-    or ``state`` (a bare state value)."""
+    """A callback as ``(kind, text)``: ``url`` (a URL, or a path, with its query), ``query``
+    (``state=...``, ``?code=1&state=...``) or ``state`` (a bare state value).
+
+    A whole ``curl`` command line is the command line's to take apart (``tools/explain.py``).
+    """
     text = text.strip()
-    if text.startswith("curl ") or text.startswith("curl\t"):
-        try:
-            words = shlex.split(text)
-        except ValueError:  # unbalanced quotes: take the first URL-looking run instead
-            words = _URL_IN_TEXT.findall(text)
-        urls = [word for word in words if word.startswith(("http://", "https://"))]
-        if urls:
-            return "url", urls[0]
-        found = _URL_IN_TEXT.search(text)
-        return ("url", found.group(0)) if found else ("state", text)
     if text.startswith(("http://", "https://", "/")):
         return "url", text
     if text.startswith("?") or (("=" in text or "&" in text) and query_values(text, "state")):
@@ -137,8 +126,8 @@ def _environment_of(aud: tuple[str, ...], config: RouterConfig) -> str | None:
 def explain(text: str, config: RouterConfig, provider: str | None = None) -> Explanation:
     """Explain one input: a callback URL (or path) with its query, or a bare ``state`` value.
 
-    Also a query string (``state=...``, ``?code=1&state=...``) or a whole ``curl`` command line
-    (see :func:`normalise_input`). For a bare state or a query, the callback is taken to be
+    Also a query string (``state=...``, ``?code=1&state=...``), see :func:`normalise_input`.
+    For a bare state or a query, the callback is taken to be
     ``GET <route>?<query>`` for ``provider`` (default: fitbit, or the first allowed provider).
     """
     kind, text = normalise_input(text)
@@ -203,6 +192,16 @@ _WHY = {
     "accepted_audience": "the token's aud is an accepted base URL",
     "team_not_accepted": "the token is for a Junction team not in this config's teams list: passed on",
 }
+
+
+def verdict(explanation: Explanation) -> str:
+    """One line: ``redirected: 307 to <target>?...`` (the query left out) or ``not redirected: <why>``."""
+    decision = explanation.decision
+    if explanation.redirects:
+        return f"redirected: 307 to {(decision.location or '').partition('?')[0]}?..."
+    return f"not redirected: {_WHY.get(decision.reason, decision.reason)}"
+
+
 _INPUT = {"url": "callback URL, path ", "query": "a query string", "state": "a bare state value"}
 
 

@@ -1,4 +1,4 @@
-"""``python -m callback_router explain``: findings, Location and exit codes, in process and as a command."""
+"""``python -m tools.explain``: findings, Location and exit codes, in process and as a command."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from callback_router.__main__ import main
 from tests.conftest import PRODUCTION_US, SANDBOX_US, mint_token
+from tools.explain import NEEDS_INFRA, main
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = {
@@ -31,7 +31,7 @@ def config_file(tmp_path: Path) -> Path:
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(["explain", *args])
+    code = main(list(args))
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -128,9 +128,9 @@ def test_usage_and_config_errors_exit_2(capsys, tmp_path):
 
 def test_command_line_reads_the_environment_variable():
     token = mint_token(SANDBOX_US)
-    env = {**os.environ, "CALLBACK_ROUTER_CONFIG": json.dumps(CONFIG), "PYTHONPATH": str(ROOT / "lambda")}
+    env = {**os.environ, "CALLBACK_ROUTER_CONFIG": json.dumps(CONFIG), "PYTHONPATH": f"{ROOT / 'lambda'}:{ROOT}"}
     done = subprocess.run(
-        [sys.executable, "-m", "callback_router", "explain", f"/oauth_callback/fitbit?state={token}"],
+        [sys.executable, "-m", "tools.explain", f"/oauth_callback/fitbit?state={token}"],
         capture_output=True,
         text=True,
         env=env,
@@ -171,6 +171,78 @@ def test_explain_stays_out_of_the_handlers_import_path():
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60, check=False
     )
     assert done.stdout.strip() == "False", done.stderr
+
+
+def explain_command(*args: str, cwd: Path, pythonpath: list[Path]) -> subprocess.CompletedProcess[str]:
+    """``python -m tools.explain ...`` in a fresh interpreter with exactly ``pythonpath`` to import from."""
+    env = {key: value for key, value in os.environ.items() if key != "CALLBACK_ROUTER_CONFIG"}
+    env["PYTHONPATH"] = os.pathsep.join(map(str, pythonpath))
+    return subprocess.run(
+        [sys.executable, "-m", "tools.explain", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_answer_does_not_depend_on_whether_infra_is_importable(tmp_path):
+    # Stage "broken" would fail cdk synth. Without infra/ on the path the old command read the
+    # stages with the runtime parser alone and called it a redirecting stage (exit 0).
+    write_cdk_json(tmp_path)
+    token = mint_token(SANDBOX_US)
+    with_infra = explain_command(token, cwd=tmp_path, pythonpath=[ROOT / "lambda", ROOT / "infra", ROOT])
+    assert with_infra.returncode == 0, with_infra.stderr
+    assert "stage broken: invalid: stage 'broken': key 'origin_domain_name'" in with_infra.stdout
+    without = explain_command(token, cwd=tmp_path, pythonpath=[ROOT / "lambda", ROOT])
+    assert without.returncode == 2
+    assert without.stdout == ""
+    [line] = without.stderr.splitlines()  # one line, no traceback
+    assert line.startswith("error: ") and line.endswith(NEEDS_INFRA)
+
+
+def test_with_a_config_the_command_never_starts_the_cdk(tmp_path):
+    # Reading a stage needs junction_callback_router.stages (and with it jsii, seconds to start);
+    # a given config needs only the function package, even where a cdk.json and infra/ are at hand.
+    write_cdk_json(tmp_path)
+    probe = (
+        "import sys; from tools.explain import main; code = main(sys.argv[1:]); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'junction_callback_router', 'aws_cdk', 'jsii'})); "
+        "sys.exit(code)"
+    )
+    token = mint_token(SANDBOX_US)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, [ROOT / "lambda", ROOT / "infra", ROOT]))}
+    for args, extra in [(["--config", "cfg.json"], {}), ([], {"CALLBACK_ROUTER_CONFIG": json.dumps(CONFIG)})]:
+        (tmp_path / "cfg.json").write_text(json.dumps(CONFIG), encoding="utf-8")
+        done = subprocess.run(
+            [sys.executable, "-c", probe, *args, f"/oauth_callback/fitbit?state={token}"],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env={**env, **extra},
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("content", ["{not json", "[1, 2]", '{"context": []}', '{"context": {"stages": [1]}}'])
+def test_a_cdk_json_that_is_no_cdk_app_is_a_clear_answer(capsys, no_config, content):
+    (no_config / "cdk.json").write_text(content, encoding="utf-8")
+    token = mint_token(SANDBOX_US)
+    code, out, err = run(capsys, token)
+    if content == "{not json":
+        assert (code, out) == (2, "")
+        [line] = err.splitlines()
+        assert line.startswith("error: ") and "cdk.json is not valid JSON" in line
+    else:  # JSON, but no stages in it: read as a cdk.json without stages
+        assert (code, err) == (1, "")
+        assert "environment:  sandbox-us" in out
+    code, _, err = run(capsys, "--stage", "sandbox", token)
+    assert code == 2 and "error: " in err
 
 
 HOSTILE_CLAIMS = {

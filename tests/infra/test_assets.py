@@ -7,6 +7,7 @@ runs it from ``/var/task``. A module missing from the asset fails here, not at t
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -140,6 +141,34 @@ def test_edge_asset_leaves_out_what_the_viewer_request_handler_never_imports(bui
     assert not list(edge.glob("h11*.dist-info"))  # the proxy fallback's HTTP/1.1: API asset only
     assert (built_assets["api"] / "h11" / "_connection.py").is_file()
     assert not list(edge.rglob("bin"))
+
+
+def command_line_problems(module: Path) -> list[str]:
+    """What makes ``module`` a command line: its name, a ``__main__`` block, or parsing ``argv``."""
+    problems = [module.name] if module.stem == "__main__" else []
+    for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"), str(module))):
+        names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+        if isinstance(node, ast.ImportFrom) and node.level == 0:
+            names = [node.module or ""]
+        problems += [f"imports {name}" for name in names if name.split(".")[0] in ("argparse", "optparse", "getopt")]
+        if isinstance(node, ast.Compare) and isinstance(node.left, ast.Name) and node.left.id == "__name__":
+            problems.append("has an `if __name__ == ...` block")
+        if isinstance(node, ast.Attribute) and node.attr == "argv":
+            problems.append("reads argv")
+    return problems
+
+
+def test_no_command_line_module_ships_in_an_asset(built_assets: dict[str, Path]) -> None:
+    # explain's command line is tools/explain.py: a Lambda asset holds the function and nothing to run by hand.
+    for kind, asset in built_assets.items():
+        assert not (asset / "tools").exists() and not (asset / "__main__.py").exists(), kind
+        package = asset / "callback_router"
+        assert not list(package.rglob("__main__*")), kind  # neither source nor a sourceless .pyc
+        found = {
+            module.relative_to(asset).as_posix(): command_line_problems(module) for module in package.rglob("*.py")
+        }
+        assert "callback_router/explain.py" in found  # the pure findings stay in the function package
+        assert {name: problems for name, problems in found.items() if problems} == {}, kind
 
 
 def test_assets_carry_the_stage_config(built_assets: dict[str, Path]) -> None:

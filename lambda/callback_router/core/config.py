@@ -305,7 +305,7 @@ def _teams(data: Mapping[str, Any]) -> frozenset[str] | None:
             raise ConfigError(
                 f"teams[{index}]",
                 f"{team!r} is not a Junction team id: copy it from the Junction dashboard (a UUID such as "
-                "'0c8b9e3a-...'); `python -m callback_router explain <token>` shows a token's team_id",
+                "'0c8b9e3a-...'); `python -m tools.explain <token>` shows a token's team_id",
             )
     return frozenset(teams)
 

@@ -1,10 +1,24 @@
-"""Command line: ``python -m callback_router explain <state | query | callback URL | curl line>``.
+"""Command line of ``explain``: what the router would do with a state, a query, a callback URL or a curl line.
+
+    make explain STATE='<state | query | callback URL | curl line>' [STAGE=NAME]
+    PYTHONPATH=lambda:infra:. .venv/bin/python -m tools.explain INPUT [--stage NAME | --config FILE] [--json]
+
+The findings come from :mod:`callback_router.explain`, which runs the decision the handlers run;
+this module finds the config, takes the callback out of what was pasted and sets the exit status.
+It lives with the tools, not in the function package, so no command line ships in a Lambda asset
+and the function package imports nothing of ``infra/``.
 
 Configuration: ``--config FILE``, else ``--stage NAME`` (that stage of ``cdk.json``, found in the
 current directory or its parents), else ``$CALLBACK_ROUTER_CONFIG``, else the bundled
 ``callback_router/config.json``. With none of them it still says whether the state is a
 Junction Link Token and for which environment, and lists which stages of ``cdk.json`` (if one
 is found) would redirect it. ``make explain STATE=... STAGE=...`` feeds a stage's config.
+
+A ``cdk.json`` stage is always read by ``junction_callback_router.stages``, the synth-time
+validation, so a stage that would not synthesize is reported invalid whatever ``sys.path`` holds
+(without ``infra/`` importable that is a usage error, never a different answer). It is imported
+only to read stages: with ``--config`` or ``$CALLBACK_ROUTER_CONFIG`` the CDK's jsii runtime
+(seconds to start) never starts.
 
 Exit status: 0 when the callback would be redirected to Junction (without a config: when the
 state is a Junction Link Token that some stage of ``cdk.json`` redirects, or, with no
@@ -16,39 +30,60 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
+import shlex
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from callback_router.core.config import RouterConfig
-    from callback_router.explain import Explanation
+from callback_router.core.config import STATE_LENGTH_BOUNDS, ConfigError, RouterConfig, parse_config
+from callback_router.core.environments import JUNCTION_ENVIRONMENTS
+from callback_router.explain import Explanation, explain, render, shown, verdict
+from callback_router.settings import BUNDLED_CONFIG, CONFIG_ENV_VAR, load_config
 
 EXIT_REDIRECT, EXIT_NOT_REDIRECTED, EXIT_USAGE = 0, 1, 2
+NEEDS_INFRA = "reading the stages of cdk.json needs infra/ importable: PYTHONPATH=lambda:infra:. (or make explain)"
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m callback_router", description="Junction callback router tools.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    explain = commands.add_parser(
-        "explain",
-        help="say what the router would do with a state, a query string, a callback URL or a curl command",
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.explain",
         description="Say whether a state is a Junction Link Token, its environment and unverified claims, "
         "whether this config accepts it, and the exact Location it would produce.",
     )
-    explain.add_argument(
+    parser.add_argument(
         "input",
         nargs="+",
         help="a state value, a query string (state=... or ?code=...&state=...), a full callback URL (or path) "
         "with its query, or a whole curl command line (quote it)",
     )
-    source = explain.add_mutually_exclusive_group()
+    source = parser.add_mutually_exclusive_group()
     source.add_argument("--config", type=Path, help="router config JSON file (default: $CALLBACK_ROUTER_CONFIG)")
     source.add_argument("--stage", help="read the config of this stage from cdk.json (here or in a parent directory)")
-    explain.add_argument("--provider", help="provider slug to assume for a bare state or query (default: fitbit)")
-    explain.add_argument("--json", action="store_true", help="print the findings as JSON")
+    parser.add_argument("--provider", help="provider slug to assume for a bare state or query (default: fitbit)")
+    parser.add_argument("--json", action="store_true", help="print the findings as JSON")
     return parser
+
+
+_URL_IN_TEXT = re.compile(r"https?://[^\s'\"]+")
+
+
+def pasted_callback(text: str) -> str:
+    """The callback in what was pasted: the URL of a whole ``curl`` command line, else ``text`` as is."""
+    text = text.strip()
+    if not (text.startswith("curl ") or text.startswith("curl\t")):
+        return text
+    try:
+        words = shlex.split(text)
+    except ValueError:  # unbalanced quotes: take the first URL-looking run instead
+        words = _URL_IN_TEXT.findall(text)
+    urls = [word for word in words if word.startswith(("http://", "https://"))]
+    if urls:
+        return urls[0]
+    found = _URL_IN_TEXT.search(text)
+    return found.group(0) if found else text
 
 
 def find_cdk_json(start: Path | None = None) -> Path | None:
@@ -61,29 +96,31 @@ def find_cdk_json(start: Path | None = None) -> Path | None:
     return None
 
 
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError("(document)", f"{path} unreadable: {error.strerror}") from None
+    except ValueError as error:
+        raise ConfigError("(document)", f"{path} is not valid JSON ({error})") from None
+
+
 def stage_configs(cdk_json: Path) -> dict[str, RouterConfig | str]:
     """Every stage of ``cdk.json``: its router config, or what is wrong with it.
 
-    Read through ``junction_callback_router.stages`` (the synth-time validation) when that is
-    importable; else each stage's runtime keys go straight to ``parse_config``.
+    Raises:
+        ConfigError: ``cdk.json`` unreadable or not JSON, or ``infra/`` not importable.
     """
-    from callback_router.core.config import CONFIG_KEYS, ConfigError, parse_config
-
-    context = json.loads(cdk_json.read_text(encoding="utf-8")).get("context", {})
-    stages = context.get("stages")
+    document = _read_json(cdk_json)
+    context = document.get("context") if isinstance(document, dict) else None
+    stages = context.get("stages") if isinstance(context, dict) else None
     if not isinstance(stages, dict):
         return {}
-    found: dict[str, RouterConfig | str] = {}
     try:
         from junction_callback_router.stages import StageError, parse_stage
     except ImportError:
-        for name, data in stages.items():
-            try:
-                runtime = {key: value for key, value in data.items() if key in CONFIG_KEYS}
-                found[name] = parse_config(runtime)
-            except (ConfigError, AttributeError) as error:
-                found[name] = f"invalid: {error}"
-        return found
+        raise ConfigError("(document)", NEEDS_INFRA) from None
+    found: dict[str, RouterConfig | str] = {}
     for name, data in stages.items():
         try:
             found[name] = parse_stage(name, data).router
@@ -94,17 +131,8 @@ def stage_configs(cdk_json: Path) -> dict[str, RouterConfig | str]:
 
 def _config(args: argparse.Namespace) -> tuple[RouterConfig | None, Path | None]:
     """The config to explain against (``None``: none given or found) and the cdk.json used."""
-    from callback_router.core.config import ConfigError, parse_config
-    from callback_router.settings import BUNDLED_CONFIG, CONFIG_ENV_VAR, load_config
-
     if args.config is not None:
-        try:
-            data = json.loads(args.config.read_text(encoding="utf-8"))
-        except OSError as error:
-            raise ConfigError("(document)", f"{args.config} unreadable: {error.strerror}") from None
-        except ValueError as error:
-            raise ConfigError("(document)", f"{args.config} is not valid JSON ({error})") from None
-        return parse_config(data), None
+        return parse_config(_read_json(args.config)), None
     cdk_json = find_cdk_json()
     if args.stage is not None:
         if cdk_json is None:
@@ -117,8 +145,6 @@ def _config(args: argparse.Namespace) -> tuple[RouterConfig | None, Path | None]
         if isinstance(found, str):
             raise ConfigError("(document)", f"stage {args.stage!r} is {found}")
         return found, cdk_json
-    import os
-
     if os.environ.get(CONFIG_ENV_VAR) is None and not BUNDLED_CONFIG.is_file():
         return None, cdk_json
     return load_config(), cdk_json
@@ -126,9 +152,6 @@ def _config(args: argparse.Namespace) -> tuple[RouterConfig | None, Path | None]
 
 def _any_environment() -> RouterConfig:
     """Every documented environment accepted: to read a token when there is no config."""
-    from callback_router.core.config import STATE_LENGTH_BOUNDS, parse_config
-    from callback_router.core.environments import JUNCTION_ENVIRONMENTS
-
     return parse_config(
         {
             "environments": list(JUNCTION_ENVIRONMENTS),
@@ -139,18 +162,10 @@ def _any_environment() -> RouterConfig:
 
 
 def _stage_lines(text: str, provider: str | None, stages: Mapping[str, RouterConfig | str]) -> dict[str, str]:
-    from callback_router.explain import _WHY, explain
-
-    verdicts: dict[str, str] = {}
-    for name, config in sorted(stages.items()):
-        if isinstance(config, str):
-            verdicts[name] = config
-            continue
-        found = explain(text, config, provider=provider)
-        reason = _WHY.get(found.decision.reason, found.decision.reason)
-        target = (found.decision.location or "").partition("?")[0]
-        verdicts[name] = f"redirected: 307 to {target}?..." if found.redirects else f"not redirected: {reason}"
-    return verdicts
+    return {
+        name: config if isinstance(config, str) else verdict(explain(text, config, provider=provider))
+        for name, config in sorted(stages.items())
+    }
 
 
 def _report_json(found: Explanation, config_given: bool, stages: Mapping[str, str] | None) -> str:
@@ -179,27 +194,23 @@ def _report_json(found: Explanation, config_given: bool, stages: Mapping[str, st
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    parser = _parser()
     try:
-        args = parser.parse_args(argv)
+        args = _parser().parse_args(argv)
     except SystemExit as exit_:  # argparse exits 2 on usage errors, 0 on --help
         return int(exit_.code or 0)
 
-    from callback_router.core.config import ConfigError
-    from callback_router.explain import explain, render, shown
-
-    text = " ".join(args.input)
+    text = pasted_callback(" ".join(args.input))
     if not text.strip():
         print("error: give a state value, a query string or a callback URL", file=sys.stderr)
         return EXIT_USAGE
     try:
         config, cdk_json = _config(args)
+        stages = None
+        if config is None and cdk_json is not None:
+            stages = _stage_lines(text, args.provider, stage_configs(cdk_json))
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    stages = None
-    if config is None and cdk_json is not None:
-        stages = _stage_lines(text, args.provider, stage_configs(cdk_json))
     found = explain(text, config or _any_environment(), provider=args.provider)
     if args.json:
         print(_report_json(found, config is not None, stages))
@@ -213,12 +224,13 @@ def main(argv: list[str] | None = None) -> int:
         print("config:       none given (--config FILE, --stage NAME or $CALLBACK_ROUTER_CONFIG)")
         if stages is None:
             print("stages:       no cdk.json here or in a parent directory")
-        for name, verdict in (stages or {}).items():
-            print(f"stage {shown(name)}: {verdict}")
+        for name, line in (stages or {}).items():
+            print(f"stage {shown(name)}: {shown(line)}")
     if config is not None:
         return EXIT_REDIRECT if found.redirects else EXIT_NOT_REDIRECTED
     if stages is not None:
-        return EXIT_REDIRECT if any(verdict.startswith("redirected") for verdict in stages.values()) else 1
+        redirected = any(line.startswith("redirected") for line in stages.values())
+        return EXIT_REDIRECT if redirected else EXIT_NOT_REDIRECTED
     return EXIT_REDIRECT if found.is_link_token else EXIT_NOT_REDIRECTED
 
 
