@@ -226,7 +226,14 @@ def test_rest_answer_merges_headers_and_refuses_what_api_gateway_cannot_use() ->
         {"statusCode": 302, "headers": {"Location": "/x"}, "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]}}
     )
     assert (status, headers, body) == (302, [("Location", "/x"), ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2")], b"")
-    for unusable in (None, [], {}, {"statusCode": "200"}, {"statusCode": 200, "isBase64Encoded": True, "body": "%"}):
+    unusable_answers: list[Any] = [
+        None,
+        [],
+        {},
+        {"statusCode": "200"},
+        {"statusCode": 200, "isBase64Encoded": True, "body": "%"},
+    ]
+    for unusable in unusable_answers:
         assert rest_api_answer(unusable)[0] == 502
 
 
