@@ -26,8 +26,11 @@ gateways for one stage pay once.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import io
 import json
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Mapping
@@ -190,11 +193,21 @@ def _synthesize(build: Callable[[App], dict[str, Stack]]) -> dict[str, Template]
         if key not in ("stage", "stages")
     }
     context["aws:cdk:bundling-stacks"] = []  # routes and rules do not depend on the code: skip building it
+    # CDK prints each stack's annotations (bytecode, imported target group, ...) on stderr: they are
+    # about deploying these stacks, which nobody does; shown only if the synth fails.
+    printed = io.StringIO()
     with tempfile.TemporaryDirectory(prefix="local-gateway-synth-") as outdir:
-        app = App(outdir=outdir, context=context)
-        stacks = build(app)
-        assembly = app.synth()
-        return {name: dict(assembly.get_stack_artifact(stack.artifact_id).template) for name, stack in stacks.items()}
+        try:
+            with contextlib.redirect_stderr(printed), contextlib.redirect_stdout(printed):
+                app = App(outdir=outdir, context=context)
+                stacks = build(app)
+                assembly = app.synth()
+                return {
+                    name: dict(assembly.get_stack_artifact(item.artifact_id).template) for name, item in stacks.items()
+                }
+        except Exception:
+            sys.stderr.write(printed.getvalue())
+            raise
 
 
 def _synth_stage(stage: Stage) -> Template:
