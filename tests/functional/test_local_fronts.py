@@ -333,3 +333,18 @@ def test_each_front_reads_the_stage_template_first_then_its_companion() -> None:
     assert both.http_routes[0].key == "ANY /oauth_callback/{provider}"  # the stage's own
     with pytest.raises(ValueError, match="edge front"):
         fronts_from_templates({"stage": stage, "alb": alb_template()})
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"Resources": {"R": "not a resource"}},
+        {"Resources": {"R": resource("AWS::ElasticLoadBalancingV2::ListenerRule", Actions=[{"Type": "forward"}])}},
+        {"Resources": {"D": resource("AWS::CloudFront::Distribution", DistributionConfig={"CacheBehaviors": [{}]})}},
+        {"Resources": ["a list"]},
+    ],
+)
+def test_a_template_the_fronts_cannot_read_is_a_clear_error(broken: dict[str, Any]) -> None:
+    companions = {"http_api": HTTP_API_TEMPLATE, "alb": alb_template(), "edge": DISTRIBUTION_TEMPLATE}
+    with pytest.raises(ValueError, match=r"local fronts can read|not emulated"):
+        fronts_from_templates({"stage": broken, **companions})

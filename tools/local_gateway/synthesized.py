@@ -91,18 +91,24 @@ def fronts_from_templates(templates: Mapping[str, Template]) -> Fronts:
     }
     found: dict[str, tuple[Any, ...]] = {}
     sources: dict[str, str] = {}
-    for front, read in readers.items():
-        for name in ("stage", front):
-            if name in templates and (value := read(templates[name])):
-                found[front], sources[front] = value, name
-                break
-        else:
-            raise ValueError(f"no synthesized template holds the {front} front's routing")
+    try:
+        for front, read in readers.items():
+            for name in ("stage", front):
+                if name in templates and (value := read(templates[name])):
+                    found[front], sources[front] = value, name
+                    break
+            else:
+                raise ValueError(f"no synthesized template holds the {front} front's routing")
+        rest_routes = rest_api.routes_from_template(stage)
+    except (KeyError, TypeError, AttributeError) as error:  # a hand-edited cdk.out can hold anything
+        raise ValueError(
+            f"a template is not one the local fronts can read ({type(error).__name__}: {error})"
+        ) from error
     return Fronts(
         http_routes=found["http_api"],
         alb_rules=found["alb"],
         behaviours=found["edge"],
-        rest_routes=rest_api.routes_from_template(stage),
+        rest_routes=rest_routes,
         sources=sources,
     )
 
