@@ -348,3 +348,5 @@ def test_a_template_the_fronts_cannot_read_is_a_clear_error(broken: dict[str, An
     companions = {"http_api": HTTP_API_TEMPLATE, "alb": alb_template(), "edge": DISTRIBUTION_TEMPLATE}
     with pytest.raises(ValueError, match=r"local fronts can read|not emulated"):
         fronts_from_templates({"stage": broken, **companions})
+    with pytest.raises(ValueError, match=r"local fronts can read|not emulated"):
+        missing_fronts(broken)

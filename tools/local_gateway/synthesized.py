@@ -33,7 +33,7 @@ import json
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,6 +54,12 @@ LISTENER_ARN = (
 COMPANY_TARGET_GROUP_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/company/0123456789abcdef"
 ALB_STACK = "JunctionCallbackRouterLocalAlb"
 
+READERS: dict[str, Callable[[Mapping[str, Any]], tuple[Any, ...]]] = {
+    "http_api": http_api.routes_from_template,
+    "alb": alb.rules_from_template,
+    "edge": cloudfront.behaviours_from_template,
+}
+"""Each front's reader of a template: its routing, empty when the template has none."""
 _CACHE: dict[str, dict[str, Template]] = {}
 _CACHE_LOCK = threading.Lock()
 
@@ -83,27 +89,17 @@ def fronts_from_templates(templates: Mapping[str, Template]) -> Fronts:
     Raises:
         ValueError: no template holds a front's routing, or a rule cannot be emulated.
     """
-    stage = templates["stage"]
-    readers: dict[str, Callable[[Mapping[str, Any]], tuple[Any, ...]]] = {
-        "http_api": http_api.routes_from_template,
-        "alb": alb.rules_from_template,
-        "edge": cloudfront.behaviours_from_template,
-    }
     found: dict[str, tuple[Any, ...]] = {}
     sources: dict[str, str] = {}
-    try:
-        for front, read in readers.items():
+    with _unreadable_as_value_error():
+        for front, read in READERS.items():
             for name in ("stage", front):
                 if name in templates and (value := read(templates[name])):
                     found[front], sources[front] = value, name
                     break
             else:
                 raise ValueError(f"no synthesized template holds the {front} front's routing")
-        rest_routes = rest_api.routes_from_template(stage)
-    except (KeyError, TypeError, AttributeError) as error:  # a hand-edited cdk.out can hold anything
-        raise ValueError(
-            f"a template is not one the local fronts can read ({type(error).__name__}: {error})"
-        ) from error
+        rest_routes = rest_api.routes_from_template(templates["stage"])
     return Fronts(
         http_routes=found["http_api"],
         alb_rules=found["alb"],
@@ -115,12 +111,19 @@ def fronts_from_templates(templates: Mapping[str, Template]) -> Fronts:
 
 def missing_fronts(stage_template: Mapping[str, Any]) -> list[str]:
     """The fronts whose routing the stage's template does not hold (they need a companion template)."""
-    checks = {
-        "http_api": http_api.routes_from_template,
-        "alb": alb.rules_from_template,
-        "edge": cloudfront.behaviours_from_template,
-    }
-    return [front for front, read in checks.items() if not read(stage_template)]
+    with _unreadable_as_value_error():
+        return [front for front, read in READERS.items() if not read(stage_template)]
+
+
+@contextlib.contextmanager
+def _unreadable_as_value_error() -> Iterator[None]:
+    """A template the readers trip on (a hand-edited ``cdk.out`` can hold anything) is a ``ValueError``."""
+    try:
+        yield
+    except (KeyError, TypeError, AttributeError) as error:
+        raise ValueError(
+            f"a template is not one the local fronts can read ({type(error).__name__}: {error})"
+        ) from error
 
 
 def read_stage_template(stage: Stage, template_dir: Path) -> Template | None:
