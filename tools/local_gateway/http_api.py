@@ -17,7 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
-HOST = "127.0.0.1"
+from tools.local_gateway.standins import HOST
+
 NOT_FOUND_BODY = b'{"message":"Not Found"}'
 """API Gateway HTTP API's own answer for a path with no route."""
 HTTP_ROUTE = "AWS::ApiGatewayV2::Route"
