@@ -39,7 +39,7 @@ from urllib.parse import parse_qsl, urlencode
 import jwt
 
 from tools import function_events
-from tools.local_gateway import HOST, _QuietHandler
+from tools.local_gateway import HOST, QuietHandler
 
 COMPANY_AUDIENCE = "https://auth.company.example/app"
 """The company's own ``aud`` in its state JWTs: never one of Junction's base URLs."""
@@ -250,7 +250,7 @@ class CompanyService(ThreadingHTTPServer):
         return f"http://{HOST}:{self.server_address[1]}"
 
 
-class _ServiceHandler(_QuietHandler):
+class _ServiceHandler(QuietHandler):
     server: CompanyService
 
     def _serve(self) -> None:

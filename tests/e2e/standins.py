@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from tools.local_gateway import HOST, StandInServer, _QuietHandler
+from tools.local_gateway import HOST, QuietHandler, StandInServer
 
 __all__ = ["Flow", "ProviderStandIn", "StandInServer"]
 
@@ -60,7 +60,7 @@ class ProviderStandIn(ThreadingHTTPServer):
         return f"{self.url}/authorize?flow={flow_id}"
 
 
-class _ProviderHandler(_QuietHandler):
+class _ProviderHandler(QuietHandler):
     server: ProviderStandIn
 
     def do_GET(self) -> None:

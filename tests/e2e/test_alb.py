@@ -222,7 +222,7 @@ def test_unknown_provider_segment_is_refused_by_the_function(gateway: LocalGatew
 
 
 def test_rules_are_bypass_then_router_within_alb_limits(gateway: LocalGateway):
-    bypass, router = alb_rules(gateway.router, priority=40)
+    bypass, router = alb_rules(gateway.stage, priority=40)  # add_to_alb at priority 40, synthesized
     assert (bypass.name, bypass.priority, bypass.target) == ("bypass", 40, "company")
     assert (router.name, router.priority, router.target) == ("router", 41, "router")
     assert bypass.path_patterns == router.path_patterns == ("/oauth_callback/*", "/auth/strava/callback")

@@ -77,7 +77,9 @@ def test_edge_front_passes_unrouted_paths_to_the_origin(gateway: LocalGateway):
 
 def test_http_api_event_carries_the_forwarded_headers_api_gateway_adds(gateway: LocalGateway):
     headers = [("Host", "id.execute-api.example"), ("X-Forwarded-For", "203.0.113.9"), ("X-Forwarded-Proto", "gopher")]
-    event = http_api_event(gateway.router, "GET", "/oauth_callback/fitbit?code=x", headers, b"", "127.0.0.1", 3000)
+    event = http_api_event(
+        gateway.fronts.http_routes, "GET", "/oauth_callback/fitbit?code=x", headers, b"", "127.0.0.1", 3000
+    )
     assert event["headers"]["x-forwarded-for"] == "203.0.113.9, 127.0.0.1"  # the client appended
     assert event["headers"]["x-forwarded-proto"] == "http"  # what the listener speaks, not what was sent
     assert event["headers"]["x-forwarded-port"] == "3000"
