@@ -8,7 +8,7 @@ configuration is known at synth, and a constant costs no lookup on the login pat
 The output is deterministic (sorted keys, no timestamps), so an unchanged configuration never
 republishes the function. CloudFront refuses code over 10 KB (CloudFront developer guide,
 "Quotas on CloudFront Functions"): :func:`code_problem` says so in words, the construct refuses it
-at synth, and ``tests/functional/test_cloudfront_function.py`` measures the largest sensible
+at synth, and ``tests/infra/test_cloudfront_function.py`` measures the largest sensible
 configuration against the limit.
 """
 

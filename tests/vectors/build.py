@@ -1,7 +1,7 @@
 """Writes ``callback_decisions.json``: the request -> answer vectors both routers must give.
 
 Run ``PYTHONPATH=lambda:infra:. .venv/bin/python -m tests.vectors.build`` after editing a case;
-``tests/functional/test_cloudfront_function.py`` checks the file is what this writes. Every
+``tests/infra/test_cloudfront_function.py`` checks the file is what this writes. Every
 expectation here is written by hand from the rules (README, "What is redirected"), never
 computed by either implementation.
 
