@@ -56,11 +56,16 @@ function stateValues(raw) {
   return values;
 }
 
-// Python counts code points, JavaScript UTF-16 units: a surrogate pair is one character.
+// Python counts code points, JavaScript UTF-16 units: a surrogate pair is one character. (No
+// surrogate ranges in regular expressions: the runtime's engine works on code points.)
+var isPair = (text, i) => {
+  var c = text.charCodeAt(i), d = text.charCodeAt(i + 1);
+  return c >= 0xd800 && c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff;
+};
 function tooLong(text) {
   var n = text.length;
   for (var i = 0; n > C.maxState && i < text.length - 1; i++) {
-    if (/[\uD800-\uDBFF]/.test(text.charAt(i)) && /[\uDC00-\uDFFF]/.test(text.charAt(i + 1))) {
+    if (isPair(text, i)) {
       n--;
       i++;
     }
@@ -165,8 +170,16 @@ function decide(method, slug, states, raw) {
 }
 
 // uri.escape_query: what may not stand in a URI query (and '#') percent-encoded, the rest as received.
+var URI_QUERY = /^[A-Za-z0-9\-._~:/?[\]@!$&'()*+,;=%]*$/;
 function escapeQuery(raw) {
-  return raw.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]|[^A-Za-z0-9\-._~:/?[\]@!$&'()*+,;=%]/g, m => encodeURIComponent(m));
+  if (URI_QUERY.test(raw)) return raw;
+  var out = '';
+  for (var i = 0; i < raw.length; i++) {
+    var width = isPair(raw, i) ? 2 : 1, ch = raw.slice(i, i + width);
+    out += URI_QUERY.test(ch) ? ch : encodeURIComponent(ch);
+    i += width - 1;
+  }
+  return out;
 }
 
 // Without rawQueryString() (the console's test tool), the parsed querystring written back:
