@@ -5,6 +5,8 @@
   ``add_to_alb``, ``add_function_url``).
 * :class:`EdgeCallbackRouter`: the CloudFront viewer-request function (Lambda@Edge); put
   ``edge_lambda`` on the distribution's callback behaviour.
+* :class:`CloudFrontFunctionCallbackRouter`: the same router as a CloudFront Function (viewer
+  request, no cold start); put ``function_association`` on the callback behaviour.
 * :class:`Fallback` and :class:`Route`: typed values for their props.
 
 Every prop is validated at synth by the same config parser the function runs at a cold start;
@@ -17,8 +19,17 @@ a mistake raises :class:`RouterConfigError` naming the construct and the prop.
 from __future__ import annotations
 
 from callback_router import __version__
+from junction_callback_router.cloudfront_function_router import CloudFrontFunctionCallbackRouter
 from junction_callback_router.edge import EdgeCallbackRouter
 from junction_callback_router.options import Fallback, Route, RouterConfigError
 from junction_callback_router.router import CallbackRouter
 
-__all__ = ["CallbackRouter", "EdgeCallbackRouter", "Fallback", "Route", "RouterConfigError", "__version__"]
+__all__ = [
+    "CallbackRouter",
+    "CloudFrontFunctionCallbackRouter",
+    "EdgeCallbackRouter",
+    "Fallback",
+    "Route",
+    "RouterConfigError",
+    "__version__",
+]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import jsii
@@ -28,6 +28,7 @@ from aws_cdk import aws_sns as sns
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
+from junction_callback_router.cloudfront_function_router import CloudFrontFunctionCallbackRouter
 from junction_callback_router.common import acknowledge, log_group
 from junction_callback_router.edge import EdgeCallbackRouter
 from junction_callback_router.options import Fallback
@@ -110,7 +111,9 @@ def stage_fallback(stage: Stage, scope: Construct) -> Fallback:
     return Fallback.reject()
 
 
-def edge_distribution(scope: Construct, stage: Stage, router: EdgeCallbackRouter) -> cloudfront.Distribution:
+def edge_distribution(
+    scope: Construct, stage: Stage, router: EdgeCallbackRouter | CloudFrontFunctionCallbackRouter
+) -> cloudfront.Distribution:
     """A distribution in front of the stage's origin that runs ``router`` on the callback paths only."""
     protocol = (
         cloudfront.OriginProtocolPolicy.HTTP_ONLY
@@ -132,14 +135,19 @@ def edge_distribution(scope: Construct, stage: Stage, router: EdgeCallbackRouter
         else cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER
     )
 
-    def behaviour(edge_lambdas: Sequence[cloudfront.EdgeLambda]) -> cloudfront.BehaviorOptions:
+    def behaviour(routed: bool) -> cloudfront.BehaviorOptions:
+        edge_lambdas = [router.edge_lambda] if routed and isinstance(router, EdgeCallbackRouter) else None
+        functions = (
+            [router.function_association] if routed and isinstance(router, CloudFrontFunctionCallbackRouter) else None
+        )
         return cloudfront.BehaviorOptions(
             origin=origin,
             viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
             allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
             cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
             origin_request_policy=request_policy,
-            edge_lambdas=list(edge_lambdas) or None,
+            edge_lambdas=edge_lambdas,
+            function_associations=functions,
         )
 
     domain_names = stage.infra.get("domain_names")
@@ -148,8 +156,8 @@ def edge_distribution(scope: Construct, stage: Stage, router: EdgeCallbackRouter
         scope,
         "Distribution",
         comment=f"Junction callback router ({stage.name}) in front of {stage.infra['origin_domain_name']}",
-        default_behavior=behaviour([]),
-        additional_behaviors={pattern: behaviour([router.edge_lambda]) for pattern in router.path_patterns},
+        default_behavior=behaviour(False),
+        additional_behaviors={pattern: behaviour(True) for pattern in router.path_patterns},
         domain_names=list(domain_names) if domain_names else None,
         certificate=(
             acm.Certificate.from_certificate_arn(scope, "Certificate", str(certificate_arn))
@@ -193,7 +201,7 @@ def edge_distribution(scope: Construct, stage: Stage, router: EdgeCallbackRouter
 class RouterStack(Stack):
     """Base: one stage's stack, built from the public constructs; outputs every shape has."""
 
-    router: CallbackRouter | EdgeCallbackRouter
+    router: CallbackRouter | EdgeCallbackRouter | CloudFrontFunctionCallbackRouter
 
     def __init__(self, scope: Construct, construct_id: str, *, stage: Stage, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, description=self._description(stage), **kwargs)
@@ -376,6 +384,34 @@ class EdgeFunctionStack(RouterStack):
         )
 
 
+class CloudFrontFunctionStack(RouterStack):
+    """Shape ``cloudfront_function``: a new distribution whose callback behaviours run the router as a
+    CloudFront Function (no Lambda, no replicas: ``cdk destroy`` removes it at once)."""
+
+    def build(self) -> None:
+        """The CloudFront Function and a distribution that runs it on the callback paths only."""
+        stage = self.stage
+        props = {key: value for key, value in router_props(stage).items() if key != "python_runtime"}
+        router = CloudFrontFunctionCallbackRouter(
+            self,
+            "Router",
+            **props,
+            alarm_topic=self.alarm_topic(),
+            comment=f"Junction BYOO callback router, stage {stage.name}",
+        )
+        self.router = router
+        distribution = edge_distribution(self, stage, router)
+        CfnOutput(self, "DistributionId", value=distribution.distribution_id)
+        CfnOutput(self, "DistributionDomainName", value=distribution.distribution_domain_name)
+        host = (stage.infra.get("domain_names") or [distribution.distribution_domain_name])[0]
+        CfnOutput(
+            self,
+            "RedirectUrlOverride",
+            value=Fn.join("", ["https://", host, callback_paths(stage)[0]]),
+            description="Set Junction's redirect_url_override (and the provider's redirect URI) to this",
+        )
+
+
 STACKS: Mapping[str, type[RouterStack]] = {
     "http_api": HttpApiStack,
     "existing_http_api": ExistingHttpApiStack,
@@ -383,6 +419,7 @@ STACKS: Mapping[str, type[RouterStack]] = {
     "function_url": FunctionUrlStack,
     "edge": EdgeDistributionStack,
     "edge_function": EdgeFunctionStack,
+    "cloudfront_function": CloudFrontFunctionStack,
 }
 
 

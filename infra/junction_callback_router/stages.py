@@ -21,7 +21,9 @@ from aws_cdk import aws_logs as logs
 from callback_router.core.config import CONFIG_KEYS, ConfigError, RouterConfig, parse_config
 from junction_callback_router.common import DEFAULT_API_MEMORY_MB, DEFAULT_PYTHON_RUNTIME, EDGE_REGION
 
-Shape = Literal["http_api", "existing_rest_api", "existing_http_api", "function_url", "edge", "edge_function"]
+Shape = Literal[
+    "http_api", "existing_rest_api", "existing_http_api", "function_url", "edge", "edge_function", "cloudfront_function"
+]
 SHAPES: tuple[str, ...] = get_args(Shape)
 DEFAULT_STAGE = "sandbox"
 CDK_JSON = Path(__file__).resolve().parents[2] / "cdk.json"
@@ -33,6 +35,7 @@ SHAPE_REQUIRED_KEYS: Mapping[str, tuple[str, ...]] = {
     "function_url": (),
     "edge": ("origin_domain_name",),
     "edge_function": (),
+    "cloudfront_function": ("origin_domain_name",),
 }
 """Ids each shape needs: the resources it attaches to."""
 
@@ -65,6 +68,11 @@ INFRA_KEYS = frozenset(
     }
 )
 EDGE_SHAPES = frozenset({"edge", "edge_function"})
+"""The Lambda@Edge shapes (us-east-1, replicas, ``make destroy``'s checks)."""
+DISTRIBUTION_SHAPES = frozenset({"edge", "cloudfront_function"})
+"""Shapes that create a CloudFront distribution in front of the company's origin."""
+CLOUDFRONT_SHAPES = EDGE_SHAPES | {"cloudfront_function"}
+"""Shapes at CloudFront's viewer request: no fallback, everything else goes on to the origin."""
 API_SHAPES = frozenset({"http_api", "existing_rest_api", "existing_http_api", "function_url"})
 
 SHAPE_ONLY_KEYS: Mapping[str, frozenset[str]] = {
@@ -74,12 +82,12 @@ SHAPE_ONLY_KEYS: Mapping[str, frozenset[str]] = {
     "http_api_id": frozenset({"existing_http_api"}),
     "throttle": frozenset({"http_api"}),
     "config_source": API_SHAPES,
-    "origin_domain_name": frozenset({"edge"}),
-    "origin_protocol": frozenset({"edge"}),
-    "domain_names": frozenset({"edge"}),
-    "certificate_arn": frozenset({"edge"}),
-    "web_acl_id": frozenset({"edge"}),
-    "forward_host_header": frozenset({"edge"}),
+    "origin_domain_name": DISTRIBUTION_SHAPES,
+    "origin_protocol": DISTRIBUTION_SHAPES,
+    "domain_names": DISTRIBUTION_SHAPES,
+    "certificate_arn": DISTRIBUTION_SHAPES,
+    "web_acl_id": DISTRIBUTION_SHAPES,
+    "forward_host_header": DISTRIBUTION_SHAPES,
     "distribution_id": frozenset({"edge_function"}),
     "memory_size": API_SHAPES,
     "snap_start": API_SHAPES,
@@ -177,7 +185,9 @@ class Stage:
     def region(self) -> str | None:
         """The AWS region; edge shapes always deploy to us-east-1 (where Lambda@Edge functions live)."""
         value = self.infra.get("region")
-        return str(value) if value is not None else (EDGE_REGION if self.is_edge else None)
+        # A CloudFront Function runs anywhere, but its logs and metrics are in us-east-1 (its metric
+        # filters and alarms are made only there): that is its default too.
+        return str(value) if value is not None else (EDGE_REGION if self.shape in CLOUDFRONT_SHAPES else None)
 
     @property
     def log_retention_days(self) -> int:
@@ -279,7 +289,7 @@ def parse_stage(name: str, data: Any) -> Stage:
             raise StageError(name, key, f"not used by shape {shape!r} (only by {', '.join(sorted(shapes))})")
     _check_infra(name, shape, data)
     _check_function_keys(name, data)
-    if shape in EDGE_SHAPES and "fallback" in data:
+    if shape in CLOUDFRONT_SHAPES and "fallback" in data:
         raise StageError(
             name,
             "fallback",

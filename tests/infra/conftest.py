@@ -30,6 +30,7 @@ CONTEXT: dict[str, Any] = json.loads(CDK_JSON.read_text(encoding="utf-8"))["cont
 STAGES = sorted(CONTEXT["stages"])
 CLI_STAGES = {"http_api": "sandbox", "existing_rest_api": "rest-attach", "existing_http_api": "http-attach"}
 CLI_STAGES |= {"function_url": "function-url", "edge": "edge", "edge_function": "edge-attach"}
+CLI_STAGES |= {"cloudfront_function": "edge-cloudfront-function"}
 """One example stage per shape for the real CLI."""
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")

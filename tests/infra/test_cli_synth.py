@@ -22,6 +22,7 @@ EXPECTED = {
     "function-url": "AWS::Lambda::Url",
     "edge": "AWS::CloudFront::Distribution",
     "edge-attach": "AWS::Lambda::Version",
+    "edge-cloudfront-function": "AWS::CloudFront::Function",
 }
 
 

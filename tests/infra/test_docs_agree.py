@@ -1,4 +1,5 @@
-"""The alarm tables in README.md and docs/DEPLOY.md say exactly what the templates create."""
+"""The alarm tables in README.md and docs/DEPLOY.md say exactly what the templates create (the
+CloudFront Function's own table included), and the README's edge comparison names both constructs."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import pytest
 from aws_cdk import App, Environment, Stack
 from aws_cdk.assertions import Template
 
-from junction_callback_router import CallbackRouter, EdgeCallbackRouter, Fallback
+from junction_callback_router import CallbackRouter, CloudFrontFunctionCallbackRouter, EdgeCallbackRouter, Fallback
+from junction_callback_router.cloudfront_function import MAX_CODE_BYTES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,7 +24,9 @@ def table_rows(path: Path, header: str) -> dict[str, str]:
         if not line.strip().startswith("|"):
             break
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        rows[cells[0].strip("`")] = cells[1] if header.startswith("| alarm") else cells[2]
+        rows[cells[0].strip("`")] = (
+            cells[1] if header.startswith(("| alarm", "| CloudFront Function alarm")) else cells[2]
+        )
     return rows
 
 
@@ -44,12 +48,21 @@ def edge() -> set[str]:
     return alarmed(Template.from_stack(stack))
 
 
+def cloudfront_function(teams: list[str] | None) -> set[str]:
+    app = App()
+    stack = Stack(app, "DocsFunction", env=Environment(account="123456789012", region="us-east-1"))
+    CloudFrontFunctionCallbackRouter(stack, "EdgeFn", environments=["sandbox-us"], teams=teams, alarms=True)
+    return alarmed(Template.from_stack(stack))
+
+
 @pytest.fixture(scope="module")
 def templates() -> dict[str, set[str]]:
     return {
         "proxy+teams": regional(Fallback.proxy("https://auth.company.com/cb"), ["0f6a3c4e-team"]),
         "reject": regional(Fallback.reject(), None),
         "edge": edge(),
+        "cloudfront_function+teams": cloudfront_function(["0f6a3c4e-team"]),
+        "cloudfront_function": cloudfront_function(None),
     }
 
 
@@ -68,3 +81,22 @@ def test_deploy_md_alarm_table_lists_every_alarm_with_when_it_exists(templates: 
     assert {name for name, when in rows.items() if when == "always"} == templates["reject"] == templates["edge"]
     for name, when in rows.items():
         assert when in ("always", "proxy fallback", "`teams` set"), (name, when)
+
+
+def test_deploy_md_cloudfront_function_alarm_table_lists_every_alarm(templates: dict[str, set[str]]) -> None:
+    rows = table_rows(ROOT / "docs" / "DEPLOY.md", "| CloudFront Function alarm | when it exists |")
+    assert set(rows) == templates["cloudfront_function+teams"]
+    assert {name for name, when in rows.items() if when == "always"} == templates["cloudfront_function"]
+    for name, when in rows.items():
+        assert when in ("always", "`teams` set"), (name, when)
+
+
+def test_readme_compares_the_two_edge_options_with_the_real_limit() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Which edge option", 1)[1].split("\n## ", 1)[0]
+    header = next(line for line in section.splitlines() if line.startswith("| |"))
+    assert "`CloudFrontFunctionCallbackRouter`" in header and "`EdgeCallbackRouter`" in header
+    for row in ("latency", "price per million callbacks", "logs and metrics", "coexistence", "limits"):
+        assert f"\n| {row} |" in section, row
+    assert f"{MAX_CODE_BYTES // 1024} KB of code" in section
+    assert "$0.10" in section and "$0.60" in section and "$0.00005001" in section

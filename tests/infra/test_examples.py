@@ -47,6 +47,10 @@ COMPANY_OWNED = {
         ["AwsSolutions-CFR1", "AwsSolutions-CFR2", "AwsSolutions-CFR3", "AwsSolutions-CFR4", "AwsSolutions-CFR7"],
         "the company's existing distribution; logging, WAF, TLS and geo rules are its own choices",
     ),
+    "CompanyEdgeFunction/Distribution": (
+        ["AwsSolutions-CFR1", "AwsSolutions-CFR2", "AwsSolutions-CFR3", "AwsSolutions-CFR4", "AwsSolutions-CFR7"],
+        "the company's existing distribution; logging, WAF, TLS and geo rules are its own choices",
+    ),
 }
 
 
@@ -120,12 +124,26 @@ def check_cloudfront_edge(template: Template) -> None:
     assert behaviour["LambdaFunctionAssociations"][0]["EventType"] == "viewer-request"
 
 
+def check_cloudfront_function(template: Template) -> None:
+    (distribution,) = resources(template, "AWS::CloudFront::Distribution")
+    (behaviour,) = distribution["Properties"]["DistributionConfig"]["CacheBehaviors"]
+    assert behaviour["PathPattern"] == "/oauth_callback/*"
+    (association,) = behaviour["FunctionAssociations"]
+    assert association["EventType"] == "viewer-request"
+    (function,) = resources(template, "AWS::CloudFront::Function")
+    assert function["Properties"]["FunctionConfig"]["Runtime"] == "cloudfront-js-2.0"
+    assert len(function["Properties"]["FunctionCode"].encode()) <= 10_240
+    assert len(resources(template, "AWS::Logs::MetricFilter")) >= 1
+    assert len(resources(template, "AWS::CloudWatch::Alarm")) >= 4
+
+
 CHECKS: dict[str, Callable[[Template], None]] = {
     "http_api": check_http_api,
     "rest_api_other_stack": check_rest_api,
     "alb": check_alb,
     "function_url": check_function_url,
     "cloudfront_edge": check_cloudfront_edge,
+    "cloudfront_function": check_cloudfront_function,
 }
 
 

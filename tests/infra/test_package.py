@@ -123,6 +123,7 @@ def test_wheel_holds_the_two_packages_their_types_and_the_license_and_nothing_el
         "callback_router/py.typed",
         "callback_router/requirements.txt",  # the function's runtime pins, which the constructs bundle
         "junction_callback_router/py.typed",
+        "junction_callback_router/cloudfront_function.js",  # the CloudFront Function's template
     }
     assert f"{info}/licenses/LICENSE" in names
 

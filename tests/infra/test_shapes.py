@@ -336,6 +336,26 @@ def test_edge_distribution_runs_the_router_on_the_callback_path_only(synths: dic
     assert {"DistributionId", "DistributionDomainName", "RedirectUrlOverride"} <= set(synth.template.find_outputs("*"))
 
 
+def test_cloudfront_function_stage_runs_the_generated_function_on_the_callback_path_only(
+    synths: dict[str, Synth],
+) -> None:
+    synth = synths["edge-cloudfront-function"]
+    assert not resources(synth, "AWS::Lambda::Function")  # no Lambda at all
+    (function,) = resources(synth, "AWS::CloudFront::Function").values()
+    assert function["Properties"]["FunctionConfig"]["Runtime"] == "cloudfront-js-2.0"
+    (distribution,) = resources(synth, "AWS::CloudFront::Distribution").values()
+    config = distribution["Properties"]["DistributionConfig"]
+    (callback,) = config["CacheBehaviors"]
+    assert callback["PathPattern"] == "/oauth_callback/*"
+    assert callback["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST
+    (association,) = callback["FunctionAssociations"]
+    assert association["EventType"] == "viewer-request"
+    assert "LambdaFunctionAssociations" not in callback
+    assert "FunctionAssociations" not in config["DefaultCacheBehavior"]
+    assert resources(synth, "AWS::Logs::MetricFilter")  # us-east-1 by default: the logs are there
+    assert {"DistributionId", "DistributionDomainName", "RedirectUrlOverride"} <= set(synth.template.find_outputs("*"))
+
+
 def test_edge_function_stack_outputs_the_attach_command(synths: dict[str, Synth]) -> None:
     synth = synths["edge-attach"]
     synth.template.resource_count_is("AWS::CloudFront::Distribution", 0)
