@@ -38,9 +38,9 @@ from benchmarks import lambda_model
 from benchmarks.baselines import EDGE_BOUND_HANDLER, NAIVE_HANDLER
 from benchmarks.lambda_model import ModelResult, ModelVariant, cpu_share, measure_model
 from benchmarks.scenarios import CONFIG, HANDLER_OF, QUERIES, event
+from callback_router_app.stages import parse_stage
 from junction_callback_router.bundling import build_asset, compile_bytecode, lambda_python_version
 from junction_callback_router.common import DEFAULT_API_MEMORY_MB, EDGE_MEMORY_MB
-from junction_callback_router.stages import parse_stage
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS_MD = ROOT / "BENCHMARKS.md"

@@ -53,7 +53,7 @@ fronts invoke the company's function themselves with the event they build): the 
 which ``tests/e2e/test_transparency.py`` shows the company's own logins untouched.
 
 The handlers read their configuration once, at import, from ``CALLBACK_ROUTER_CONFIG``: the
-gateway sets it from ``junction_callback_router.stages.load_stage(stage).runtime_json()`` (with the local fallback)
+gateway sets it from ``callback_router_app.stages.load_stage(stage).runtime_json()`` (with the local fallback)
 before importing them, exactly what the bundled ``config.json`` would hold. The ALB front's
 function differs only in its fallback URL, so it runs its own instance of
 ``callback_router.api_handlers`` (loaded from the same file with that config): in AWS an ALB
@@ -104,7 +104,7 @@ from tools.function_events import event_answer, request_from_event
 
 if TYPE_CHECKING:
     from callback_router.core.config import RouterConfig
-    from junction_callback_router.stages import Stage
+    from callback_router_app.stages import Stage
     from tools.local_lambda import LocalLambda
 
 HOST = "127.0.0.1"
@@ -1419,7 +1419,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    from junction_callback_router.stages import StageError, load_stage
+    from callback_router_app.stages import StageError, load_stage
 
     try:
         stage = load_stage(args.stage)

@@ -64,7 +64,7 @@ def find_cdk_json(start: Path | None = None) -> Path | None:
 def stage_configs(cdk_json: Path) -> dict[str, RouterConfig | str]:
     """Every stage of ``cdk.json``: its router config, or what is wrong with it.
 
-    Read through ``junction_callback_router.stages`` (the synth-time validation) when that is
+    Read through ``callback_router_app.stages`` (the synth-time validation) when that is
     importable; else each stage's runtime keys go straight to ``parse_config``.
     """
     from callback_router.core.config import CONFIG_KEYS, ConfigError, parse_config
@@ -75,7 +75,7 @@ def stage_configs(cdk_json: Path) -> dict[str, RouterConfig | str]:
         return {}
     found: dict[str, RouterConfig | str] = {}
     try:
-        from junction_callback_router.stages import StageError, parse_stage
+        from callback_router_app.stages import StageError, parse_stage
     except ImportError:
         for name, data in stages.items():
             try:

@@ -17,8 +17,8 @@ from typing import Any
 import jwt
 import pytest
 
+from callback_router_app.stages import parse_stage
 from junction_callback_router.bundling import EDGE_POWERTOOLS_KEEP, build_asset, lambda_python_version
-from junction_callback_router.stages import parse_stage
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "tests" / "events"

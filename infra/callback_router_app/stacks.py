@@ -28,14 +28,12 @@ from aws_cdk import aws_sns as sns
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
+from callback_router_app.stages import DEFAULT_STAGE, STACK_PREFIX, Stage, StageError, parse_stage, stages_from_context
 from junction_callback_router.common import acknowledge, log_group
 from junction_callback_router.edge import EdgeCallbackRouter
 from junction_callback_router.options import Fallback
 from junction_callback_router.router import CallbackRouter
 from junction_callback_router.safety import origin_problems, refuse_deployment
-from junction_callback_router.stages import DEFAULT_STAGE, Stage, StageError, parse_stage, stages_from_context
-
-STACK_PREFIX = "JunctionCallbackRouter"
 
 ACCESS_LOG_FORMAT = {
     "requestId": "$context.requestId",
@@ -386,11 +384,6 @@ STACKS: Mapping[str, type[RouterStack]] = {
 }
 
 
-def stack_name(stage: Stage) -> str:
-    """The CloudFormation stack name of a stage."""
-    return f"{STACK_PREFIX}-{stage.name}"
-
-
 def stage_environment(stage: Stage, environ: Mapping[str, str] = os.environ) -> Environment:
     """Account and region: the stage's own, else the CLI's (``CDK_DEFAULT_*``); edge shapes: us-east-1."""
     return Environment(
@@ -401,7 +394,7 @@ def stage_environment(stage: Stage, environ: Mapping[str, str] = os.environ) -> 
 
 def add_stage_stack(app: App, stage: Stage, environ: Mapping[str, str] = os.environ) -> RouterStack:
     """Add the stack for ``stage`` to ``app``."""
-    return STACKS[stage.shape](app, stack_name(stage), stage=stage, env=stage_environment(stage, environ))
+    return STACKS[stage.shape](app, stage.stack_name, stage=stage, env=stage_environment(stage, environ))
 
 
 def selected_stage(app: App) -> Stage:

@@ -20,10 +20,13 @@ from aws_cdk import aws_logs as logs
 
 from callback_router.core.config import CONFIG_KEYS, ConfigError, RouterConfig, parse_config
 from junction_callback_router.common import DEFAULT_API_MEMORY_MB, DEFAULT_PYTHON_RUNTIME, EDGE_REGION
+from junction_callback_router.safety import document_problems, origin_problems
 
 Shape = Literal["http_api", "existing_rest_api", "existing_http_api", "function_url", "edge", "edge_function"]
 SHAPES: tuple[str, ...] = get_args(Shape)
 DEFAULT_STAGE = "sandbox"
+STACK_PREFIX = "JunctionCallbackRouter"
+"""Each stage's stack is ``JunctionCallbackRouter-<stage>`` (tools/teardown.py looks it up by this name)."""
 CDK_JSON = Path(__file__).resolve().parents[2] / "cdk.json"
 
 SHAPE_REQUIRED_KEYS: Mapping[str, tuple[str, ...]] = {
@@ -162,6 +165,15 @@ class Stage:
     def is_edge(self) -> bool:
         """Whether this stage deploys a Lambda@Edge function."""
         return self.shape in EDGE_SHAPES
+
+    @property
+    def stack_name(self) -> str:
+        """The stage's CloudFormation stack."""
+        return f"{STACK_PREFIX}-{self.name}"
+
+    def placeholder_problems(self) -> list[str]:
+        """Each key that points at a reserved or loopback host, with what to set instead."""
+        return document_problems(self.runtime) + origin_problems(self.infra.get("origin_domain_name"))
 
     def runtime_json(self) -> str:
         """The runtime config document as the bundled ``config.json`` text."""
