@@ -45,13 +45,12 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from junction_callback_router.common import alarm_descriptions, count_alarms
+from junction_callback_router.common import EDGE_REGION, alarm_descriptions, count_alarms
 
 __all__ = [
     "CALLBACK_METRICS",
     "COLD_START_METRIC",
     "DEFAULT_EDGE_REGIONS",
-    "EDGE_HOME_REGION",
     "ERROR_METRICS",
     "PROBLEM_METRICS",
     "add_edge_alarm_stacks",
@@ -59,9 +58,6 @@ __all__ = [
     "add_router_dashboard",
     "edge_replica_name",
 ]
-
-EDGE_HOME_REGION = "us-east-1"
-"""Where Lambda@Edge functions are created, and the prefix of every replica's name."""
 
 # Regions with a CloudFront regional edge cache, where Lambda@Edge replicas run. AWS documents
 # that replicas log and report metrics in the region where they ran (CloudFront Developer Guide,
@@ -116,7 +112,7 @@ _DASHBOARD_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
 
 def edge_replica_name(function: lambda_.IFunction) -> str:
     """``us-east-1.<name>``: the name Lambda@Edge replicas log and report metrics under."""
-    return Fn.join("", [f"{EDGE_HOME_REGION}.", function.function_name])
+    return Fn.join("", [f"{EDGE_REGION}.", function.function_name])
 
 
 def _router_metric(namespace: str, service: str, name: str, label: str | None, region: str | None) -> cloudwatch.Metric:
@@ -242,10 +238,10 @@ def add_router_dashboard(
     if edge_regions is not None and not edge:
         raise ValueError("edge_regions applies to Lambda@Edge only (edge=True)")
     home = Stack.of(scope).region
-    if edge and (Token.is_unresolved(home) or home != EDGE_HOME_REGION):
+    if edge and (Token.is_unresolved(home) or home != EDGE_REGION):
         # Beside the function (Lambda@Edge lives in us-east-1); CloudWatch also leaves the
         # dashboard's own region out of its widgets, so the us-east-1 section needs this.
-        raise ValueError(f"the Lambda@Edge dashboard belongs in a {EDGE_HOME_REGION} stack, like the function")
+        raise ValueError(f"the Lambda@Edge dashboard belongs in a {EDGE_REGION} stack, like the function")
     if edge and (http_api is not None or rest_api_name is not None):
         raise ValueError("http_api / rest_api_name do not apply to Lambda@Edge (edge=True)")
     if (rest_api_name is None) != (rest_api_stage is None):
@@ -404,7 +400,7 @@ def add_edge_region_alarms(
             0,
             (
                 "Errors",
-                _lambda_metric("Errors", f"{EDGE_HOME_REGION}.{edge_function_name}", "Sum", None, None),
+                _lambda_metric("Errors", f"{EDGE_REGION}.{edge_function_name}", "Sum", None, None),
                 "the router function failed (invocation errors)",
             ),
         )
@@ -432,7 +428,7 @@ def add_edge_alarm_stacks(
     bootstrapped (``cdk bootstrap aws://ACCOUNT/REGION``).
     """
     topics = dict(alarm_topic_arns or {})
-    targets = [region for region in _check_regions(regions) if region != EDGE_HOME_REGION]
+    targets = [region for region in _check_regions(regions) if region != EDGE_REGION]
     unknown = sorted(set(topics) - set(targets))
     if unknown:
         raise ValueError(f"alarm_topic_arns names regions without an alarm stack: {unknown}")

@@ -196,8 +196,7 @@ def bytecode_matches(runtime_version: str, interpreter: Sequence[int | str] = sy
     """Whether ``.pyc`` files written by ``interpreter`` load on the ``runtime_version`` runtime.
 
     Bytecode (and its magic number) changes with every minor version: a ``.pyc`` written by 3.11
-    is ignored by 3.12 when the source is there, and fails to import when it is not (sourceless
-    third-party modules). So bytecode ships only when major and minor are equal.
+    is ignored by 3.12, so bytecode ships only when major and minor are equal.
     """
     major, minor = normalise_python_version(runtime_version).split(".")
     return interpreter[0] == int(major) and interpreter[1] == int(minor)
