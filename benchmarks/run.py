@@ -40,7 +40,7 @@ from benchmarks.lambda_model import ModelResult, ModelVariant, cpu_share, measur
 from benchmarks.scenarios import CONFIG, HANDLER_OF, QUERIES, event
 from callback_router_app.stages import parse_stage
 from junction_callback_router.bundling import build_asset, compile_bytecode, lambda_python_version
-from junction_callback_router.common import DEFAULT_API_MEMORY_MB, EDGE_MEMORY_MB
+from junction_callback_router.defaults import DEFAULT_API_MEMORY_MB, EDGE_MEMORY_MB
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS_MD = ROOT / "BENCHMARKS.md"

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from callback_router_app.stages import CDK_JSON, Stage, StageError, load_stage
-from junction_callback_router.common import EDGE_REGION
+from junction_callback_router.defaults import EDGE_REGION
 
 RUNBOOK = "docs/DEPLOY.md"
 

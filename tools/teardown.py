@@ -38,7 +38,7 @@ from typing import IO, Any
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError  # type: ignore[import-untyped]
 
 from callback_router_app.stages import EDGE_SHAPES, Stage, StageError, load_stage
-from junction_callback_router.common import EDGE_REGION
+from junction_callback_router.defaults import EDGE_REGION
 from tools.attach_edge import DEFAULT_PATTERN, cache_behaviours
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -29,9 +29,10 @@ from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
 from callback_router_app.stages import DEFAULT_STAGE, STACK_PREFIX, Stage, StageError, parse_stage, stages_from_context
-from junction_callback_router.common import acknowledge, log_group
 from junction_callback_router.edge import EdgeCallbackRouter
-from junction_callback_router.options import Fallback
+from junction_callback_router.log_groups import log_group
+from junction_callback_router.nag import acknowledge
+from junction_callback_router.options import Fallback, RouterOptions
 from junction_callback_router.router import CallbackRouter
 from junction_callback_router.safety import origin_problems, refuse_deployment
 
@@ -75,24 +76,23 @@ def callback_paths(stage: Stage) -> list[str]:
     return [route.path for route in stage.router.routes]
 
 
+def router_options(stage: Stage, fallback: Fallback | None = None) -> RouterOptions:
+    """The stage's runtime settings as the constructs' :class:`RouterOptions` (``fallback`` for regional shapes)."""
+    runtime = {key: value for key, value in stage.runtime.items() if key not in ("routes", "fallback")}
+    runtime.setdefault("environments", [])  # a stage may accept extra_environments only
+    if "routes" in stage.runtime:
+        runtime["routes"] = [route.path if route.provider is None else route for route in stage.router.routes]
+    return RouterOptions(**runtime, fallback=fallback)
+
+
 def router_props(stage: Stage) -> dict[str, Any]:
-    """The construct props both router constructs take, from a stage's runtime config and keys."""
-    runtime = stage.runtime
-    props: dict[str, Any] = {
-        "environments": runtime.get("environments", []),
+    """The infrastructure props both router constructs take, from a stage's keys."""
+    return {
         "python_runtime": stage.python_runtime,
         "log_retention": stage.retention,
         "alarms": stage.alarms,
         "dashboard": stage.dashboard,
     }
-    if "routes" in runtime:
-        props["routes"] = [route.path if route.provider is None else route for route in stage.router.routes]
-    for key in ("providers", "extra_environments", "teams", "max_state_length", "service", "metrics_namespace"):
-        if key in runtime:
-            props[key] = runtime[key]
-    if runtime.get("allow_mixed_environments"):
-        props["allow_mixed_environments"] = True
-    return props
 
 
 def stage_fallback(stage: Stage, scope: Construct) -> Fallback:
@@ -218,11 +218,11 @@ class RouterStack(Stack):
     def regional_router(self) -> CallbackRouter:
         """The regional construct with the stage's props."""
         stage = self.stage
-        self.router = CallbackRouter(
+        self.router = CallbackRouter.from_options(
             self,
             "Router",
+            router_options(stage, stage_fallback(stage, self)),
             **router_props(stage),
-            fallback=stage_fallback(stage, self),
             memory_size=stage.memory_size,
             config_in_environment=stage.config_in_environment,
             snap_start=stage.snap_start,
@@ -234,9 +234,10 @@ class RouterStack(Stack):
     def edge_router(self) -> EdgeCallbackRouter:
         """The edge construct with the stage's props."""
         stage = self.stage
-        router = EdgeCallbackRouter(
+        router = EdgeCallbackRouter.from_options(
             self,
             "Router",
+            router_options(stage),
             **router_props(stage),
             alarm_topic=self.alarm_topic(),
             description=f"Junction BYOO callback router, viewer request, stage {stage.name}",

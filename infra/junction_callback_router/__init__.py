@@ -6,6 +6,8 @@
 * :class:`EdgeCallbackRouter`: the CloudFront viewer-request function (Lambda@Edge); put
   ``edge_lambda`` on the distribution's callback behaviour.
 * :class:`Fallback` and :class:`Route`: typed values for their props.
+* :class:`RouterOptions`: the runtime settings once, for ``CallbackRouter.from_options`` and
+  ``EdgeCallbackRouter.from_options`` (the keyword props build the same object).
 
 Every prop is validated at synth by the same config parser the function runs at a cold start;
 a mistake raises :class:`RouterConfigError` naming the construct and the prop.
@@ -18,7 +20,15 @@ from __future__ import annotations
 
 from callback_router import __version__
 from junction_callback_router.edge import EdgeCallbackRouter
-from junction_callback_router.options import Fallback, Route, RouterConfigError
+from junction_callback_router.options import Fallback, Route, RouterConfigError, RouterOptions
 from junction_callback_router.router import CallbackRouter
 
-__all__ = ["CallbackRouter", "EdgeCallbackRouter", "Fallback", "Route", "RouterConfigError", "__version__"]
+__all__ = [
+    "CallbackRouter",
+    "EdgeCallbackRouter",
+    "Fallback",
+    "Route",
+    "RouterConfigError",
+    "RouterOptions",
+    "__version__",
+]

@@ -42,10 +42,11 @@ import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, cast
 
 import jsii
-from aws_cdk import DockerImage, ILocalBundling
+from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
+from aws_cdk import aws_lambda as lambda_
 
 import callback_router
 from junction_callback_router.runtimes import DEFAULT_PYTHON_VERSION, LAMBDA_PYTHON_RUNTIMES, bytecode_matches
@@ -310,3 +311,20 @@ class LocalBundler:
 
 BUNDLING_IMAGE = DockerImage.from_registry(f"public.ecr.aws/sam/build-python{lambda_python_version()}")
 """Required by ``BundlingOptions`` but never pulled: :class:`LocalBundler` always bundles."""
+
+
+def function_code(kind: AssetKind, config_json: str, python_version: str) -> lambda_.Code:
+    """The function's code asset, built locally (never with Docker) by :class:`LocalBundler`.
+
+    The custom hash covers everything the build reads (package source, config, pinned
+    requirements, runtime version), so any change makes a new asset and nothing else does.
+    """
+    return lambda_.Code.from_asset(
+        str(PACKAGE_DIR),
+        asset_hash=asset_hash(kind, config_json, python_version),
+        asset_hash_type=AssetHashType.CUSTOM,
+        bundling=BundlingOptions(
+            image=BUNDLING_IMAGE,
+            local=cast(ILocalBundling, LocalBundler(kind, config_json, python_version)),
+        ),
+    )
