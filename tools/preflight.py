@@ -44,7 +44,7 @@ def credentials_help(stage: Stage, problem: str) -> str:
         *[f"  {command}" for command in bootstrap],
     ]
     if stage.is_edge:
-        lines.append("Edge stages deploy to us-east-1 (Lambda@Edge lives there), whatever AWS_REGION says.")
+        lines.append(f"Edge stages deploy to {EDGE_REGION} (Lambda@Edge lives there), whatever AWS_REGION says.")
     lines.append(f"Step by step: {RUNBOOK}.")
     return "\n".join(lines)
 

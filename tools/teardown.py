@@ -37,7 +37,7 @@ from typing import IO, Any
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError  # type: ignore[import-untyped]
 
-from callback_router_app.stages import EDGE_SHAPES, Stage, StageError, load_stage
+from callback_router_app.stages import Stage, StageError, load_stage
 from junction_callback_router.defaults import EDGE_REGION
 from tools.attach_edge import DEFAULT_PATTERN, cache_behaviours
 
@@ -263,7 +263,7 @@ def run(
         print(f"error: {error}", file=out)
         return 2
     function: EdgeFunction | None = None
-    if stage.shape in EDGE_SHAPES:
+    if stage.is_edge:
         try:
             clear, function = check_edge(stage, clients, out)
         except NoCredentialsError:

@@ -1,10 +1,10 @@
 """The router's runtime options as construct props: typed values in, one validated config document out.
 
 :class:`RouterOptions` holds them once (every front takes it); :class:`Fallback` and ``Route`` are
-the typed values of its ``fallback`` and ``routes``. The document is exactly what the function reads at a cold start (``config.json`` or
-``CALLBACK_ROUTER_CONFIG``), and it is validated here at synth time by the very
-``callback_router.core.config.parse_config`` the function runs, so a mistake stops ``cdk synth``
-with the prop's name instead of failing open at 3 a.m.
+the typed values of its ``fallback`` and ``routes``. The document is exactly what the function
+reads at a cold start (``config.json`` or ``CALLBACK_ROUTER_CONFIG``), and it is validated here at
+synth time by the very ``callback_router.core.config.parse_config`` the function runs, so a
+mistake stops ``cdk synth`` with the prop's name instead of failing open at 3 a.m.
 
 CDK tokens (values only known at deploy time, such as ``f"https://{alb.load_balancer_dns_name}/cb"``)
 are accepted where AWS would accept them: each token is replaced by a neutral stand-in for the
