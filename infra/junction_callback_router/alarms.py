@@ -81,23 +81,24 @@ def add_alarms(
     scope: Construct,
     *,
     label: str,
-    function_name: str,
+    function_name: str | None,
     config: RouterConfig,
     proxy: bool,
     topic: sns.ITopic | None,
     metrics: Sequence[tuple[str, cloudwatch.Metric, str]] = (),
 ) -> list[cloudwatch.Alarm]:
-    """One alarm per :func:`alarmed_metrics` entry plus Lambda's ``Errors``, all notifying ``topic``."""
-    errors = cloudwatch.Metric(
-        namespace="AWS/Lambda",
-        metric_name="Errors",
-        dimensions_map={"FunctionName": function_name},
-        statistic="Sum",
-        period=ALARM_PERIOD,
-    )
-    watched: list[tuple[str, cloudwatch.Metric, str]] = [
-        ("Errors", errors, "the router function failed (invocation errors)")
-    ]
+    """One alarm per :func:`alarmed_metrics` entry, plus Lambda's ``Errors`` of ``function_name``
+    (a front that is no Lambda function passes ``None`` and its own ``metrics``), all notifying ``topic``."""
+    watched: list[tuple[str, cloudwatch.Metric, str]] = []
+    if function_name is not None:
+        errors = cloudwatch.Metric(
+            namespace="AWS/Lambda",
+            metric_name="Errors",
+            dimensions_map={"FunctionName": function_name},
+            statistic="Sum",
+            period=ALARM_PERIOD,
+        )
+        watched.append(("Errors", errors, "the router function failed (invocation errors)"))
     watched += [
         (name, router_metric(config.metrics_namespace, config.service, name), text)
         for name, text in alarmed_metrics(config, proxy=proxy).items()

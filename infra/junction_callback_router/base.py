@@ -108,16 +108,32 @@ class RouterConstruct(Construct):
         acknowledge(function, "AwsSolutions-L1", RUNTIME_ACKNOWLEDGEMENT)
 
     def _add_alarms(
-        self, *, enabled: bool, topic: sns.ITopic | None, function_name: str, proxy: bool
+        self,
+        *,
+        enabled: bool,
+        topic: sns.ITopic | None,
+        function_name: str | None,
+        proxy: bool,
+        metrics: Sequence[tuple[str, cloudwatch.Metric, str]] = (),
     ) -> list[cloudwatch.Alarm]:
-        """The alarms of docs/DEPLOY.md when ``enabled``; a topic without alarms is a mistake."""
+        """The alarms of docs/DEPLOY.md when ``enabled``; a topic without alarms is a mistake.
+
+        ``function_name``: the Lambda function whose ``Errors`` are watched (``None`` for a front
+        that is no Lambda function); ``metrics``: the front's own ``(name, metric, description)``.
+        """
         if not enabled:
             if topic is not None:
                 problem = "set alarms=True as well, or there is nothing to notify"
                 raise RouterConfigError(self._label, "alarm_topic", problem)
             return []
         self.alarms = add_alarms(
-            self, label=self._label, function_name=function_name, config=self.config, proxy=proxy, topic=topic
+            self,
+            label=self._label,
+            function_name=function_name,
+            config=self.config,
+            proxy=proxy,
+            topic=topic,
+            metrics=metrics,
         )
         return self.alarms
 

@@ -287,8 +287,8 @@ class RouterOptions:
             raise RouterConfigError(
                 construct,
                 key,
-                "a value only known at deploy time (a CDK token) cannot be used here: Lambda@Edge has no environment "
-                "variables, so the config is bundled at synth. Use a literal value.",
+                "a value only known at deploy time (a CDK token) cannot be used here: this front has no environment "
+                "variables (Lambda@Edge), so the config is bundled at synth. Use a literal value.",
             )
         if key is not None and not key.startswith(TOKEN_KEYS):
             raise RouterConfigError(

@@ -8,7 +8,8 @@ import re
 from typing import Any
 
 import pytest
-from aws_cdk import App, Environment, Stack
+from aws_cdk import App, Aws, Environment, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
 
 from callback_router.core.config import CONFIG_KEYS
 from callback_router_app.stages import StageError, parse_stage
@@ -101,3 +102,35 @@ def test_a_stage_and_a_construct_refuse_an_infrastructure_prop_with_the_same_wor
         CallbackRouter(
             stack("eu-west-1"), "Router", environments=["sandbox-us"], fallback=Fallback.reject(), **{key: value}
         )
+
+
+class FrontWithoutLambda(RouterConstruct):
+    """A stand-in for a third front that is no Lambda function (e.g. a CloudFront Function)."""
+
+    KIND = "FrontWithoutLambda"
+    TOKENS_ALLOWED = False
+    HAS_FALLBACK = False
+
+    def __init__(self, scope: Stack, construct_id: str, *, alarms: bool = False, **settings: Any) -> None:
+        super().__init__(scope, construct_id, RouterOptions(**settings), alarms=alarms)
+        own = (
+            "ExecutionErrors",
+            cloudwatch.Metric(namespace="AWS/CloudFront", metric_name="FunctionExecutionErrors"),
+            "the function threw",
+        )
+        self._add_alarms(enabled=alarms, topic=None, function_name=None, proxy=False, metrics=[own])
+
+
+def test_a_front_without_a_lambda_function_gets_the_shared_setup() -> None:
+    front = FrontWithoutLambda.from_options(stack("us-east-1"), "Front", EDGE_SETTINGS, alarms=True)
+    assert front.document.document == EDGE_SETTINGS.document("test")
+    names = [alarm.node.id for alarm in front.alarms]
+    assert "ErrorsAlarm" not in names  # no Lambda function: no Lambda Errors
+    assert {"ExecutionErrorsAlarm", "ConfigErrorAlarm", "ForeignTeamAlarm"} <= set(names)
+    with pytest.raises(RouterConfigError, match=re.escape("FrontWithoutLambda 'Front': extra_environments.staging")):
+        FrontWithoutLambda(
+            stack("us-east-1"), "Front", environments=["sandbox-us"], extra_environments={"staging": Aws.URL_SUFFIX}
+        )
+    with pytest.raises(RouterConfigError, match=re.escape("FrontWithoutLambda 'Front': alarms: must be True or False")):
+        not_a_flag: Any = "yes"
+        FrontWithoutLambda(stack("us-east-1"), "Front", environments=["sandbox-us"], alarms=not_a_flag)
