@@ -4,6 +4,7 @@ parser, and every router construct hands every field to its function's config do
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from typing import Any
 
@@ -12,7 +13,8 @@ from aws_cdk import App, Aws, Environment, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 
 from callback_router.core.config import CONFIG_KEYS
-from callback_router_app.stages import StageError, parse_stage
+from callback_router_app.stacks import router_options, stage_fallback
+from callback_router_app.stages import CDK_JSON, StageError, load_stage, parse_stage
 from junction_callback_router import (
     CallbackRouter,
     EdgeCallbackRouter,
@@ -134,3 +136,13 @@ def test_a_front_without_a_lambda_function_gets_the_shared_setup() -> None:
     with pytest.raises(RouterConfigError, match=re.escape("FrontWithoutLambda 'Front': alarms: must be True or False")):
         not_a_flag: Any = "yes"
         FrontWithoutLambda(stack("us-east-1"), "Front", environments=["sandbox-us"], alarms=not_a_flag)
+
+
+def test_every_cdk_json_stage_reaches_the_constructs_with_its_whole_config() -> None:
+    """The standalone app passes a stage's runtime keys through RouterOptions, not a list of its own."""
+    stages = json.loads(CDK_JSON.read_text(encoding="utf-8"))["context"]["stages"]
+    for name in stages:
+        stage = load_stage(name)
+        fallback = None if stage.is_edge else stage_fallback(stage, Stack(App(), "Scope"))
+        validated = router_options(stage, fallback).validate("test", tokens_allowed=not stage.is_edge)
+        assert validated.config == stage.router, name
