@@ -17,8 +17,8 @@ sys.path[:0] = [str(ROOT / "lambda"), str(ROOT / "infra"), str(ROOT)]  # the rou
 
 from aws_cdk import App  # noqa: E402
 
-from junction_callback_router.stacks import build_app  # noqa: E402
-from junction_callback_router.stages import StageError  # noqa: E402
+from callback_router_app.stacks import build_app  # noqa: E402
+from callback_router_app.stages import StageError  # noqa: E402
 
 
 def main() -> int:

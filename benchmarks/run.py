@@ -39,9 +39,9 @@ from benchmarks.baselines import EDGE_BOUND_HANDLER, NAIVE_HANDLER
 from benchmarks.invoke_client import FUNCTION_ARN, client_variants, render_clients
 from benchmarks.lambda_model import ModelResult, ModelVariant, cpu_share, measure_model
 from benchmarks.scenarios import CONFIG, HANDLER_OF, QUERIES, event
+from callback_router_app.stages import parse_stage
 from junction_callback_router.bundling import build_asset, compile_bytecode, lambda_python_version
-from junction_callback_router.common import DEFAULT_API_MEMORY_MB, EDGE_MEMORY_MB
-from junction_callback_router.stages import parse_stage
+from junction_callback_router.defaults import DEFAULT_API_MEMORY_MB, EDGE_MEMORY_MB
 from tools.local_lambda import LocalLambda
 from tools.tls import throwaway_certificate
 

@@ -14,7 +14,7 @@ current directory or its parents), else ``$CALLBACK_ROUTER_CONFIG``, else the bu
 Junction Link Token and for which environment, and lists which stages of ``cdk.json`` (if one
 is found) would redirect it. ``make explain STATE=... STAGE=...`` feeds a stage's config.
 
-A ``cdk.json`` stage is always read by ``junction_callback_router.stages``, the synth-time
+A ``cdk.json`` stage is always read by ``callback_router_app.stages``, the synth-time
 validation, so a stage that would not synthesize is reported invalid whatever ``sys.path`` holds
 (without ``infra/`` importable that is a usage error, never a different answer). It is imported
 only to read stages: with ``--config`` or ``$CALLBACK_ROUTER_CONFIG`` the CDK's jsii runtime
@@ -117,7 +117,7 @@ def stage_configs(cdk_json: Path) -> dict[str, RouterConfig | str]:
     if not isinstance(stages, dict):
         return {}
     try:
-        from junction_callback_router.stages import StageError, parse_stage
+        from callback_router_app.stages import StageError, parse_stage
     except ImportError:
         raise ConfigError("(document)", NEEDS_INFRA) from None
     found: dict[str, RouterConfig | str] = {}

@@ -21,9 +21,8 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from junction_callback_router.common import EDGE_REGION
-from junction_callback_router.safety import placeholder_problems
-from junction_callback_router.stages import CDK_JSON, Stage, StageError, load_stage
+from callback_router_app.stages import CDK_JSON, Stage, StageError, load_stage
+from junction_callback_router.defaults import EDGE_REGION
 
 RUNBOOK = "docs/DEPLOY.md"
 
@@ -45,7 +44,7 @@ def credentials_help(stage: Stage, problem: str) -> str:
         *[f"  {command}" for command in bootstrap],
     ]
     if stage.is_edge:
-        lines.append("Edge stages deploy to us-east-1 (Lambda@Edge lives there), whatever AWS_REGION says.")
+        lines.append(f"Edge stages deploy to {EDGE_REGION} (Lambda@Edge lives there), whatever AWS_REGION says.")
     lines.append(f"Step by step: {RUNBOOK}.")
     return "\n".join(lines)
 
@@ -88,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     if args.deploy:
-        problems = placeholder_problems(stage)
+        problems = stage.placeholder_problems()
         if problems:
             print(f"error: stage '{stage.name}' still points at placeholders; nothing was deployed:", file=sys.stderr)
             for problem in problems:

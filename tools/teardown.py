@@ -37,14 +37,12 @@ from typing import IO, Any
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError  # type: ignore[import-untyped]
 
-from junction_callback_router.stages import EDGE_SHAPES, Stage, StageError, load_stage
+from callback_router_app.stages import Stage, StageError, load_stage
+from junction_callback_router.defaults import EDGE_REGION
 from tools.attach_edge import DEFAULT_PATTERN, cache_behaviours
 
 ROOT = Path(__file__).resolve().parents[1]
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
-STACK_PREFIX = "JunctionCallbackRouter"
-"""As ``junction_callback_router.stacks.STACK_PREFIX`` (not imported: that loads the whole CDK)."""
-EDGE_REGION = "us-east-1"
 REPLICAS_DOC = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/lambda-edge-delete-replicas.html"
 
 Clients = Callable[[str], Any]
@@ -79,11 +77,6 @@ class Association:
 
 class TeardownError(Exception):
     """A stop with a message for the operator (not a refusal: something could not be checked)."""
-
-
-def stack_name(stage: Stage) -> str:
-    """The stage's CloudFormation stack."""
-    return f"{STACK_PREFIX}-{stage.name}"
 
 
 def _unqualified(arn: str) -> str:
@@ -171,7 +164,7 @@ def detach_command(association: Association) -> str:
 
 def check_edge(stage: Stage, clients: Clients, out: IO[str]) -> tuple[bool, EdgeFunction | None]:
     """Whether the stage's stack can be destroyed now (printing why not), and its edge function."""
-    stack = stack_name(stage)
+    stack = stage.stack_name
     function = find_edge_function(clients, stack)
     if function is None:
         print(f"stack {stack} does not exist in {EDGE_REGION}: nothing to destroy", file=out)
@@ -270,7 +263,7 @@ def run(
         print(f"error: {error}", file=out)
         return 2
     function: EdgeFunction | None = None
-    if stage.shape in EDGE_SHAPES:
+    if stage.is_edge:
         try:
             clear, function = check_edge(stage, clients, out)
         except NoCredentialsError:
@@ -288,7 +281,7 @@ def run(
             return 0 if function is None else 1
     else:
         print(f"stage {stage.name} ({stage.shape}): no Lambda@Edge function, nothing to check", file=out)
-    command = [str(CDK.relative_to(ROOT)), "destroy", stack_name(stage), "-c", f"stage={stage.name}"]
+    command = [str(CDK.relative_to(ROOT)), "destroy", stage.stack_name, "-c", f"stage={stage.name}"]
     command += ["--force"] if args.force else []
     if args.dry_run:
         print(f"dry run: would run: {shlex.join(command)}", file=out)

@@ -8,6 +8,8 @@
 * :class:`CloudFrontFunctionCallbackRouter`: the same router as a CloudFront Function (viewer
   request, no cold start); put ``function_association`` on the callback behaviour.
 * :class:`Fallback` and :class:`Route`: typed values for their props.
+* :class:`RouterOptions`: the runtime settings once, for ``CallbackRouter.from_options`` and
+  ``EdgeCallbackRouter.from_options`` (the keyword props build the same object).
 
 Every prop is validated at synth by the same config parser the function runs at a cold start;
 a mistake raises :class:`RouterConfigError` naming the construct and the prop.
@@ -21,7 +23,7 @@ from __future__ import annotations
 from callback_router import __version__
 from junction_callback_router.cloudfront_function_router import CloudFrontFunctionCallbackRouter
 from junction_callback_router.edge import EdgeCallbackRouter
-from junction_callback_router.options import Fallback, Route, RouterConfigError
+from junction_callback_router.options import Fallback, Route, RouterConfigError, RouterOptions
 from junction_callback_router.router import CallbackRouter
 
 __all__ = [
@@ -31,5 +33,6 @@ __all__ = [
     "Fallback",
     "Route",
     "RouterConfigError",
+    "RouterOptions",
     "__version__",
 ]

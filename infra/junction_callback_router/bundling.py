@@ -25,9 +25,9 @@ What goes into an asset:
 4. ``.pyc`` files, when the Python that bundles has the Lambda runtime's minor version (see
    :func:`compile_bytecode` for why they are hash-based).
 
-The edge asset leaves out what the viewer-request handler never imports (PyJWT, the Powertools
-event handler with its Swagger UI bundle, most utilities, ...): Lambda@Edge caps a viewer-request
-package at 1 MB zipped and the full install is about 1.13 MB; the issue's target is 350 KB.
+The edge asset leaves out every third-party package, which the viewer-request handler never
+imports (PyJWT, Powertools and what it needs, h11), and keeps only their licence texts:
+Lambda@Edge caps a viewer-request package at 1 MB zipped, and the full install is about 1.13 MB.
 """
 
 from __future__ import annotations
@@ -42,10 +42,11 @@ import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, cast
 
 import jsii
-from aws_cdk import DockerImage, ILocalBundling
+from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
+from aws_cdk import aws_lambda as lambda_
 
 import callback_router
 from junction_callback_router.runtimes import DEFAULT_PYTHON_VERSION, LAMBDA_PYTHON_RUNTIMES, bytecode_matches
@@ -84,7 +85,6 @@ BUNDLER_VERSION = "1"
 # init under the Lambda model, BENCHMARKS.md), and reads tokens without PyJWT: no third-party
 # package is imported at the edge, so none is shipped (their licence files stay). The isolated-run
 # test in tests/infra/test_assets.py fails if the edge ever imports a module the asset lacks.
-EDGE_POWERTOOLS_KEEP: tuple[str, ...] = ()
 EDGE_DROP_TOP_LEVEL = ("jwt", "aws_lambda_powertools", "jmespath", "typing_extensions.py", "h11")
 """PyJWT (the edge reads tokens with ``read_claims_lean``, see ``core/link_token.py``), Powertools
 and the two packages only Powertools needs, and h11 (the proxy fallback's HTTP/1.1: the edge
@@ -162,13 +162,6 @@ def _ignore_build_litter(directory: str, names: list[str]) -> set[str]:
     return {name for name in names if name == "__pycache__" or name.endswith((".pyc", ".pyo"))}
 
 
-def _ignore_edge_unused(directory: str, names: list[str]) -> set[str]:
-    ignored = _ignore_build_litter(directory, names)
-    if Path(directory).name in ("provider", "logging") or Path(directory).parent.name == "logging":
-        ignored |= {name for name in names if name == "datadog" or name == "datadog.py"}
-    return ignored
-
-
 def _copy_requirements(site: Path, out_dir: Path, kind: AssetKind) -> None:
     for entry in sorted(site.iterdir()):
         name = entry.name
@@ -183,15 +176,6 @@ def _copy_requirements(site: Path, out_dir: Path, kind: AssetKind) -> None:
                     destination = out_dir / name / licence.relative_to(entry)
                     destination.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copy2(licence, destination)
-            continue
-        if kind == "edge" and name == "aws_lambda_powertools":
-            for keep in EDGE_POWERTOOLS_KEEP:
-                source, destination = entry / keep, out_dir / name / keep
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                if source.is_dir():
-                    shutil.copytree(source, destination, ignore=_ignore_edge_unused)
-                else:
-                    shutil.copy2(source, destination)
             continue
         if entry.is_dir():
             shutil.copytree(entry, out_dir / name, ignore=_ignore_build_litter)
@@ -209,7 +193,7 @@ def _copy_package(out_dir: Path) -> None:
     shutil.copytree(PACKAGE_DIR, out_dir / "callback_router", ignore=ignore)
 
 
-def compile_bytecode(out_dir: Path, *, sourceless_libraries: bool = False) -> None:
+def compile_bytecode(out_dir: Path) -> None:
     """Write hash-based ``.pyc`` files for every module in ``out_dir``.
 
     Why hash-based (``UNCHECKED_HASH``): a default (timestamp) ``.pyc`` records the source's mtime
@@ -218,27 +202,17 @@ def compile_bytecode(out_dir: Path, *, sourceless_libraries: bool = False) -> No
     would compile every imported module again. An unchecked-hash ``.pyc`` is loaded without looking
     at the source at all (PEP 552), which is safe here because the asset is immutable once built.
     ``dfile`` (``/var/task/...``) keeps the bytecode independent of the temporary build path, so
-    builds are reproducible.
-
-    ``sourceless_libraries`` (the edge asset): third-party modules ship as ``module.pyc`` in place
-    of ``module.py`` (CPython's sourceless import), because source plus bytecode of the trimmed
-    Powertools would not fit the 350 KB budget (measured: 515 KB zipped, 202 KB source only). The
-    router's own package keeps its source next to ``__pycache__`` so that tracebacks show it.
+    builds are reproducible. Every module keeps its source next to ``__pycache__``, so that
+    tracebacks show it.
     """
-    own_package = out_dir / "callback_router"
     for source in sorted(out_dir.rglob("*.py")):
-        relative = source.relative_to(out_dir).as_posix()
-        sourceless = sourceless_libraries and not source.is_relative_to(own_package)
-        target = source.with_suffix(".pyc") if sourceless else Path(importlib.util.cache_from_source(str(source)))
         py_compile.compile(
             str(source),
-            cfile=str(target),
-            dfile=f"/var/task/{relative}",
+            cfile=importlib.util.cache_from_source(str(source)),
+            dfile=f"/var/task/{source.relative_to(out_dir).as_posix()}",
             doraise=True,
             invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
         )
-        if sourceless:
-            source.unlink()
 
 
 def _config_text(config: str | HasRuntimeJson) -> str:
@@ -257,7 +231,7 @@ def build_asset(
 
     Args:
         kind: ``"api"`` (API Gateway handlers: Powertools event handler + PyJWT) or ``"edge"``
-            (viewer-request handler: trimmed to what it imports, for Lambda@Edge's size limit).
+            (viewer-request handler: no third-party package, for Lambda@Edge's size limit).
         config: the runtime config document (JSON text, or a stage), written as
             ``callback_router/config.json``.
         out_dir: where to write the asset (the Lambda code root, i.e. what ``/var/task`` will hold).
@@ -279,7 +253,7 @@ def build_asset(
     _copy_package(out_dir)
     (out_dir / "callback_router" / "config.json").write_text(_config_text(config), encoding="utf-8")
     if compile_pyc and bytecode_matches(python_version):
-        compile_bytecode(out_dir, sourceless_libraries=kind == "edge")
+        compile_bytecode(out_dir)
     return out_dir
 
 
@@ -337,3 +311,20 @@ class LocalBundler:
 
 BUNDLING_IMAGE = DockerImage.from_registry(f"public.ecr.aws/sam/build-python{lambda_python_version()}")
 """Required by ``BundlingOptions`` but never pulled: :class:`LocalBundler` always bundles."""
+
+
+def function_code(kind: AssetKind, config_json: str, python_version: str) -> lambda_.Code:
+    """The function's code asset, built locally (never with Docker) by :class:`LocalBundler`.
+
+    The custom hash covers everything the build reads (package source, config, pinned
+    requirements, runtime version), so any change makes a new asset and nothing else does.
+    """
+    return lambda_.Code.from_asset(
+        str(PACKAGE_DIR),
+        asset_hash=asset_hash(kind, config_json, python_version),
+        asset_hash_type=AssetHashType.CUSTOM,
+        bundling=BundlingOptions(
+            image=BUNDLING_IMAGE,
+            local=cast(ILocalBundling, LocalBundler(kind, config_json, python_version)),
+        ),
+    )

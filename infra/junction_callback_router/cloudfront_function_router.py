@@ -27,22 +27,15 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from callback_router.core.config import RouterConfig
 from callback_router.core.decision import Outcome
 from callback_router.core.routes import path_patterns
 from callback_router.observability import ROUTER_ERROR_METRIC
+from junction_callback_router.alarms import ALARM_PERIOD, alarmed_metrics, count_alarms, router_metric
+from junction_callback_router.base import RouterConstruct
 from junction_callback_router.cloudfront_function import code_problem, function_code
-from junction_callback_router.common import (
-    DEFAULT_LOG_RETENTION,
-    EDGE_REGION,
-    alarmed_metrics,
-    check_props,
-    count_alarms,
-    dashboard_name,
-    log_group,
-    router_metric,
-)
-from junction_callback_router.options import Route, RouterConfigError, config_document, token_key
+from junction_callback_router.defaults import DEFAULT_LOG_RETENTION, EDGE_REGION
+from junction_callback_router.log_groups import log_group
+from junction_callback_router.options import Route, RouterConfigError, RouterOptions, token_key
 
 FUNCTION_METRICS_REGION = EDGE_REGION
 """CloudFront's metrics and CloudFront Functions' logs are in us-east-1 whatever the stack's region."""
@@ -72,7 +65,7 @@ def function_metric(name: str, function_name: str, statistic: str) -> cloudwatch
     )
 
 
-class CloudFrontFunctionCallbackRouter(Construct):
+class CloudFrontFunctionCallbackRouter(RouterConstruct):
     """The Junction callback router as a CloudFront Function on the viewer request.
 
     Junction's callbacks are answered at the edge with a 307 (an invalid provider with a 400, as
@@ -96,6 +89,10 @@ class CloudFrontFunctionCallbackRouter(Construct):
         alarms: the alarms (``alarms=True``).
         dashboard: the dashboard (``dashboard=True``).
     """
+
+    KIND = "CloudFrontFunctionCallbackRouter"
+    TOKENS_ALLOWED = False  # the code is generated at synth, with the config baked in
+    HAS_FALLBACK = False
 
     def __init__(
         self,
@@ -126,20 +123,17 @@ class CloudFrontFunctionCallbackRouter(Construct):
             RouterConfigError: a prop the router cannot run with, named in the message, or code
                 over CloudFront's 10 KB.
         """
-        super().__init__(scope, construct_id)
-        label = f"CloudFrontFunctionCallbackRouter '{construct_id}'"
-        check_props(label, log_retention=log_retention, alarms=alarms, dashboard=dashboard)
+        label = f"{self.KIND} '{construct_id}'"
         props = {"environments": environments, "routes": routes, "providers": providers, "teams": teams}
         key = token_key({**props, "extra_environments": extra_environments, "service": service})
-        if key is not None:
+        if key is not None:  # said before the shared check, whose words are Lambda@Edge's
             raise RouterConfigError(
                 label,
                 key,
                 "a value only known at deploy time (a CDK token) cannot be used here: a CloudFront Function has no "
                 "environment, its code is generated at synth. Use a literal value.",
             )
-        document = config_document(
-            label,
+        options = RouterOptions(
             environments=environments,
             routes=routes,
             providers=providers,
@@ -149,9 +143,8 @@ class CloudFrontFunctionCallbackRouter(Construct):
             max_state_length=max_state_length,
             service=service,
             metrics_namespace=metrics_namespace,
-            tokens_allowed=False,
         )
-        self.config: RouterConfig = document.config
+        super().__init__(scope, construct_id, options, log_retention=log_retention, alarms=alarms, dashboard=dashboard)
         self.code = function_code(self.config)
         problem = code_problem(self.code)
         if problem is not None:
@@ -185,7 +178,6 @@ class CloudFrontFunctionCallbackRouter(Construct):
                 f"construct in a {FUNCTION_METRICS_REGION} stack, or add the filters there (docs/DEPLOY.md, "
                 "CloudFront Function).",
             )
-        self.alarms: list[cloudwatch.Alarm] = []
         if alarms:
             if not in_home:
                 raise RouterConfigError(
@@ -198,7 +190,6 @@ class CloudFrontFunctionCallbackRouter(Construct):
             self.alarms = self._alarms(label, name, alarm_topic)
         elif alarm_topic is not None:
             raise RouterConfigError(label, "alarm_topic", "set alarms=True as well, or there is nothing to notify")
-        self.dashboard: cloudwatch.Dashboard | None = None
         if dashboard:
             self.dashboard = self._dashboard(name)
 
@@ -220,9 +211,8 @@ class CloudFrontFunctionCallbackRouter(Construct):
             )
 
     def _alarms(self, label: str, name: str, topic: sns.ITopic | None) -> list[cloudwatch.Alarm]:
-        period = Duration.minutes(5)
         watched = [
-            (metric, router_metric(self.config, metric, period), text)
+            (metric, router_metric(self.config.metrics_namespace, self.config.service, metric), text)
             for metric, text in alarmed_metrics(self.config, proxy=False).items()
             if metric in EMITTED_METRICS
         ]
@@ -243,12 +233,17 @@ class CloudFrontFunctionCallbackRouter(Construct):
         return alarms
 
     def _dashboard(self, name: str) -> cloudwatch.Dashboard:
-        from junction_callback_router.monitoring import CALLBACK_METRICS, PROBLEM_METRICS
+        from junction_callback_router.monitoring import CALLBACK_METRICS, PROBLEM_METRICS, dashboard_name
 
         def router(metrics: Sequence[tuple[str, str]]) -> list[cloudwatch.IMetric]:
             return [
-                router_metric(self.config, metric, Duration.minutes(5)).with_(
-                    label=text, region=FUNCTION_METRICS_REGION
+                router_metric(
+                    self.config.metrics_namespace,
+                    self.config.service,
+                    metric,
+                    period=ALARM_PERIOD,
+                    label=text,
+                    region=FUNCTION_METRICS_REGION,
                 )
                 for metric, text in metrics
             ]

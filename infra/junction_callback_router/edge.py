@@ -22,38 +22,30 @@ from typing import cast
 
 from aws_cdk import Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_cloudfront as cloudfront
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from callback_router.core.config import RouterConfig
 from callback_router.core.routes import path_patterns
-from junction_callback_router.common import (
+from junction_callback_router.base import RouterConstruct
+from junction_callback_router.bundling import function_code
+from junction_callback_router.defaults import (
     DEFAULT_LOG_RETENTION,
     DEFAULT_PYTHON_RUNTIME,
     EDGE_MEMORY_MB,
     EDGE_REGION,
     EDGE_TIMEOUT_SECONDS,
-    RUNTIME_ACKNOWLEDGEMENT,
-    acknowledge,
-    add_alarms,
-    check_props,
-    dashboard_name,
-    function_code,
-    lambda_runtime,
-    log_group,
 )
-from junction_callback_router.options import Route, RouterConfigError, config_document
-from junction_callback_router.runtimes import normalise_python_version
-from junction_callback_router.safety import document_problems, refuse_deployment
+from junction_callback_router.log_groups import log_group
+from junction_callback_router.nag import acknowledge
+from junction_callback_router.options import Route, RouterConfigError, RouterOptions
 
 EDGE_HANDLER = "callback_router.handlers.viewer_request_handler"
 
 
-class EdgeCallbackRouter(Construct):
+class EdgeCallbackRouter(RouterConstruct):
     """The Junction callback router at CloudFront viewer request.
 
     Junction's callbacks are answered at the edge with a 307; every other request goes on to the
@@ -71,6 +63,10 @@ class EdgeCallbackRouter(Construct):
         path_patterns: CloudFront path patterns of the callback routes.
         config: the validated runtime configuration.
     """
+
+    KIND = "EdgeCallbackRouter"
+    TOKENS_ALLOWED = False  # no environment variables at the edge: the config is bundled at synth
+    HAS_FALLBACK = False
 
     def __init__(
         self,
@@ -106,27 +102,7 @@ class EdgeCallbackRouter(Construct):
         Raises:
             RouterConfigError: a prop the router cannot run with at the edge, named in the message.
         """
-        super().__init__(scope, construct_id)
-        label = f"EdgeCallbackRouter '{construct_id}'"
-        check_props(
-            label,
-            python_runtime=python_runtime,
-            log_retention=log_retention,
-            alarms=alarms,
-            dashboard=dashboard,
-        )
-        stack = Stack.of(self)
-        if Token.is_unresolved(stack.region) or stack.region != EDGE_REGION:
-            where = "an environment-agnostic stack" if Token.is_unresolved(stack.region) else stack.region
-            raise RouterConfigError(
-                label,
-                "region",
-                f"Lambda@Edge functions live in {EDGE_REGION}, but this stack is {where}. Put the construct in a "
-                f"stack with env=Environment(region='{EDGE_REGION}') and, for a distribution in another stack, "
-                "create both stacks with cross_region_references=True.",
-            )
-        document = config_document(
-            label,
+        options = RouterOptions(
             environments=environments,
             routes=routes,
             providers=providers,
@@ -136,16 +112,19 @@ class EdgeCallbackRouter(Construct):
             max_state_length=max_state_length,
             service=service,
             metrics_namespace=metrics_namespace,
-            tokens_allowed=False,
         )
-        try:
-            runtime = lambda_runtime(self, python_runtime, edge=True)
-            runtime_version = normalise_python_version(python_runtime)
-        except ValueError as error:
-            raise RouterConfigError(label, "python_runtime", str(error)) from None
-        self.config: RouterConfig = document.config
-        refuse_deployment(self, label, document_problems(document.literal))
-        self.document = document
+        super().__init__(
+            scope,
+            construct_id,
+            options,
+            python_runtime=python_runtime,
+            log_retention=log_retention,
+            alarms=alarms,
+            dashboard=dashboard,
+        )
+        stack = Stack.of(self)
+        runtime, runtime_version = self._lambda_runtime(python_runtime, edge=True)
+        document = self.document
         role = iam.Role(
             self,
             "EdgeRole",
@@ -169,7 +148,7 @@ class EdgeCallbackRouter(Construct):
         )
         self.function.apply_removal_policy(RemovalPolicy.RETAIN)
         role.apply_removal_policy(RemovalPolicy.RETAIN)  # replicas still running keep writing their logs
-        acknowledge(self.function, "AwsSolutions-L1", RUNTIME_ACKNOWLEDGEMENT)
+        self._acknowledge_runtime(self.function)
         name = self.function.function_name
         # Lambda@Edge writes to /aws/lambda/us-east-1.<name> in whichever region served the request,
         # creating the group there on first use; the us-east-1 one is created here with the
@@ -212,29 +191,18 @@ class EdgeCallbackRouter(Construct):
             event_type=cloudfront.LambdaEdgeEventType.VIEWER_REQUEST, function_version=self.version
         )
         self.path_patterns: list[str] = path_patterns(self.config.routes)
-        self.alarms: list[cloudwatch.Alarm] = []
-        if alarms:
-            self.alarms = add_alarms(
-                self,
-                label=label,
-                function_name=f"{EDGE_REGION}.{name}",
-                config=self.config,
-                proxy=False,
-                topic=alarm_topic,
-            )
-        elif alarm_topic is not None:
-            raise RouterConfigError(label, "alarm_topic", "set alarms=True as well, or there is nothing to notify")
-        self.dashboard: cloudwatch.Dashboard | None = None
+        self._add_alarms(enabled=alarms, topic=alarm_topic, function_name=f"{EDGE_REGION}.{name}", proxy=False)
         if dashboard or dashboard_regions is not None:
-            from junction_callback_router.monitoring import add_router_dashboard  # only users of dashboards pay for it
+            self._add_dashboard(self.function, edge=True, edge_regions=dashboard_regions)
 
-            self.dashboard = add_router_dashboard(
-                self,
-                "Dashboard",
-                function=self.function,
-                service=self.config.service,
-                metrics_namespace=self.config.metrics_namespace,
-                dashboard_name=dashboard_name(self),
-                edge=True,
-                edge_regions=dashboard_regions,
+    def _check_placement(self) -> None:
+        stack = Stack.of(self)
+        if Token.is_unresolved(stack.region) or stack.region != EDGE_REGION:
+            where = "an environment-agnostic stack" if Token.is_unresolved(stack.region) else stack.region
+            raise RouterConfigError(
+                self._label,
+                "region",
+                f"Lambda@Edge functions live in {EDGE_REGION}, but this stack is {where}. Put the construct in a "
+                f"stack with env=Environment(region='{EDGE_REGION}') and, for a distribution in another stack, "
+                "create both stacks with cross_region_references=True.",
             )

@@ -17,22 +17,25 @@ imported APIs are not visible at synth: docs/DEPLOY.md says how to check them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from aws_cdk import CfnElement, Stack, Token
+import jsii
+from aws_cdk import Annotations, CfnElement, Stack, Token
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_apigatewayv2 as apigwv2
-from constructs import Construct
+from constructs import Construct, IValidation
 
 from callback_router.core.routes import PROVIDER_PLACEHOLDER, Route, match_routes
-from junction_callback_router.common import cfn_references
-from junction_callback_router.options import TOKEN_STAND_IN
+from junction_callback_router.cfn import cfn_references
+from junction_callback_router.options import TOKEN_STAND_IN, ConfigDocument
+from junction_callback_router.route_conflicts import Conflict
 
 EXECUTE_API_HOST = re.compile(r"([a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?")
 """``{api-id}.execute-api.{region}.amazonaws.com`` (``.com.cn`` in the China regions)."""
+FALLBACK_LOOP_WARNING = "junction-callback-router:fallback-may-loop"
 
 
 def loop_effect(mode: str) -> str:
@@ -201,3 +204,51 @@ def _mappings(attached: AttachedApi) -> Iterator[tuple[str, str]]:
         name = names.get(domain, domain)
         if api_id == attached.api_id and not Token.is_unresolved(name) and not Token.is_unresolved(base_path):
             yield name, base_path
+
+
+@jsii.implements(IValidation)
+class AttachedApiCheck:
+    """Route conflicts and fallback loops on one API the router is attached to (a construct validation)."""
+
+    def __init__(
+        self,
+        router: Construct,
+        document: ConfigDocument,
+        where: str,
+        attached: AttachedApi,
+        conflicts: Callable[[], list[Conflict]],
+    ) -> None:
+        self._router, self._document, self._where = router, document, where
+        self._attached, self._conflicts = attached, conflicts
+        api = attached.api
+        kind = "REST API" if attached.rest else "HTTP API"
+        self._api = f"The {kind} {api.node.path if isinstance(api, Construct) else attached.api_id}"
+
+    def problems(self) -> list[str]:
+        """What makes the router never run (or loop) on this API; possible loops become warnings."""
+        problems = [conflict.message(self._api) for conflict in self._conflicts()]
+        config = self._document.config
+        fallback = config.fallback
+        if fallback.mode not in ("redirect", "proxy") or fallback.url is None:
+            return problems
+        raw_url = str(self._document.document["fallback"]["url"])
+        shown = fallback.url.replace(f"https://{TOKEN_STAND_IN}", "<deploy-time URL>").replace(
+            TOKEN_STAND_IN, "<deploy-time value>"
+        )
+        for loop in api_loops(self._attached, fallback.url, raw_url, config.routes):
+            text = (
+                f"the {fallback.mode} fallback {shown} "
+                f"reaches this API ({loop.how}), which routes it as {loop.served_as}, one of the router's callback "
+                f"paths: every callback that is not Junction's would be {loop_effect(fallback.mode)}. Point the "
+                "fallback at the company's handler on another path or host."
+            )
+            if loop.certain:
+                problems.append(text)
+            else:
+                text = text.replace(" reaches ", " may reach ", 1)
+                Annotations.of(self._router).add_warning_v2(FALLBACK_LOOP_WARNING, f"{self._where}: {text}")
+        return problems
+
+    def validate(self) -> list[str]:
+        """Called by CDK at synth: each problem fails it, named like a ``RouterConfigError``."""
+        return [f"{self._where}: {problem}" for problem in self.problems()]

@@ -38,20 +38,28 @@ import re
 from collections.abc import Mapping, Sequence
 
 import cdk_monitoring_constructs as cmc
-from aws_cdk import Duration, Environment, Fn, Stack, Token
+from aws_cdk import Duration, Environment, Fn, Names, Stack, Token
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from junction_callback_router.common import alarm_descriptions, count_alarms
+from callback_router.core.decision import Outcome
+from callback_router.observability import (
+    CONFIG_ERROR_METRIC,
+    FALLBACK_NOT_TEXT_METRIC,
+    RESPONSE_TOO_LARGE_METRIC,
+    ROUTER_ERROR_METRIC,
+    UPSTREAM_ERROR_METRIC,
+)
+from junction_callback_router.alarms import alarm_descriptions, count_alarms, router_metric
+from junction_callback_router.defaults import EDGE_REGION
 
 __all__ = [
     "CALLBACK_METRICS",
     "COLD_START_METRIC",
     "DEFAULT_EDGE_REGIONS",
-    "EDGE_HOME_REGION",
     "ERROR_METRICS",
     "PROBLEM_METRICS",
     "add_edge_alarm_stacks",
@@ -59,9 +67,6 @@ __all__ = [
     "add_router_dashboard",
     "edge_replica_name",
 ]
-
-EDGE_HOME_REGION = "us-east-1"
-"""Where Lambda@Edge functions are created, and the prefix of every replica's name."""
 
 # Regions with a CloudFront regional edge cache, where Lambda@Edge replicas run. AWS documents
 # that replicas log and report metrics in the region where they ran (CloudFront Developer Guide,
@@ -87,25 +92,27 @@ DEFAULT_EDGE_REGIONS: tuple[str, ...] = (
     "ap-southeast-2",
 )
 
-# Metric names as emitted by the router (core/decision.py Outcome values, observability.py).
+# Metric names as the router emits them (core/decision.py Outcome values, observability.py), with
+# the label each gets on the dashboard.
 CALLBACK_METRICS: tuple[tuple[str, str], ...] = (
-    ("JunctionRedirect", "Junction redirects (307)"),
-    ("NotJunction", "company's own callbacks"),
-    ("NotACallback", "not a callback path"),
+    (Outcome.JUNCTION_REDIRECT.value, "Junction redirects (307)"),
+    (Outcome.NOT_JUNCTION.value, "company's own callbacks"),
+    (Outcome.NOT_A_CALLBACK.value, "not a callback path"),
 )
 PROBLEM_METRICS: tuple[tuple[str, str], ...] = (
-    ("ForeignEnvironment", "foreign environment"),
-    ("ForeignTeam", "foreign Junction team"),
-    ("InvalidProvider", "invalid provider (400)"),
+    (Outcome.FOREIGN_ENVIRONMENT.value, "foreign environment"),
+    (Outcome.FOREIGN_TEAM.value, "foreign Junction team"),
+    (Outcome.INVALID_PROVIDER.value, "invalid provider (400)"),
 )
 ERROR_METRICS: tuple[tuple[str, str], ...] = (
-    ("RouterError", "router error (failed open)"),
-    ("ConfigError", "config error (failing open)"),
-    ("ResponseTooLarge", "answer over the front's limit (414/502)"),
-    ("FallbackUpstreamError", "fallback upstream error (502)"),
-    ("FallbackBodyNotText", "fallback body not text via REST (502)"),
+    (ROUTER_ERROR_METRIC, "router error (failed open)"),
+    (CONFIG_ERROR_METRIC, "config error (failing open)"),
+    (RESPONSE_TOO_LARGE_METRIC, "answer over the front's limit (414/502)"),
+    (UPSTREAM_ERROR_METRIC, "fallback upstream error (502)"),
+    (FALLBACK_NOT_TEXT_METRIC, "fallback body not text via REST (502)"),
 )
 COLD_START_METRIC = "ColdStart"
+"""Powertools' own metric name (``capture_cold_start_metric``), which the lean edge path writes too."""
 _EDGE_ERROR_METRICS = ERROR_METRICS[:3]
 """The edge has no proxy fallback (Lambda@Edge cannot wait on an upstream): no upstream errors."""
 
@@ -116,20 +123,7 @@ _DASHBOARD_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
 
 def edge_replica_name(function: lambda_.IFunction) -> str:
     """``us-east-1.<name>``: the name Lambda@Edge replicas log and report metrics under."""
-    return Fn.join("", [f"{EDGE_HOME_REGION}.", function.function_name])
-
-
-def _router_metric(namespace: str, service: str, name: str, label: str | None, region: str | None) -> cloudwatch.Metric:
-    # Powertools EMF: namespace from the config, one dimension "service".
-    return cloudwatch.Metric(
-        namespace=namespace,
-        metric_name=name,
-        dimensions_map={"service": service},
-        statistic="Sum",
-        period=PERIOD,
-        label=label,
-        region=region,
-    )
+    return Fn.join("", [f"{EDGE_REGION}.", function.function_name])
 
 
 def _cold_start_metric(namespace: str, service: str, function_name: str) -> cloudwatch.Metric:
@@ -182,7 +176,7 @@ def _outcome_groups(
     def group(title: str, metrics: Sequence[tuple[str, str]]) -> cmc.CustomMetricGroup:
         return cmc.CustomMetricGroup(
             title=_title(title, region),
-            metrics=[_router_metric(namespace, service, name, label, region) for name, label in metrics],
+            metrics=[router_metric(namespace, service, name, label=label, region=region) for name, label in metrics],
         )
 
     return [
@@ -198,6 +192,20 @@ def _check_regions(edge_regions: Sequence[str]) -> tuple[str, ...]:
     if not regions or bad:
         raise ValueError(f"edge_regions must be AWS region codes such as 'eu-west-1', got {list(edge_regions)!r}")
     return regions
+
+
+def dashboard_name(construct: Construct) -> str | None:
+    """A name unique to this router: its path in the app (with CDK's hash) and the stack's region.
+
+    CloudWatch dashboard names are unique per account, so two routers with the same id under
+    different parents, or one stack deployed to two regions, must not share one. ``None`` (let
+    CloudFormation name it) when the region is only known at deploy time.
+    """
+    region = Stack.of(construct).region
+    if Token.is_unresolved(region):
+        return None
+    unique = Names.unique_resource_name(construct, max_length=200, separator="-", allowed_special_characters="_-")
+    return re.sub(r"[^A-Za-z0-9_-]", "-", f"{unique}-{region}")[:255]
 
 
 def _default_dashboard_name(scope: Construct, construct_id: str) -> str:
@@ -242,10 +250,10 @@ def add_router_dashboard(
     if edge_regions is not None and not edge:
         raise ValueError("edge_regions applies to Lambda@Edge only (edge=True)")
     home = Stack.of(scope).region
-    if edge and (Token.is_unresolved(home) or home != EDGE_HOME_REGION):
+    if edge and (Token.is_unresolved(home) or home != EDGE_REGION):
         # Beside the function (Lambda@Edge lives in us-east-1); CloudWatch also leaves the
         # dashboard's own region out of its widgets, so the us-east-1 section needs this.
-        raise ValueError(f"the Lambda@Edge dashboard belongs in a {EDGE_HOME_REGION} stack, like the function")
+        raise ValueError(f"the Lambda@Edge dashboard belongs in a {EDGE_REGION} stack, like the function")
     if edge and (http_api is not None or rest_api_name is not None):
         raise ValueError("http_api / rest_api_name do not apply to Lambda@Edge (edge=True)")
     if (rest_api_name is None) != (rest_api_stage is None):
@@ -377,7 +385,7 @@ def add_edge_region_alarms(
 
     Same definitions as the router's us-east-1 alarms (sum of the last 5 minutes >= 1, missing
     data is not breaching): every metric of
-    :func:`~junction_callback_router.common.alarm_descriptions` for an edge deployment
+    :func:`~junction_callback_router.alarms.alarm_descriptions` for an edge deployment
     (``ForeignTeam`` with ``teams``), from the router's EMF metrics (dimension ``service`` only,
     so no cross-region reference is needed),
     and Lambda's ``Errors`` of ``us-east-1.<edge_function_name>`` when that name is given as a
@@ -396,7 +404,7 @@ def add_edge_region_alarms(
     # No labels and no region on these metrics: the alarms then read MetricName/Namespace/Dimensions
     # like the router's own alarms (a label turns them into the Metrics[] form).
     described: list[tuple[str, cloudwatch.Metric, str]] = [
-        (name, _router_metric(metrics_namespace, service, name, None, None), text)
+        (name, router_metric(metrics_namespace, service, name), text)
         for name, text in alarm_descriptions(proxy=False, teams=teams).items()
     ]
     if edge_function_name is not None:
@@ -404,7 +412,7 @@ def add_edge_region_alarms(
             0,
             (
                 "Errors",
-                _lambda_metric("Errors", f"{EDGE_HOME_REGION}.{edge_function_name}", "Sum", None, None),
+                _lambda_metric("Errors", f"{EDGE_REGION}.{edge_function_name}", "Sum", None, None),
                 "the router function failed (invocation errors)",
             ),
         )
@@ -432,7 +440,7 @@ def add_edge_alarm_stacks(
     bootstrapped (``cdk bootstrap aws://ACCOUNT/REGION``).
     """
     topics = dict(alarm_topic_arns or {})
-    targets = [region for region in _check_regions(regions) if region != EDGE_HOME_REGION]
+    targets = [region for region in _check_regions(regions) if region != EDGE_REGION]
     unknown = sorted(set(topics) - set(targets))
     if unknown:
         raise ValueError(f"alarm_topic_arns names regions without an alarm stack: {unknown}")

@@ -1,9 +1,10 @@
 """The router's runtime options as construct props: typed values in, one validated config document out.
 
-The document is exactly what the function reads at a cold start (``config.json`` or
-``CALLBACK_ROUTER_CONFIG``), and it is validated here at synth time by the very
-``callback_router.core.config.parse_config`` the function runs, so a mistake stops ``cdk synth``
-with the prop's name instead of failing open at 3 a.m.
+:class:`RouterOptions` holds them once (every front takes it); :class:`Fallback` and ``Route`` are
+the typed values of its ``fallback`` and ``routes``. The document is exactly what the function
+reads at a cold start (``config.json`` or ``CALLBACK_ROUTER_CONFIG``), and it is validated here at
+synth time by the very ``callback_router.core.config.parse_config`` the function runs, so a
+mistake stops ``cdk synth`` with the prop's name instead of failing open at 3 a.m.
 
 CDK tokens (values only known at deploy time, such as ``f"https://{alb.load_balancer_dns_name}/cb"``)
 are accepted where AWS would accept them: each token is replaced by a neutral stand-in for the
@@ -16,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from aws_cdk import Stack, Token
@@ -31,7 +32,7 @@ from callback_router.core.config import (
 )
 from callback_router.core.routes import Route
 
-__all__ = ["ConfigDocument", "Fallback", "Route", "RouterConfigError", "config_document"]
+__all__ = ["ConfigDocument", "Fallback", "Route", "RouterConfigError", "RouterOptions"]
 
 _TOKEN = re.compile(r"\$\{Token\[[^\]]+\]\}")
 """How an unresolved CDK string token looks inside a Python string (``Token.as_string``)."""
@@ -192,75 +193,111 @@ def token_key(value: Any, key: str = "") -> str | None:
     return None
 
 
-def config_document(
-    construct: str,
-    *,
-    environments: Sequence[str],
-    routes: Sequence[str | Route] | None = None,
-    providers: Sequence[str] | None = None,
-    fallback: Fallback | None = None,
-    extra_environments: Mapping[str, str] | None = None,
-    allow_mixed_environments: bool = False,
-    teams: Sequence[str] | None = None,
-    max_state_length: int | None = None,
-    service: str | None = None,
-    metrics_namespace: str | None = None,
-    tokens_allowed: bool = True,
-) -> ConfigDocument:
-    """Build the runtime config document from typed props and validate it.
+def _listed(value: Any) -> Any:
+    """A sequence prop as a JSON list; anything else as given, for the parser to name."""
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return list(value)
+    return value
 
-    Raises:
-        RouterConfigError: naming ``construct`` and the prop (``environments[0]: unknown environment``).
+
+@dataclass(frozen=True)
+class RouterOptions:
+    """The router's runtime settings, held once: what every router construct turns into the function's config.
+
+    Each field is a key of the config document that the function reads at a cold start (README,
+    "Configuration"), and is validated by the function's own parser
+    (``callback_router.core.config.parse_config``), never by the constructs. ``CallbackRouter``
+    and ``EdgeCallbackRouter`` build one from their keyword props, or take one with
+    ``from_options``. A new runtime setting is a field here and a key in ``parse_config``.
     """
-    listed = {"environments": environments, "routes": routes, "providers": providers, "teams": teams}
-    for name, value in listed.items():
-        if value is None and name != "environments":
-            continue
-        if isinstance(value, str):
-            raise RouterConfigError(construct, name, f"must be a list, e.g. [{value!r}], not a string")
-        if not isinstance(value, Sequence):
-            raise RouterConfigError(construct, name, f"must be a list, not {type(value).__name__}")
-    if extra_environments is not None and not isinstance(extra_environments, Mapping):
-        raise RouterConfigError(construct, "extra_environments", "must be a mapping of name -> Link API base URL")
-    if isinstance(fallback, Fallback) and fallback.mode == "invoke" and not is_function(fallback.function):
-        raise RouterConfigError(
-            construct,
-            "fallback",
-            "Fallback.invoke(function) takes the company's Lambda function (aws_lambda.Function, Alias, Version or "
-            f"Function.from_function_arn(...)), not {type(fallback.function).__name__}",
-        )
-    if not isinstance(allow_mixed_environments, bool):
-        raise RouterConfigError(construct, "allow_mixed_environments", "must be True or False")
-    document: dict[str, Any] = {"environments": list(environments)}
-    if routes is not None:
-        document["routes"] = [_route_document(route) for route in routes]
-    optional: dict[str, Any] = {
-        "providers": list(providers) if providers is not None else None,
-        "fallback": fallback.document() if isinstance(fallback, Fallback) else fallback,
-        "extra_environments": dict(extra_environments) if extra_environments is not None else None,
-        "allow_mixed_environments": allow_mixed_environments or None,
-        "teams": list(teams) if teams is not None else None,
-        "max_state_length": max_state_length,
-        "service": service,
-        "metrics_namespace": metrics_namespace,
-    }
-    document.update({name: value for name, value in optional.items() if value is not None})
-    key = token_key(document)
-    if key is not None and not tokens_allowed:
-        raise RouterConfigError(
-            construct,
-            key,
-            "a value only known at deploy time (a CDK token) cannot be used here: Lambda@Edge has no environment "
-            "variables, so the config is bundled at synth. Use a literal value.",
-        )
-    if key is not None and not key.startswith(TOKEN_KEYS):
-        raise RouterConfigError(
-            construct,
-            key,
-            "a value only known at deploy time (a CDK token) is not supported here; only the fallback URL and "
-            "extra_environments URLs may be. Use a literal value.",
-        )
-    return parse_document(construct, document)
+
+    environments: Sequence[str]
+    """Junction environments whose Link Tokens are redirected (``sandbox-us``, ``production-eu``, ...)."""
+    routes: Sequence[str | Route] | None = None
+    """Callback paths (default ``["/oauth_callback/{provider}"]``)."""
+    providers: Sequence[str] | None = None
+    """Allowlist of provider slugs (default: every valid slug)."""
+    extra_environments: Mapping[str, str] | None = None
+    """More Link API base URLs by name."""
+    allow_mixed_environments: bool = False
+    """Accept sandbox and production in one deployment."""
+    teams: Sequence[str] | None = None
+    """Allowlist of Junction team ids (default: any team)."""
+    max_state_length: int | None = None
+    """Longest ``state`` parsed (default 4096)."""
+    service: str | None = None
+    """Log and metric service name (default ``junction-callback-router``)."""
+    metrics_namespace: str | None = None
+    """CloudWatch namespace (default ``JunctionCallbackRouter``)."""
+    fallback: Fallback | None = None
+    """What happens to callbacks that are not Junction's (regional fronts only)."""
+
+    def keywords(self) -> dict[str, Any]:
+        """Every setting by name: the router constructs' keyword props of the same names."""
+        return {field.name: getattr(self, field.name) for field in fields(self)}
+
+    def document(self, construct: str) -> dict[str, Any]:
+        """The config document as the function reads it (tokens included; unset settings left out).
+
+        Raises:
+            RouterConfigError: a value that is no config value at all (a fallback that is not a
+                :class:`Fallback`, an invoke fallback without a Lambda function).
+        """
+        fallback = self.fallback
+        if fallback is not None and not isinstance(fallback, Fallback):
+            raise RouterConfigError(
+                construct,
+                "fallback",
+                "must be Fallback.proxy(url), Fallback.redirect(url), Fallback.reject() or Fallback.invoke(function), "
+                f"not {fallback!r}",
+            )
+        if fallback is not None and fallback.mode == "invoke" and not is_function(fallback.function):
+            raise RouterConfigError(
+                construct,
+                "fallback",
+                "Fallback.invoke(function) takes the company's Lambda function (aws_lambda.Function, Alias, Version "
+                f"or Function.from_function_arn(...)), not {type(fallback.function).__name__}",
+            )
+        routes, extra, mixed = self.routes, self.extra_environments, self.allow_mixed_environments
+        document: dict[str, Any] = {"environments": _listed(self.environments)}
+        optional: dict[str, Any] = {
+            "routes": [_route_document(route) for route in routes] if isinstance(routes, list | tuple) else routes,
+            "providers": _listed(self.providers),
+            "fallback": fallback.document() if fallback is not None else None,
+            "extra_environments": dict(extra) if isinstance(extra, Mapping) else extra,
+            # False is the parser's default: left out, as the README's examples write it.
+            "allow_mixed_environments": None if mixed is False else mixed,
+            "teams": _listed(self.teams),
+            "max_state_length": self.max_state_length,
+            "service": self.service,
+            "metrics_namespace": self.metrics_namespace,
+        }
+        document.update({name: value for name, value in optional.items() if value is not None})
+        return document
+
+    def validate(self, construct: str, *, tokens_allowed: bool = True) -> ConfigDocument:
+        """The validated config document, with deploy-time values (CDK tokens) where AWS resolves them.
+
+        Raises:
+            RouterConfigError: naming ``construct`` and the prop (``environments[0]: unknown environment``).
+        """
+        document = self.document(construct)
+        key = token_key(document)
+        if key is not None and not tokens_allowed:
+            raise RouterConfigError(
+                construct,
+                key,
+                "a value only known at deploy time (a CDK token) cannot be used here: this front has no environment "
+                "variables (Lambda@Edge), so the config is bundled at synth. Use a literal value.",
+            )
+        if key is not None and not key.startswith(TOKEN_KEYS):
+            raise RouterConfigError(
+                construct,
+                key,
+                "a value only known at deploy time (a CDK token) is not supported here; only the fallback URL and "
+                "extra_environments URLs may be. Use a literal value.",
+            )
+        return parse_document(construct, document)
 
 
 def is_function(value: object) -> bool:

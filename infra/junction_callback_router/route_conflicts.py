@@ -27,7 +27,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from callback_router.core.routes import Route
-from junction_callback_router.common import cfn_references
+from junction_callback_router.cfn import cfn_references
 
 ONE_VARIABLE_PER_LEVEL = (
     "A REST API allows one variable path part per level, so API Gateway refuses the deployment "

@@ -3,7 +3,7 @@
 In the style of AWS Solutions Constructs: props are validated first (by the function's own config
 parser, with messages that name the construct and the prop), unsupported combinations are refused
 with a clear message, existing resources are accepted as arguments (new, imported, or from another
-stack), and every default lives in :mod:`junction_callback_router.common`.
+stack), and every default lives in :mod:`junction_callback_router.defaults`.
 
 Fronts (each may be called more than once, for several APIs or listeners)::
 
@@ -23,11 +23,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import urlsplit
 
-import jsii
 from aws_cdk import Annotations, Duration, Names, Token
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_apigatewayv2 as apigwv2
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_elasticloadbalancingv2_targets as elb_targets
 from aws_cdk import aws_iam as iam
@@ -35,47 +33,34 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
-from constructs import Construct, IValidation
+from constructs import Construct
 
 from callback_router.core.answers import FALLBACK_MARKER_HEADER, FALLBACK_MARKER_VALUE
-from callback_router.core.config import RouterConfig
 from callback_router.core.routes import ALB_STATE_PATTERN, PROVIDER_PLACEHOLDER, match_routes, path_patterns
 from callback_router.settings import CONFIG_ENV_VAR
-from junction_callback_router.common import (
+from junction_callback_router.alb_rules import check_alb_rule
+from junction_callback_router.base import RouterConstruct
+from junction_callback_router.bundling import function_code
+from junction_callback_router.defaults import (
     API_GATEWAY_INTEGRATION_TIMEOUT,
     DEFAULT_API_MEMORY_MB,
     DEFAULT_LOG_RETENTION,
     DEFAULT_PYTHON_RUNTIME,
     HTTP_API_INTEGRATION_TIMEOUT,
-    RUNTIME_ACKNOWLEDGEMENT,
     TIMEOUT_MARGIN_SECONDS,
-    acknowledge,
-    add_alarms,
     api_timeout_seconds,
-    check_props,
-    dashboard_name,
-    function_code,
-    lambda_runtime,
-    log_group,
 )
-from junction_callback_router.fallback_loops import AttachedApi, api_loops, loop_effect
-from junction_callback_router.options import TOKEN_STAND_IN, Fallback, Route, RouterConfigError, config_document
+from junction_callback_router.fallback_loops import FALLBACK_LOOP_WARNING, AttachedApi, AttachedApiCheck, loop_effect
+from junction_callback_router.log_groups import log_group
+from junction_callback_router.nag import acknowledge
+from junction_callback_router.options import Fallback, Route, RouterConfigError, RouterOptions
 from junction_callback_router.route_conflicts import Conflict, http_api_conflicts, rest_api_conflicts
-from junction_callback_router.runtimes import normalise_python_version
-from junction_callback_router.safety import document_problems, refuse_deployment
 
 API_HANDLER = "callback_router.handlers.api_handler"
 """One entry point for every regional front: it tells the event shapes apart (see handlers.py)."""
-ALB_MAX_MATCH_EVALUATIONS = 5
-ALB_MAX_VALUES_PER_CONDITION = 3
-ALB_MAX_WILDCARDS = 5
-ALB_MAX_CONDITION_VALUE_LENGTH = 128
-"""ELB guide, "Listener rules for your Application Load Balancer", condition limits."""
-MEMORY_BOUNDS = (128, 10240)
-FALLBACK_LOOP_WARNING = "junction-callback-router:fallback-may-loop"
 
 
-class CallbackRouter(Construct):
+class CallbackRouter(RouterConstruct):
     """The Junction callback router as a regional Lambda function, ready to put behind any front.
 
     Example::
@@ -93,7 +78,12 @@ class CallbackRouter(Construct):
         target: what the fronts invoke: the function, or its ``live`` alias with SnapStart.
         config: the validated runtime configuration.
         alarms: the CloudWatch alarms (empty unless ``alarms=True``).
+
+    Runtime settings shared with other fronts or stages: ``CallbackRouter.from_options(stack, "Router",
+    RouterOptions(environments=[...], fallback=...))``.
     """
+
+    KIND = "CallbackRouter"
 
     def __init__(
         self,
@@ -157,49 +147,40 @@ class CallbackRouter(Construct):
         Raises:
             RouterConfigError: a prop the router cannot run with, named in the message.
         """
-        super().__init__(scope, construct_id)
-        label = f"CallbackRouter '{construct_id}'"
-        self._label = label
-        check_props(
-            label,
-            python_runtime=python_runtime,
-            log_retention=log_retention,
-            config_in_environment=config_in_environment,
-            snap_start=snap_start,
-            alarms=alarms,
-            dashboard=dashboard,
-        )
-        document = config_document(
-            label,
+        options = RouterOptions(
             environments=environments,
             routes=routes,
             providers=providers,
-            fallback=fallback if isinstance(fallback, Fallback) else _not_a_fallback(label, fallback),
             extra_environments=extra_environments,
             allow_mixed_environments=allow_mixed_environments,
             teams=teams,
             max_state_length=max_state_length,
             service=service,
             metrics_namespace=metrics_namespace,
+            fallback=fallback if fallback is not None else _no_fallback(construct_id),
         )
-        if isinstance(memory_size, bool) or not isinstance(memory_size, int):
-            raise RouterConfigError(label, "memory_size", "must be a whole number of MB")
-        if not MEMORY_BOUNDS[0] <= memory_size <= MEMORY_BOUNDS[1]:
-            raise RouterConfigError(label, "memory_size", f"must be from {MEMORY_BOUNDS[0]} to {MEMORY_BOUNDS[1]} MB")
-        try:
-            runtime = lambda_runtime(self, python_runtime, edge=False)
-            runtime_version = normalise_python_version(python_runtime)
-        except ValueError as error:
-            raise RouterConfigError(label, "python_runtime", str(error)) from None
+        super().__init__(
+            scope,
+            construct_id,
+            options,
+            python_runtime=python_runtime,
+            memory_size=memory_size,
+            log_retention=log_retention,
+            config_in_environment=config_in_environment,
+            snap_start=snap_start,
+            alarms=alarms,
+            dashboard=dashboard,
+        )
+        label = self._label
+        runtime, runtime_version = self._lambda_runtime(python_runtime, edge=False)
         if snap_start and tuple(map(int, runtime_version.split("."))) < (3, 12):
             raise RouterConfigError(
                 label,
                 "snap_start",
                 f"Lambda SnapStart supports Python 3.12 and later; set python_runtime='3.12' (not {python_runtime!r})",
             )
-        self.config: RouterConfig = document.config
-        refuse_deployment(self, label, document_problems(document.literal))
-        self.document = document
+        document = self.document
+        invoke = self.config.fallback.mode == "invoke"
         self._fronts: dict[str, int] = {}
         self._attached: set[str] = set()
         self.function_log_group = log_group(self, "FunctionLogs", log_retention)
@@ -208,10 +189,10 @@ class CallbackRouter(Construct):
             "FunctionRole",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="Junction callback router: writes its own log group"
-            + (", invokes the company's callback function" if fallback.mode == "invoke" else ", nothing else"),
+            + (", invokes the company's callback function" if invoke else ", nothing else"),
         )
         self.function_log_group.grant_write(role)
-        if fallback.mode == "invoke":
+        if invoke:
             # Exactly this function and qualifier: a statement on the ARN as given (not CDK's
             # grant_invoke, which adds "<arn>:*" for every version and alias of it).
             role.add_to_policy(
@@ -236,37 +217,21 @@ class CallbackRouter(Construct):
             environment={CONFIG_ENV_VAR: config_json.strip()} if in_environment else None,
             snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if snap_start else None,
         )
-        acknowledge(self.function, "AwsSolutions-L1", RUNTIME_ACKNOWLEDGEMENT)
+        self._acknowledge_runtime(self.function)
         self.target: lambda_.IFunction = self.function
         if snap_start:
             # SnapStart only applies to published versions: the fronts must invoke a version or an
             # alias, never $LATEST (Lambda developer guide, "Improving startup performance with
             # Lambda SnapStart").
             self.target = lambda_.Alias(self, "LiveAlias", alias_name="live", version=self.function.current_version)
-        self.alarms: list[cloudwatch.Alarm] = []
-        if alarms:
-            self.alarms = add_alarms(
-                self,
-                label=label,
-                function_name=self.function.function_name,
-                config=self.config,
-                proxy=self.config.fallback.mode in ("proxy", "invoke"),
-                topic=alarm_topic,
-            )
-        elif alarm_topic is not None:
-            raise RouterConfigError(label, "alarm_topic", "set alarms=True as well, or there is nothing to notify")
-        self.dashboard: cloudwatch.Dashboard | None = None
+        self._add_alarms(
+            enabled=alarms,
+            topic=alarm_topic,
+            function_name=self.function.function_name,
+            proxy=self.config.fallback.mode in ("proxy", "invoke"),
+        )
         if dashboard:
-            from junction_callback_router.monitoring import add_router_dashboard  # only users of dashboards pay for it
-
-            self.dashboard = add_router_dashboard(
-                self,
-                "Dashboard",
-                function=self.function,
-                service=self.config.service,
-                metrics_namespace=self.config.metrics_namespace,
-                dashboard_name=dashboard_name(self),
-            )
+            self._add_dashboard(self.function)
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -333,7 +298,7 @@ class CallbackRouter(Construct):
         Routes, stages and custom domains that the app adds after ``add_to_*`` exist only by then,
         so the same check runs as a validation of this construct (``cdk synth`` fails with it).
         """
-        check = _AttachedApiCheck(self, f"{self._label}: {front}", attached, conflicts)
+        check = AttachedApiCheck(self, self.document, f"{self._label}: {front}", attached, conflicts)
         problems = check.problems()
         if problems:
             raise RouterConfigError(self._label, front, "\n".join(problems))
@@ -523,7 +488,7 @@ class CallbackRouter(Construct):
             )
         hosts = list(host_headers or [])
         patterns = path_patterns(self.config.routes)
-        _check_alb_rule(self._label, priority, patterns, hosts)
+        check_alb_rule(self._label, priority, patterns, hosts)
         self._attach_once("add_to_alb", listener)
         scope = Construct(self, self._next_id("Alb"))
         target_group = elbv2.ApplicationTargetGroup(
@@ -596,48 +561,6 @@ class CallbackRouter(Construct):
         return url
 
 
-@jsii.implements(IValidation)
-class _AttachedApiCheck:
-    """Route conflicts and fallback loops on one API the router is attached to (a construct validation)."""
-
-    def __init__(
-        self, router: CallbackRouter, where: str, attached: AttachedApi, conflicts: Callable[[], list[Conflict]]
-    ) -> None:
-        self._router, self._where, self._attached, self._conflicts = router, where, attached, conflicts
-        api = attached.api
-        kind = "REST API" if attached.rest else "HTTP API"
-        self._api = f"The {kind} {api.node.path if isinstance(api, Construct) else attached.api_id}"
-
-    def problems(self) -> list[str]:
-        """What makes the router never run (or loop) on this API; possible loops become warnings."""
-        problems = [conflict.message(self._api) for conflict in self._conflicts()]
-        router = self._router
-        fallback = router.config.fallback
-        if fallback.mode not in ("redirect", "proxy") or fallback.url is None:
-            return problems
-        raw_url = str(router.document.document["fallback"]["url"])
-        shown = fallback.url.replace(f"https://{TOKEN_STAND_IN}", "<deploy-time URL>").replace(
-            TOKEN_STAND_IN, "<deploy-time value>"
-        )
-        for loop in api_loops(self._attached, fallback.url, raw_url, router.config.routes):
-            text = (
-                f"the {fallback.mode} fallback {shown} "
-                f"reaches this API ({loop.how}), which routes it as {loop.served_as}, one of the router's callback "
-                f"paths: every callback that is not Junction's would be {loop_effect(fallback.mode)}. Point the "
-                "fallback at the company's handler on another path or host."
-            )
-            if loop.certain:
-                problems.append(text)
-            else:
-                text = text.replace(" reaches ", " may reach ", 1)
-                Annotations.of(router).add_warning_v2(FALLBACK_LOOP_WARNING, f"{self._where}: {text}")
-        return problems
-
-    def validate(self) -> list[str]:
-        """Called by CDK at synth: each problem fails it, named like a ``RouterConfigError``."""
-        return [f"{self._where}: {problem}" for problem in self.problems()]
-
-
 def _own_stage_name(rest_api: apigw.IRestApi) -> str | None:
     """The stage a ``RestApi``/``SpecRestApi`` of this app deploys itself; ``None`` for an imported API."""
     if not isinstance(rest_api, apigw.RestApiBase) or rest_api.latest_deployment is None:
@@ -647,48 +570,14 @@ def _own_stage_name(rest_api: apigw.IRestApi) -> str | None:
     return name if isinstance(name, str) and not Token.is_unresolved(name) else "(its deployment stage)"
 
 
-def _not_a_fallback(label: str, value: object) -> Fallback:
+def _no_fallback(construct_id: str) -> Fallback:
     raise RouterConfigError(
-        label,
+        f"{CallbackRouter.KIND} '{construct_id}'",
         "fallback",
-        "must be Fallback.proxy(url), Fallback.redirect(url), Fallback.reject() or Fallback.invoke(function), "
-        f"not {value!r}",
+        "must be Fallback.proxy(url), Fallback.redirect(url), Fallback.reject() or Fallback.invoke(function), not None",
     )
 
 
 def _check_stage_name(label: str, stage_name: str) -> None:
     if not stage_name or len(stage_name) > 128 or not all(char.isalnum() or char in "-_" for char in stage_name):
         raise RouterConfigError(label, "stage_name", f"{stage_name!r} is not a REST API stage name (A-Z a-z 0-9 - _)")
-
-
-def _check_alb_rule(label: str, priority: int, patterns: list[str], hosts: list[str]) -> None:
-    key = "add_to_alb"
-    if isinstance(priority, bool) or not isinstance(priority, int) or not 1 <= priority <= 49998:
-        raise RouterConfigError(label, f"{key}(priority=...)", "must be a whole number from 1 to 49998 (two rules)")
-    for name, items in (("routes", patterns), ("host_headers", hosts)):
-        if len(items) > ALB_MAX_VALUES_PER_CONDITION:
-            raise RouterConfigError(
-                label,
-                f"{key}: {name}",
-                f"{len(items)} values; an ALB condition allows {ALB_MAX_VALUES_PER_CONDITION}. "
-                "Use a second router (or add_to_alb on another listener) for the others.",
-            )
-    values = [*patterns, *hosts, ALB_STATE_PATTERN]
-    if len(values) > ALB_MAX_MATCH_EVALUATIONS:
-        raise RouterConfigError(
-            label,
-            f"{key}: routes",
-            f"{len(patterns)} paths, {len(hosts)} hosts and the state condition make {len(values)} match "
-            f"evaluations; an ALB rule allows {ALB_MAX_MATCH_EVALUATIONS}. Use fewer routes or hosts, "
-            "or a second router.",
-        )
-    wildcards = sum(value.count("*") + value.count("?") for value in values)
-    if wildcards > ALB_MAX_WILDCARDS:
-        raise RouterConfigError(
-            label, f"{key}: routes", f"{wildcards} wildcards; an ALB rule allows {ALB_MAX_WILDCARDS}"
-        )
-    for value in values:
-        if len(value) > ALB_MAX_CONDITION_VALUE_LENGTH:
-            raise RouterConfigError(
-                label, f"{key}: routes", f"{value!r} is longer than an ALB condition value may be (128)"
-            )

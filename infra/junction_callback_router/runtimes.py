@@ -26,18 +26,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from aws_cdk import Annotations
 from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
 
 __all__ = [
     "DEFAULT_PYTHON_VERSION",
     "EDGE_PYTHON_VERSIONS",
     "LAMBDA_PYTHON_RUNTIMES",
+    "NO_BYTECODE_WARNING",
     "WARN_MONTHS_BEFORE_DEPRECATION",
     "PythonRuntimeError",
     "RuntimeChoice",
     "RuntimeSupport",
     "bytecode_matches",
     "check_python_runtime",
+    "lambda_runtime",
     "normalise_python_version",
 ]
 
@@ -196,8 +200,31 @@ def bytecode_matches(runtime_version: str, interpreter: Sequence[int | str] = sy
     """Whether ``.pyc`` files written by ``interpreter`` load on the ``runtime_version`` runtime.
 
     Bytecode (and its magic number) changes with every minor version: a ``.pyc`` written by 3.11
-    is ignored by 3.12 when the source is there, and fails to import when it is not (sourceless
-    third-party modules). So bytecode ships only when major and minor are equal.
+    is ignored by 3.12, so bytecode ships only when major and minor are equal.
     """
     major, minor = normalise_python_version(runtime_version).split(".")
     return interpreter[0] == int(major) and interpreter[1] == int(minor)
+
+
+NO_BYTECODE_WARNING = "junction-callback-router:no-bytecode"
+
+
+def lambda_runtime(scope: Construct, version: str, *, edge: bool) -> lambda_.Runtime:
+    """The checked Lambda runtime for ``version``; a runtime near deprecation, or one that the
+    synthesizing Python cannot write bytecode for, warns at synth on ``scope``.
+
+    Raises:
+        PythonRuntimeError: the version cannot be deployed (the message says why and what to pick).
+    """
+    choice = check_python_runtime(version, edge=edge, today=date.today())
+    for warning in choice.warnings:
+        Annotations.of(scope).add_warning_v2("junction-callback-router:python-runtime", warning)
+    if not bytecode_matches(choice.version):
+        here = f"{sys.version_info.major}.{sys.version_info.minor}"
+        Annotations.of(scope).add_warning_v2(
+            NO_BYTECODE_WARNING,
+            f"python_runtime is {choice.version} but this synth runs Python {here}: no .pyc ships, so every cold "
+            "start compiles the code (about 2.3x the init of the API function, BENCHMARKS.md). Synthesize with "
+            f"Python {choice.version}, or set python_runtime='{here}' if Lambda supports it.",
+        )
+    return choice.runtime

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from aws_cdk import CfnRule, CfnRuleAssertion, Fn
 from constructs import Construct
-
-if TYPE_CHECKING:
-    from junction_callback_router.stages import Stage
 
 RESERVED_DOMAINS = ("example.com", "example.net", "example.org")
 """RFC 2606 section 3: second-level domains reserved for examples."""
@@ -74,11 +71,6 @@ def origin_problems(origin: object) -> list[str]:
         f"key 'origin_domain_name': {reason}. Set origin_domain_name to the host that serves the company's "
         "OAuth callback today."
     ]
-
-
-def placeholder_problems(stage: Stage) -> list[str]:
-    """Each key of ``stage`` that points at a reserved or loopback host, with what to set instead."""
-    return document_problems(stage.runtime) + origin_problems(stage.infra.get("origin_domain_name"))
 
 
 def refuse_deployment(scope: Construct, label: str, problems: list[str]) -> None:

@@ -1,7 +1,7 @@
 """Fixtures for the end-to-end tests: the stand-ins, a test stage, and the local gateway.
 
 The test stage points at the local Junction stand-in through ``extra_environments`` and is
-built with :func:`junction_callback_router.stages.parse_stage`, so it passes the same validation as cdk.json.
+built with :func:`callback_router_app.stages.parse_stage`, so it passes the same validation as cdk.json.
 The gateway is :func:`tools.local_gateway.start_gateway`: the code ``make run`` runs.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
 
-from junction_callback_router.stages import Stage, parse_stage
+from callback_router_app.stages import Stage, parse_stage
 from tests.e2e.standins import ProviderStandIn, StandInServer
 from tools.local_gateway import LocalGateway, start_gateway
 

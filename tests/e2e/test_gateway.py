@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from junction_callback_router.stages import load_stage
+from callback_router_app.stages import load_stage
 from tools.local_gateway import LocalGateway, generated_answer, http_api_event, mint_link_token, start_gateway
 
 pytestmark = pytest.mark.e2e

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from junction_callback_router.stages import load_stage, parse_stage
+from callback_router_app.stages import load_stage, parse_stage
 from tests.e2e.conftest import LOCAL_JUNCTION
 from tests.e2e.test_gateway import header_values, request
 from tools.local_gateway import (

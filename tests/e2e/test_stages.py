@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from junction_callback_router.stages import load_stage
+from callback_router_app.stages import load_stage
 from tests.e2e.test_gateway import header_values, request
 from tools.local_gateway import mint_link_token, start_gateway
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from junction_callback_router.stages import load_stage
+from callback_router_app.stages import load_stage
 from tests.e2e.conftest import e2e_stage
 from tests.e2e.standins import StandInServer
 from tests.e2e.test_gateway import header_values, request

@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import APIResponse, Browser, BrowserContext, Cookie, Page, Response, Route
 
-from junction_callback_router.stages import Stage, parse_stage
+from callback_router_app.stages import Stage, parse_stage
 from tests.e2e.company_app import CompanyApp, CompanyService, Seen, lambda_handler_for
 from tests.e2e.conftest import LOCAL_JUNCTION
 from tests.e2e.standins import ProviderStandIn, StandInServer

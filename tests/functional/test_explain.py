@@ -204,7 +204,7 @@ def test_the_answer_does_not_depend_on_whether_infra_is_importable(tmp_path):
 
 
 def test_with_a_config_the_command_never_starts_the_cdk(tmp_path):
-    # Reading a stage needs junction_callback_router.stages (and with it jsii, seconds to start);
+    # Reading a stage needs callback_router_app.stages (and with it jsii, seconds to start);
     # a given config needs only the function package, even where a cdk.json and infra/ are at hand.
     write_cdk_json(tmp_path)
     probe = (

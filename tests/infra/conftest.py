@@ -20,9 +20,9 @@ import pytest
 from aws_cdk import App
 from aws_cdk.assertions import Template
 
+from callback_router_app.stacks import RouterStack, build_app
+from callback_router_app.stages import CDK_JSON, Stage, load_stage
 from junction_callback_router.bundling import build_asset
-from junction_callback_router.stacks import RouterStack, build_app
-from junction_callback_router.stages import CDK_JSON, Stage, load_stage
 
 ROOT = Path(__file__).resolve().parents[2]
 CDK_CLI = ROOT / "node_modules" / ".bin" / "cdk"

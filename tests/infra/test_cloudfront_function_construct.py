@@ -157,7 +157,7 @@ def test_alarms_outside_us_east_1_are_refused_with_what_to_do() -> None:
     ("props", "message"),
     [
         ({"environments": ["prod-us"]}, f"{LABEL}: environments[0]: unknown environment 'prod-us'"),
-        ({"environments": "sandbox-us"}, f"{LABEL}: environments: must be a list, e.g. ['sandbox-us']"),
+        ({"environments": "sandbox-us"}, f"{LABEL}: environments: must be a list of strings, e.g. ['sandbox-us']"),
         ({"providers": ["Fitbit"]}, f"{LABEL}: providers[0]: 'Fitbit' is not a provider slug"),
         ({"routes": ["/cb"]}, f"{LABEL}: routes[0].provider: path '/cb' has no {{provider}}"),
         ({"extra_environments": {"stub": f"https://{Aws.URL_SUFFIX}/v2/link"}}, f"{LABEL}: extra_environments.stub:"),

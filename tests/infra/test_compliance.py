@@ -11,7 +11,7 @@ from aws_cdk import App, Stack, Validations
 from aws_cdk import aws_lambda as lambda_
 from cdk_nag import AwsSolutionsChecks
 
-from junction_callback_router.common import NO_BYTECODE_WARNING
+from junction_callback_router.runtimes import NO_BYTECODE_WARNING
 from tests.infra.conftest import STAGES, Synth, cfn_lint_errors
 
 

@@ -55,7 +55,10 @@ def resources(template: Template, kind: str) -> list[dict[str, Any]]:
     ("props", "message"),
     [
         ({"environments": ["prod-us"]}, "CallbackRouter 'Router': environments[0]: unknown environment 'prod-us'"),
-        ({"environments": "sandbox-us"}, "CallbackRouter 'Router': environments: must be a list, e.g. ['sandbox-us']"),
+        (
+            {"environments": "sandbox-us"},
+            "CallbackRouter 'Router': environments: must be a list of strings, e.g. ['sandbox-us']",
+        ),
         (
             {"environments": ["sandbox-us", "production-us"]},
             "CallbackRouter 'Router': environments: mixes production and sandbox",
@@ -301,9 +304,9 @@ def test_edge_dashboard_has_a_section_per_region_where_the_function_runs() -> No
 @pytest.mark.parametrize(
     ("props", "message"),
     [
-        ({"providers": "oura"}, "providers: must be a list, e.g. ['oura'], not a string"),
+        ({"providers": "oura"}, "providers: must be a list of strings, e.g. ['oura'], not a string"),
         ({"teams": "0c8b9e3a-1111"}, "teams: must be a list"),
-        ({"environments": None}, "environments: must be a list, not NoneType"),
+        ({"environments": None}, "environments: must be a list of strings, not NoneType"),
         ({"extra_environments": ["x"]}, "extra_environments: must be a mapping"),
         ({"python_runtime": None}, "python_runtime: must be a string"),
         ({"log_retention": 90}, "log_retention: must be an aws_logs.RetentionDays"),

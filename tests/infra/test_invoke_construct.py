@@ -15,10 +15,10 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Annotations, Match, Template
 
+from callback_router_app.stacks import stage_fallback
+from callback_router_app.stages import StageError, parse_stage
 from junction_callback_router import CallbackRouter, EdgeCallbackRouter, Fallback, RouterConfigError
-from junction_callback_router.common import acknowledge
-from junction_callback_router.stacks import stage_fallback
-from junction_callback_router.stages import StageError, parse_stage
+from junction_callback_router.nag import acknowledge
 from tests.infra.test_constructs import LISTENER_ARN, new_stack, resources, synth
 
 IMPORTED_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:company-callback:live"

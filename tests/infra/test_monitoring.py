@@ -15,7 +15,7 @@ from aws_cdk.assertions import Match, Template
 
 from callback_router.core.decision import Outcome
 from callback_router.observability import CONFIG_ERROR_METRIC, ROUTER_ERROR_METRIC, UPSTREAM_ERROR_METRIC
-from junction_callback_router.common import alarm_descriptions
+from junction_callback_router.alarms import alarm_descriptions
 from junction_callback_router.monitoring import (
     DEFAULT_EDGE_REGIONS,
     add_edge_alarm_stacks,

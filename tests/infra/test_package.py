@@ -14,6 +14,7 @@ file, so no download is needed), then, from a directory outside the checkout:
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -41,6 +42,51 @@ app = App(outdir="out")
 stack = build(app)
 app.synth()
 print(json.dumps({"constructs": junction_callback_router.__file__, "function": callback_router.__file__}))
+"""
+IMPORT_ALL = """
+import importlib, json, pkgutil, sys
+from importlib.metadata import distribution, packages_distributions
+from packaging.requirements import Requirement
+
+def closure(name):
+    # The distribution's declared dependencies, and theirs (no extras), by normalised name.
+    seen, todo = set(), [name]
+    while todo:
+        dist = distribution(todo.pop())
+        key = dist.metadata["Name"].lower().replace("_", "-")
+        if key in seen:
+            continue
+        seen.add(key)
+        for text in dist.requires or []:
+            requirement = Requirement(text)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                todo.append(requirement.name)
+    return seen
+
+declared = closure("junction-callback-router")
+allowed = {top for top, dists in packages_distributions().items()
+           if any(d.lower().replace("_", "-") in declared for d in dists)}
+refused = []
+
+class OnlyDeclared:
+    # Third-party modules outside the declared dependencies fail to import, as in a clean install.
+    def find_spec(self, fullname, path=None, target=None):
+        top = fullname.split(".")[0]
+        if path is None and top not in sys.stdlib_module_names and top not in allowed:
+            refused.append(fullname)
+            raise ModuleNotFoundError(f"not a declared dependency: {fullname}", name=fullname)
+        return None
+
+sys.meta_path.insert(0, OnlyDeclared())
+imported = []
+for package in ("junction_callback_router", "callback_router"):
+    module = importlib.import_module(package)
+    imported.append(package)
+    for info in pkgutil.walk_packages(module.__path__, package + "."):
+        if not any(part.startswith("_") for part in info.name.split(".")[1:]):
+            importlib.import_module(info.name)
+            imported.append(info.name)
+print(json.dumps({"imported": imported, "files": [sys.modules[name].__file__ for name in imported]}))
 """
 VERSIONS = """
 import json
@@ -117,7 +163,8 @@ def test_wheel_holds_the_two_packages_their_types_and_the_license_and_nothing_el
     info = f"junction_callback_router-{callback_router.__version__}.dist-info"
     assert {name.split("/")[0] for name in names} == {"callback_router", "junction_callback_router", info}
     package_files = {path.relative_to(ROOT / "lambda").as_posix() for path in (ROOT / "lambda").rglob("*.py")}
-    package_files |= {path.relative_to(ROOT / "infra").as_posix() for path in (ROOT / "infra").rglob("*.py")}
+    library = ROOT / "infra" / "junction_callback_router"
+    package_files |= {path.relative_to(ROOT / "infra").as_posix() for path in library.rglob("*.py")}
     assert {name for name in names if name.endswith(".py")} == package_files
     assert {name for name in names if not name.endswith(".py") and not name.startswith(info)} == {
         "callback_router/py.typed",
@@ -155,6 +202,37 @@ def test_installed_wheel_reports_the_changelog_version(installed: Path, tmp_path
     env["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20"
     reported = json.loads(run([str(installed), "-c", VERSIONS], tmp_path, env).strip().splitlines()[-1])
     assert reported == [callback_router.__version__] * 3
+
+
+def test_every_public_module_imports_with_only_the_declared_dependencies(installed: Path, tmp_path: Path) -> None:
+    """A clean ``pip install`` has the declared dependencies (and theirs) and nothing else: no cdk_nag, no app."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTHON", "CDK_"))}
+    env["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20"
+    found = json.loads(run([str(installed), "-c", IMPORT_ALL], tmp_path, env).strip().splitlines()[-1])
+    modules = {
+        ".".join(path.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
+        for root, package in ((ROOT / "infra", "junction_callback_router"), (ROOT / "lambda", "callback_router"))
+        for path in (root / package).rglob("*.py")
+    }
+    public = {name for name in modules if not any(part.startswith("_") for part in name.split(".")[1:])}
+    assert set(found["imported"]) == public
+    venv = installed.parent.parent
+    assert all(Path(path).is_relative_to(venv) for path in found["files"])
+
+
+def test_the_standalone_app_is_not_in_the_library_and_reads_the_checkouts_cdk_json() -> None:
+    from callback_router_app import stages
+
+    assert stages.CDK_JSON == ROOT / "cdk.json"
+    assert not (ROOT / "infra" / "junction_callback_router" / "stacks.py").exists()
+    imported = set()
+    for path in (ROOT / "infra" / "junction_callback_router").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module.split(".")[0])
+    assert not imported & {"callback_router_app", "cdk_nag", "tools", "tests"}
 
 
 def test_user_app_synthesizes_from_the_installed_package(installed: Path, tmp_path: Path) -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from junction_callback_router.safety import placeholder_problems, reserved_host_reason
-from junction_callback_router.stages import parse_stage
+from callback_router_app.stages import parse_stage
+from junction_callback_router.safety import reserved_host_reason
 from tests.infra.conftest import CONTEXT, ROOT, offline_environment
 
 STAGES = CONTEXT["stages"]
@@ -47,7 +47,7 @@ def test_reserved_hosts(host: str, reserved: bool) -> None:
 
 def test_every_sample_stage_with_a_placeholder_is_named() -> None:
     for name, data in STAGES.items():
-        problems = placeholder_problems(parse_stage(name, data))
+        problems = parse_stage(name, data).placeholder_problems()
         hosts = json.dumps(data)
         assert bool(problems) == ("example.com" in hosts), name
 

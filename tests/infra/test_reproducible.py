@@ -15,7 +15,7 @@ from tests.infra.conftest import ROOT
 DRIVER = """
 import json, sys
 from aws_cdk import App
-from junction_callback_router.stacks import build_app
+from callback_router_app.stacks import build_app
 
 context = json.load(open("cdk.json"))["context"]
 app = App(context={**context, "stage": sys.argv[1]}, outdir=sys.argv[2])

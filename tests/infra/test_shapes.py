@@ -10,7 +10,7 @@ import pytest
 from aws_cdk.assertions import Match
 
 from callback_router.observability import Observability
-from junction_callback_router.stacks import ACCESS_LOG_FORMAT
+from callback_router_app.stacks import ACCESS_LOG_FORMAT
 from tests.infra.conftest import CONTEXT, Synth, synth_stage
 
 ALL_VIEWER = "216adef6-5c7f-47e4-b989-5492eafa07d3"

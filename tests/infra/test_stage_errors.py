@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from junction_callback_router.stages import StageError, load_stage, parse_stage
+from callback_router_app.stages import StageError, load_stage, parse_stage
 from tests.infra.conftest import CONTEXT, STAGES, synth_stage
 
 SANDBOX: dict[str, Any] = CONTEXT["stages"]["sandbox"]

@@ -16,6 +16,8 @@ import boto3  # type: ignore[import-untyped]
 import pytest
 from botocore.stub import Stubber  # type: ignore[import-untyped]
 
+import tools.teardown as teardown_tool
+from callback_router_app.stages import load_stage
 from tools.teardown import run
 
 FUNCTION_NAME = "JunctionCallbackRouter-edge-a-RouterEdgeFunctionFn-Ab12Cd34"
@@ -317,10 +319,11 @@ def test_an_unknown_stage_is_an_error() -> None:
 
 
 def test_the_stack_name_is_the_apps() -> None:
-    from junction_callback_router.stacks import STACK_PREFIX
-    from tools import teardown
+    """Teardown and the app both name the stack by ``Stage.stack_name``: one prefix, not a copy."""
+    from callback_router_app import stages
 
-    assert teardown.STACK_PREFIX == STACK_PREFIX
+    assert load_stage("edge-attach").stack_name == f"{stages.STACK_PREFIX}-edge-attach"
+    assert not hasattr(teardown_tool, "STACK_PREFIX")
 
 
 def test_associations_are_found_even_when_the_function_is_gone(aws: Clients) -> None:

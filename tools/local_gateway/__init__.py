@@ -56,7 +56,7 @@ fronts invoke the company's function themselves with the event they build): the 
 which ``tests/e2e/test_transparency.py`` shows the company's own logins untouched.
 
 The handlers read their configuration once, at import, from ``CALLBACK_ROUTER_CONFIG``: the
-gateway sets it from ``junction_callback_router.stages.load_stage(stage).runtime_json()`` (with the local fallback)
+gateway sets it from ``callback_router_app.stages.load_stage(stage).runtime_json()`` (with the local fallback)
 before importing them, exactly what the bundled ``config.json`` would hold. The ALB front's
 function differs only in its fallback URL, so it runs its own instance of
 ``callback_router.api_handlers`` (loaded from the same file with that config): in AWS an ALB

@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    from junction_callback_router.stages import StageError, load_stage
+    from callback_router_app.stages import StageError, load_stage
 
     try:
         stage = load_stage(args.stage)

@@ -16,7 +16,7 @@ from callback_router.core.answers import FALLBACK_MARKER_HEADER, FALLBACK_MARKER
 from callback_router.core.routes import PROVIDER_PLACEHOLDER
 
 if TYPE_CHECKING:
-    from junction_callback_router.stages import Stage
+    from callback_router_app.stages import Stage
 
 FALLBACK_CHOICES = ("stage", "proxy", "invoke")
 """``--fallback``: the stage's own fallback, or switch it locally to ``proxy`` or ``invoke``."""

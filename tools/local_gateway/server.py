@@ -42,7 +42,7 @@ from tools.local_gateway.upstream import forward_to_origin, forward_to_target
 
 if TYPE_CHECKING:
     from callback_router.core.config import RouterConfig
-    from junction_callback_router.stages import Stage
+    from callback_router_app.stages import Stage
     from tools.local_lambda import LocalLambda
 
 CONFIG_ENV_VAR = "CALLBACK_ROUTER_CONFIG"

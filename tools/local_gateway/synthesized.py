@@ -43,7 +43,7 @@ from tools.local_gateway import alb, cloudfront, http_api, rest_api
 if TYPE_CHECKING:
     from aws_cdk import App, Stack
 
-    from junction_callback_router.stages import Stage
+    from callback_router_app.stages import Stage
 
 Template = dict[str, Any]
 LOCAL_ORIGIN = "company-origin.local-gateway.test"
@@ -174,9 +174,7 @@ def alb_rules(stage: Stage, priority: int = alb.ALB_BYPASS_PRIORITY) -> tuple[al
 
 
 def _stack_name(stage: Stage) -> str:
-    from junction_callback_router.stacks import stack_name
-
-    return stack_name(stage)
+    return stage.stack_name
 
 
 def _stage_key(stage: Stage) -> str:
@@ -194,7 +192,7 @@ def _synthesize(build: Callable[[App], dict[str, Stack]]) -> dict[str, Template]
     """Build stacks in a fresh app (cdk.json's feature flags, no asset bundling), synthesize, return their templates."""
     from aws_cdk import App
 
-    from junction_callback_router.stages import CDK_JSON
+    from callback_router_app.stages import CDK_JSON
 
     context = {
         key: value
@@ -220,13 +218,13 @@ def _synthesize(build: Callable[[App], dict[str, Stack]]) -> dict[str, Template]
 
 
 def _synth_stage(stage: Stage) -> Template:
-    from junction_callback_router.stacks import add_stage_stack
+    from callback_router_app.stacks import add_stage_stack
 
     return _synthesize(lambda app: {"stage": add_stage_stack(app, stage, environ={})})["stage"]
 
 
 def _synth_companions(stage: Stage, fronts: list[str], priority: int = alb.ALB_BYPASS_PRIORITY) -> dict[str, Template]:
-    from junction_callback_router.stacks import add_stage_stack
+    from callback_router_app.stacks import add_stage_stack
 
     def build(app: App) -> dict[str, Stack]:
         stacks: dict[str, Stack] = {}
@@ -250,8 +248,8 @@ def _alb_stack(app: App, stage: Stage, priority: int) -> Stack:
     from aws_cdk import aws_ec2 as ec2
     from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 
+    from callback_router_app.stacks import router_options, router_props, stage_fallback
     from junction_callback_router.router import CallbackRouter
-    from junction_callback_router.stacks import router_props, stage_fallback
 
     stack = Stack(app, ALB_STACK, env=Environment(account="123456789012", region="us-east-1"))
     listener = elbv2.ApplicationListener.from_application_listener_attributes(
@@ -263,6 +261,7 @@ def _alb_stack(app: App, stage: Stage, priority: int) -> Stack:
     company = elbv2.ApplicationTargetGroup.from_target_group_attributes(
         stack, "CompanyTargets", target_group_arn=COMPANY_TARGET_GROUP_ARN
     )
-    router = CallbackRouter(stack, "Router", **router_props(stage), fallback=stage_fallback(stage, stack))
+    options = router_options(stage, stage_fallback(stage, stack))
+    router = CallbackRouter.from_options(stack, "Router", options, **router_props(stage))
     router.add_to_alb(listener, priority=priority, company_target_group=company)
     return stack

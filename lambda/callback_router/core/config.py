@@ -139,7 +139,11 @@ def check_target_url(key: str, url: Any, *, allow_placeholder: bool = False) -> 
 
 
 def _string_list(key: str, value: Any) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+    if isinstance(value, str):
+        raise ConfigError(key, f"must be a list of strings, e.g. [{value!r}], not a string")
+    if not isinstance(value, list):
+        raise ConfigError(key, f"must be a list of strings, not {type(value).__name__}")
+    if not all(isinstance(item, str) for item in value):
         raise ConfigError(key, "must be a list of strings")
     duplicates = sorted({item for item in value if value.count(item) > 1})
     if duplicates:
@@ -155,7 +159,7 @@ def _environments(data: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, st
             raise ConfigError(f"environments[{index}]", f"unknown environment {name!r}; known: {known}")
     extra = data.get("extra_environments", {})
     if not isinstance(extra, dict):
-        raise ConfigError("extra_environments", "must be an object of name -> Link API base URL")
+        raise ConfigError("extra_environments", "must be a mapping (an object) of name -> Link API base URL")
     accepted: dict[str, str] = {}
     for name in names:
         accepted.update(dict.fromkeys(JUNCTION_ENVIRONMENTS[name], name))

@@ -19,13 +19,17 @@ from typing import Any, Literal, get_args
 from aws_cdk import aws_logs as logs
 
 from callback_router.core.config import CONFIG_KEYS, ConfigError, RouterConfig, parse_config
-from junction_callback_router.common import DEFAULT_API_MEMORY_MB, DEFAULT_PYTHON_RUNTIME, EDGE_REGION
+from junction_callback_router.defaults import DEFAULT_API_MEMORY_MB, DEFAULT_PYTHON_RUNTIME, EDGE_REGION
+from junction_callback_router.props import prop_problem
+from junction_callback_router.safety import document_problems, origin_problems
 
 Shape = Literal[
     "http_api", "existing_rest_api", "existing_http_api", "function_url", "edge", "edge_function", "cloudfront_function"
 ]
 SHAPES: tuple[str, ...] = get_args(Shape)
 DEFAULT_STAGE = "sandbox"
+STACK_PREFIX = "JunctionCallbackRouter"
+"""Each stage's stack is ``JunctionCallbackRouter-<stage>`` (tools/teardown.py looks it up by this name)."""
 CDK_JSON = Path(__file__).resolve().parents[2] / "cdk.json"
 
 SHAPE_REQUIRED_KEYS: Mapping[str, tuple[str, ...]] = {
@@ -170,6 +174,15 @@ class Stage:
     def is_edge(self) -> bool:
         """Whether this stage deploys a Lambda@Edge function."""
         return self.shape in EDGE_SHAPES
+
+    @property
+    def stack_name(self) -> str:
+        """The stage's CloudFormation stack."""
+        return f"{STACK_PREFIX}-{self.name}"
+
+    def placeholder_problems(self) -> list[str]:
+        """Each key that points at a reserved or loopback host, with what to set instead."""
+        return document_problems(self.runtime) + origin_problems(self.infra.get("origin_domain_name"))
 
     def runtime_json(self) -> str:
         """The runtime config document as the bundled ``config.json`` text."""
@@ -319,9 +332,8 @@ def _check_infra(name: str, shape: str, data: Mapping[str, Any]) -> None:
         raise StageError(
             name, "region", f"shape {shape!r} deploys to {EDGE_REGION}: Lambda@Edge functions must live there"
         )
-    for key in ("alarms", "forward_host_header"):
-        if key in data and not isinstance(data[key], bool):
-            raise StageError(name, key, "must be true or false")
+    if "forward_host_header" in data and not isinstance(data["forward_host_header"], bool):
+        raise StageError(name, "forward_host_header", "must be true or false")
     if data.get("forward_host_header") is True and not data.get("domain_names"):
         raise StageError(
             name,
@@ -364,16 +376,11 @@ def _check_infra(name: str, shape: str, data: Mapping[str, Any]) -> None:
 
 
 def _check_function_keys(name: str, data: Mapping[str, Any]) -> None:
-    """The function's own settings; the constructs check them again with the same words."""
-    memory = data.get("memory_size", DEFAULT_API_MEMORY_MB)
-    if isinstance(memory, bool) or not isinstance(memory, int) or not 128 <= memory <= 10240:
-        raise StageError(name, "memory_size", "must be a whole number of MB from 128 to 10240")
-    runtime = data.get("python_runtime", DEFAULT_PYTHON_RUNTIME)
-    if not isinstance(runtime, str):
-        raise StageError(name, "python_runtime", 'must be a string such as "3.12"')
-    for key in ("snap_start", "dashboard"):
-        if key in data and not isinstance(data[key], bool):
-            raise StageError(name, key, "must be true or false")
+    """The function's infrastructure settings, checked as the constructs check their props of the same names."""
+    for key in ("memory_size", "python_runtime", "snap_start", "dashboard", "alarms"):
+        problem = prop_problem(key, data[key]) if key in data else None
+        if problem is not None:
+            raise StageError(name, key, problem)
 
 
 def _check_throttle(name: str, throttle: Any) -> None:

@@ -28,15 +28,14 @@ from aws_cdk import aws_sns as sns
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
+from callback_router_app.stages import DEFAULT_STAGE, STACK_PREFIX, Stage, StageError, parse_stage, stages_from_context
 from junction_callback_router.cloudfront_function_router import CloudFrontFunctionCallbackRouter
-from junction_callback_router.common import acknowledge, log_group
 from junction_callback_router.edge import EdgeCallbackRouter
-from junction_callback_router.options import Fallback
+from junction_callback_router.log_groups import log_group
+from junction_callback_router.nag import acknowledge
+from junction_callback_router.options import Fallback, RouterOptions
 from junction_callback_router.router import CallbackRouter
 from junction_callback_router.safety import origin_problems, refuse_deployment
-from junction_callback_router.stages import DEFAULT_STAGE, Stage, StageError, parse_stage, stages_from_context
-
-STACK_PREFIX = "JunctionCallbackRouter"
 
 ACCESS_LOG_FORMAT = {
     "requestId": "$context.requestId",
@@ -78,24 +77,23 @@ def callback_paths(stage: Stage) -> list[str]:
     return [route.path for route in stage.router.routes]
 
 
+def router_options(stage: Stage, fallback: Fallback | None = None) -> RouterOptions:
+    """The stage's runtime settings as the constructs' :class:`RouterOptions` (``fallback`` for regional shapes)."""
+    runtime = {key: value for key, value in stage.runtime.items() if key not in ("routes", "fallback")}
+    runtime.setdefault("environments", [])  # a stage may accept extra_environments only
+    if "routes" in stage.runtime:
+        runtime["routes"] = [route.path if route.provider is None else route for route in stage.router.routes]
+    return RouterOptions(**runtime, fallback=fallback)
+
+
 def router_props(stage: Stage) -> dict[str, Any]:
-    """The construct props both router constructs take, from a stage's runtime config and keys."""
-    runtime = stage.runtime
-    props: dict[str, Any] = {
-        "environments": runtime.get("environments", []),
+    """The infrastructure props both router constructs take, from a stage's keys."""
+    return {
         "python_runtime": stage.python_runtime,
         "log_retention": stage.retention,
         "alarms": stage.alarms,
         "dashboard": stage.dashboard,
     }
-    if "routes" in runtime:
-        props["routes"] = [route.path if route.provider is None else route for route in stage.router.routes]
-    for key in ("providers", "extra_environments", "teams", "max_state_length", "service", "metrics_namespace"):
-        if key in runtime:
-            props[key] = runtime[key]
-    if runtime.get("allow_mixed_environments"):
-        props["allow_mixed_environments"] = True
-    return props
 
 
 def stage_fallback(stage: Stage, scope: Construct) -> Fallback:
@@ -228,11 +226,11 @@ class RouterStack(Stack):
     def regional_router(self) -> CallbackRouter:
         """The regional construct with the stage's props."""
         stage = self.stage
-        self.router = CallbackRouter(
+        self.router = CallbackRouter.from_options(
             self,
             "Router",
+            router_options(stage, stage_fallback(stage, self)),
             **router_props(stage),
-            fallback=stage_fallback(stage, self),
             memory_size=stage.memory_size,
             config_in_environment=stage.config_in_environment,
             snap_start=stage.snap_start,
@@ -244,9 +242,10 @@ class RouterStack(Stack):
     def edge_router(self) -> EdgeCallbackRouter:
         """The edge construct with the stage's props."""
         stage = self.stage
-        router = EdgeCallbackRouter(
+        router = EdgeCallbackRouter.from_options(
             self,
             "Router",
+            router_options(stage),
             **router_props(stage),
             alarm_topic=self.alarm_topic(),
             description=f"Junction BYOO callback router, viewer request, stage {stage.name}",
@@ -392,9 +391,10 @@ class CloudFrontFunctionStack(RouterStack):
         """The CloudFront Function and a distribution that runs it on the callback paths only."""
         stage = self.stage
         props = {key: value for key, value in router_props(stage).items() if key != "python_runtime"}
-        router = CloudFrontFunctionCallbackRouter(
+        router = CloudFrontFunctionCallbackRouter.from_options(
             self,
             "Router",
+            router_options(stage),
             **props,
             alarm_topic=self.alarm_topic(),
             comment=f"Junction BYOO callback router, stage {stage.name}",
@@ -423,11 +423,6 @@ STACKS: Mapping[str, type[RouterStack]] = {
 }
 
 
-def stack_name(stage: Stage) -> str:
-    """The CloudFormation stack name of a stage."""
-    return f"{STACK_PREFIX}-{stage.name}"
-
-
 def stage_environment(stage: Stage, environ: Mapping[str, str] = os.environ) -> Environment:
     """Account and region: the stage's own, else the CLI's (``CDK_DEFAULT_*``); edge shapes: us-east-1."""
     return Environment(
@@ -438,7 +433,7 @@ def stage_environment(stage: Stage, environ: Mapping[str, str] = os.environ) -> 
 
 def add_stage_stack(app: App, stage: Stage, environ: Mapping[str, str] = os.environ) -> RouterStack:
     """Add the stack for ``stage`` to ``app``."""
-    return STACKS[stage.shape](app, stack_name(stage), stage=stage, env=stage_environment(stage, environ))
+    return STACKS[stage.shape](app, stage.stack_name, stage=stage, env=stage_environment(stage, environ))
 
 
 def selected_stage(app: App) -> Stage:
