@@ -17,6 +17,7 @@ from callback_router_app.stacks import router_options, stage_fallback
 from callback_router_app.stages import CDK_JSON, StageError, load_stage, parse_stage
 from junction_callback_router import (
     CallbackRouter,
+    CloudFrontFunctionCallbackRouter,
     EdgeCallbackRouter,
     Fallback,
     Route,
@@ -59,8 +60,12 @@ def test_the_test_options_set_every_setting() -> None:
 
 @pytest.mark.parametrize(
     ("construct", "region", "options"),
-    [(CallbackRouter, "eu-west-1", EVERY_SETTING), (EdgeCallbackRouter, "us-east-1", EDGE_SETTINGS)],
-    ids=["CallbackRouter", "EdgeCallbackRouter"],
+    [
+        (CallbackRouter, "eu-west-1", EVERY_SETTING),
+        (EdgeCallbackRouter, "us-east-1", EDGE_SETTINGS),
+        (CloudFrontFunctionCallbackRouter, "eu-west-1", EDGE_SETTINGS),
+    ],
+    ids=["CallbackRouter", "EdgeCallbackRouter", "CloudFrontFunctionCallbackRouter"],
 )
 def test_each_construct_passes_every_option_to_its_function(
     construct: type[RouterConstruct], region: str, options: RouterOptions
