@@ -6,7 +6,7 @@ memory's CPU share).
 a fresh ``python -I -S -B`` (no ``.pyc``, as a bundle without bytecode) whose init imports its
 client and builds it, and whose invokes each ``Invoke`` a function of the loopback stand-in
 (``tools/local_lambda.py``, signatures verified) over HTTP. The figures are written into
-``callback_router/adapters/lambda_invoke.py``'s docstring by hand.
+``callback_router/fallbacks/lambda_client.py``'s docstring by hand.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ MEMORY_SIZES = (128, 1769)
 _PATHS = f"""
 import sys
 sys.path[:0] = {[str(ROOT / "lambda"), *site.getsitepackages()]!r}
-import callback_router.adapters.fallback  # what the router imports anyway (Powertools, http.client)
+import callback_router.adapters.api, callback_router.observability  # the regional handler's own modules
 """
 PROBES = {
     "router-base": _PATHS
@@ -39,7 +39,7 @@ def handler(event, context):
 """,
     "own": _PATHS
     + f"""
-from callback_router.adapters.lambda_invoke import invoke
+from callback_router.fallbacks.lambda_client import invoke
 def handler(event, context):
     return invoke({ARN!r}, b'{{"k": "v"}}', 5.0)
 """,

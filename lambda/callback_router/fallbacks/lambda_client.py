@@ -12,7 +12,7 @@ Why not botocore: measured under the Lambda model (``python -m benchmarks.invoke
 runs ``benchmarks/lambda_model.py``: init at full CPU, then each ``Invoke`` of the loopback
 stand-in at the memory's CPU share; Python 3.11, ``-B`` so no ``.pyc``; medians of 9 fresh
 processes, two runs on this shared 2-core machine, in ms). Init is the whole import of a probe
-that first imports what the router loads anyway (``adapters.fallback``: Powertools, http.client):
+that first imports what the router loaded then (Powertools, http.client; see benchmarks/invoke_client.py):
 
   what                                 init      first invoke     warm invoke
                                                  128 / 1769 MB    128 / 1769 MB
@@ -21,7 +21,7 @@ that first imports what the router loads anyway (``adapters.fallback``: Powertoo
   botocore, ``create_client`` at init  226-423   7.5-8.6 / 5.2-7.0  1.4-1.5 / 1.1-1.4
 
 The stand-in speaks plain HTTP on loopback: in AWS the first invoke also does a TLS handshake
-(whichever client; the TLS context is built at init, as for the proxy fallback: ``api_handlers``).
+(whichever client; the TLS context is built at init, as for the proxy fallback: ``fallbacks.tls``).
 
 So this module costs nothing measurable beyond the router's own imports (the spread between runs
 is other work on the machine), while botocore adds about 150-300 ms to every cold start and is
@@ -44,8 +44,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
-from callback_router.adapters.deadline import Deadline
-from callback_router.adapters.fallback import MAX_UPSTREAM_BODY, UpstreamError, UpstreamTooLarge, tls_context
+from callback_router.core.limits import LAMBDA_RESPONSE_LIMIT
+from callback_router.fallbacks.deadline import Deadline
+from callback_router.fallbacks.errors import UpstreamError, UpstreamTooLarge
+from callback_router.fallbacks.tls import tls_context
 
 INVOKE_PATH = "/2015-03-31/functions/{}/invocations"
 SERVICE = "lambda"
@@ -250,7 +252,7 @@ def _read_result(response: http.client.HTTPResponse, deadline: Deadline) -> byte
     while chunk := response.read1(65536):
         deadline.check()
         size += len(chunk)
-        if size > MAX_UPSTREAM_BODY:
+        if size > LAMBDA_RESPONSE_LIMIT:  # no front carries a larger result
             raise UpstreamTooLarge("invoke result over every front's response limit")
         chunks.append(chunk)
     if response.length:  # http.client counts down what Content-Length promised and read1 stops short silently
