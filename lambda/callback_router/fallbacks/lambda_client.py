@@ -12,7 +12,7 @@ Why not botocore: measured under the Lambda model (``python -m benchmarks.invoke
 runs ``benchmarks/lambda_model.py``: init at full CPU, then each ``Invoke`` of the loopback
 stand-in at the memory's CPU share; Python 3.11, ``-B`` so no ``.pyc``; medians of 9 fresh
 processes, two runs on this shared 2-core machine, in ms). Init is the whole import of a probe
-that first imports what the router loaded then (Powertools, http.client; see benchmarks/invoke_client.py):
+that first imports what the router loaded then (Powertools, http.client: before issue 15):
 
   what                                 init      first invoke     warm invoke
                                                  128 / 1769 MB    128 / 1769 MB
