@@ -2,10 +2,11 @@
 
 Every request (any method, any path) reaches one function, which finds the provider with the
 core's literal route matching, exactly as the edge does, and sends everything that is not a
-Junction callback to the configured fallback. Events are read and answers written by
-:mod:`callback_router.adapters.api` in each front's format, logs and metrics by
-:mod:`callback_router.observability`, tokens by the lean reader: no Powertools and no PyJWT at
-init (BENCHMARKS.md, Lambda model). Only the configured fallback's module is imported, at init.
+Junction callback to the configured fallback. One adapter per event source reads the event
+and writes the answer in its front's format (``adapters/http_api.py``, ``rest_api.py``,
+``alb.py``), :mod:`callback_router.observability` logs and counts, the lean reader reads
+tokens: no Powertools and no PyJWT (BENCHMARKS.md, Lambda model). Only the configured
+fallback's module is imported, at init.
 """
 
 from __future__ import annotations
@@ -13,15 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 from callback_router import fallbacks
-from callback_router.adapters.api import (
-    ALB_FRONT,
-    HTTP_API_FRONT,
-    REST_API_FRONT,
-    Answer,
-    Front,
-    redirect_response,
-    text_response,
-)
+from callback_router.adapters.alb import ALB_FRONT
+from callback_router.adapters.api import Answer, Front, redirect_response, text_response
+from callback_router.adapters.http_api import HTTP_API_FRONT
+from callback_router.adapters.rest_api import REST_API_FRONT
 from callback_router.core.config import RouterConfig
 from callback_router.core.decision import Decision, Outcome, decide
 from callback_router.core.limits import fits

@@ -17,8 +17,11 @@ from aws_lambda_powertools.utilities.data_classes import ALBEvent, APIGatewayPro
 from hypothesis import given
 from hypothesis import strategies as st
 
-from callback_router.adapters.api import ALB_FRONT, HTTP_API_FRONT, REST_API_FRONT, Answer, Front, redirect_response
+from callback_router.adapters.alb import ALB_FRONT
+from callback_router.adapters.api import Answer, Front, redirect_response
 from callback_router.adapters.api import text_response as router_text
+from callback_router.adapters.http_api import HTTP_API_FRONT
+from callback_router.adapters.rest_api import REST_API_FRONT
 from tests.functional.sources import alb_event, http_api_event, rest_api_event
 
 PATH, QUERY = "/oauth_callback/fitbit", "code=c&state=s"

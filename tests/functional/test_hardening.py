@@ -65,7 +65,8 @@ def test_unreadable_query_is_refused_rather_than_forwarded_without_it(
     def broken(_front, _event):
         raise TypeError("query parameters are not a mapping")
 
-    monkeypatch.setattr(router.api.Front, "query", broken)  # every front's query reader fails
+    for front in (router.api.HTTP_API_FRONT, router.api.REST_API_FRONT, router.api.ALB_FRONT):
+        monkeypatch.setattr(type(front), "query", broken)  # every front's query reader fails
     result = source.send(router, raw_query=f"code=c&state={mint_token()}")
     assert result.status == 400
     assert result.location is None

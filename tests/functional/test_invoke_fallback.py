@@ -347,7 +347,7 @@ def test_the_company_function_runs_once_even_if_answer_writing_fails(
     def broken(*_: Any) -> Any:
         raise RuntimeError("response building failed")
 
-    monkeypatch.setattr(invoking.api.Front, "write", broken)
+    monkeypatch.setattr(type(invoking.api.HTTP_API_FRONT), "write", broken)
     source = API_SOURCES[0]
     assert call(invoking, source, source.event(DEFAULT_PATH, COMPANY_QUERY)) == company.result
     assert len(company.events) == 1

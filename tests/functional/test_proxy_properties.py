@@ -14,7 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from callback_router.adapters.api import ALB_FRONT, HTTP_API_FRONT, REST_API_FRONT, Front
+from callback_router.adapters.alb import ALB_FRONT
+from callback_router.adapters.api import Front
+from callback_router.adapters.http_api import HTTP_API_FRONT
+from callback_router.adapters.rest_api import REST_API_FRONT
 from callback_router.fallbacks.errors import UpstreamError
 from callback_router.fallbacks.forwarding import forwarding_fields, joined_cookie
 from callback_router.fallbacks.proxy import HOP_BY_HOP, _wire_headers, upstream_response

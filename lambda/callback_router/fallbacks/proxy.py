@@ -27,7 +27,8 @@ from urllib.parse import SplitResult, urlsplit
 
 import h11
 
-from callback_router.adapters.api import HTTP_API_FRONT, Answer, Front
+from callback_router.adapters.api import Answer, Front
+from callback_router.adapters.http_api import HTTP_API_FRONT
 from callback_router.core.config import Fallback
 from callback_router.core.limits import LAMBDA_RESPONSE_LIMIT
 from callback_router.core.marker import FALLBACK_MARKER_HEADER, FALLBACK_MARKER_VALUE
