@@ -121,14 +121,21 @@ class LeanLogger:
         service_logger = logging.getLogger(service)
         if service_logger.level == logging.NOTSET:  # Powertools sets it on the same logger
             service_logger.setLevel(_log_level())
-        # One child per handler module (``edge``, ``api``): each keeps its own formatter and keys
-        # where both are loaded in one process (the tests, the local gateway).
+        # One child per handler module (``edge``, ``api``): each keeps its own keys where both are
+        # loaded in one process (the tests, the local gateway).
         self._logger = service_logger.getChild(channel)
         self._logger.propagate = False
-        self.formatter = LeanJsonFormatter(service)
-        if not self._logger.handlers:  # a reloaded module reuses its handler, as Powertools does
+        if not self._logger.handlers:
             self._logger.addHandler(logging.StreamHandler(sys.stdout))
-        self._logger.handlers[0].setFormatter(self.formatter)
+        # A module loaded again (a reload, or the local gateway's second copy) shares the handler
+        # and its formatter, as Powertools' Logger does: every invocation appends its own Lambda
+        # context keys to the one formatter that writes its lines.
+        handler = self._logger.handlers[0]
+        if isinstance(handler.formatter, LeanJsonFormatter):
+            self.formatter = handler.formatter
+        else:
+            self.formatter = LeanJsonFormatter(service)
+            handler.setFormatter(self.formatter)
 
     @property
     def registered_handler(self) -> logging.Handler:

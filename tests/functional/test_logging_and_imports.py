@@ -3,6 +3,7 @@ the viewer-request path imports."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import subprocess
@@ -16,7 +17,7 @@ from aws_lambda_powertools.metrics import Metrics
 
 from callback_router.powertools_format import LeanJsonFormatter, LeanMetrics
 from callback_router.warmup import WarmupContext, prime_handlers
-from tests.conftest import PRODUCTION_US, mint_token
+from tests.conftest import PRODUCTION_US, LambdaContext, mint_token
 from tests.events import load_event
 from tests.functional.conftest import Router
 from tests.functional.sources import ALL_SOURCES, HTTP_API, Source
@@ -437,3 +438,17 @@ def test_api_handlers_count_one_cold_start_for_the_dashboard(configure, output, 
     assert document["service"] == "acme-router"
     assert document["ColdStart"] in (1, [1])
     assert second.cold_starts == []
+
+
+def test_a_handler_module_loaded_twice_logs_each_invocation_with_its_own_context(router: Router, output) -> None:
+    # The local gateway loads api_handlers a second time from its file (the ALB front's config):
+    # each module's lines must carry the Lambda context of the invocation that wrote them.
+    spec = importlib.util.find_spec("callback_router.api_handlers")
+    assert spec is not None and spec.loader is not None
+    second = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(second)
+    output()
+    for module, request_id in ((second, "second-module"), (router.api, "first-module")):
+        module.http_api_handler(HTTP_API.event(raw_query="state=own"), LambdaContext(aws_request_id=request_id))
+        [routed] = output().routed
+        assert routed["function_request_id"] == request_id
