@@ -1,5 +1,5 @@
 """The invoke fallback's Lambda client, for ``make bench``: botocore against the router's own
-SigV4 client (``callback_router/adapters/lambda_invoke.py``), under the Lambda model.
+SigV4 client (``callback_router/fallbacks/lambda_client.py``), under the Lambda model.
 
 Each probe is a module the model (``benchmarks/lambda_model.py``) cold-starts: its init imports
 what the router imports anyway (the shipped invoke-stage asset's ``api_handlers``, which also
@@ -22,15 +22,15 @@ MEMORY_SIZES = (128, 1769)
 EXPECT = "'statusCode': 200"
 CLIENTS = {
     "router-base": "the router's init, no Lambda client",
-    "own": "the router's own signer (`lambda_invoke`)",
+    "own": "the router's own signer (`fallbacks.lambda_client`)",
     "botocore": "botocore, `create_client` at init",
 }
 
 _BASE = """
 import sys
 sys.path[:0] = {paths!r}
-# The invoke stage's router: its init loads Powertools, http.client and PyJWT and builds the TLS
-# context for the Lambda endpoint, whichever client then uses it.
+# The invoke stage's router: its init loads the invoke fallback (http.client, the signer) and
+# builds the TLS context for the Lambda endpoint, whichever client then uses it.
 import callback_router.api_handlers
 """
 _CLIENT = {
@@ -39,7 +39,7 @@ def handler(event, context):
     return {"statusCode": 200}
 """,
     "own": f"""
-from callback_router.adapters.lambda_invoke import invoke
+from callback_router.fallbacks.lambda_client import invoke
 def handler(event, context):
     return invoke({FUNCTION_ARN!r}, b'{{"k": "v"}}', 5.0)
 """,

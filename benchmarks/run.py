@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib.util
 import json
 import math
 import os
@@ -64,6 +65,8 @@ MODEL_HANDLERS = ("edge viewer-request", "HTTP API", "REST API", "ALB")
 PROXY_LABEL = "HTTP API, proxy fallback over HTTPS"
 INVOKE_LABEL = "HTTP API, invoke fallback over HTTPS"
 COMPANY_PAGE = b"<p>company callback</p>"
+NAIVE_LIBRARIES = ("jwt", "aws_lambda_powertools", "jmespath", "typing_extensions")
+"""What the naive build imports, copied from this environment (pure Python; pinned in requirements-dev.txt)."""
 
 COLD_PROBE = """
 import sys, time
@@ -123,6 +126,14 @@ def build_all(workdir: Path) -> dict[str, Path]:
     naive = workdir / "naive"
     shutil.copytree(assets["api"], naive)
     shutil.rmtree(naive / "callback_router")
+    for module in NAIVE_LIBRARIES:  # the router bundles neither Powertools nor PyJWT any more
+        spec = importlib.util.find_spec(module)
+        assert spec is not None and spec.origin is not None, module
+        origin = Path(spec.origin)
+        if origin.name == "__init__.py":
+            shutil.copytree(origin.parent, naive / origin.parent.name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(origin, naive / origin.name)
     (naive / "naive_handler.py").write_text(NAIVE_HANDLER, encoding="utf-8")
     shutil.copytree(naive, workdir / "naive-pyc")
     compile_bytecode(workdir / "naive-pyc")

@@ -25,9 +25,8 @@ What goes into an asset:
 4. ``.pyc`` files, when the Python that bundles has the Lambda runtime's minor version (see
    :func:`compile_bytecode` for why they are hash-based).
 
-The edge asset leaves out every third-party package, which the viewer-request handler never
-imports (PyJWT, Powertools and what it needs, h11), and keeps only their licence texts:
-Lambda@Edge caps a viewer-request package at 1 MB zipped, and the full install is about 1.13 MB.
+The edge asset leaves out what the viewer-request handler never imports (``h11``, the proxy
+fallback's client): Lambda@Edge caps a viewer-request package at 1 MB zipped.
 """
 
 from __future__ import annotations
@@ -80,16 +79,12 @@ LAMBDA_PLATFORM = "manylinux2014_x86_64"
 BUNDLER_VERSION = "1"
 """Bump when the asset layout changes, so CDK's asset hash changes with it."""
 
-# The viewer-request handler writes its log line and EMF document without Powertools
-# (callback_router/lean_observability.py: Powertools Logger/Metrics were about half of the edge's
-# init under the Lambda model, BENCHMARKS.md), and reads tokens without PyJWT: no third-party
-# package is imported at the edge, so none is shipped (their licence files stay). The isolated-run
-# test in tests/infra/test_assets.py fails if the edge ever imports a module the asset lacks.
-EDGE_DROP_TOP_LEVEL = ("jwt", "aws_lambda_powertools", "jmespath", "typing_extensions.py", "h11")
-"""PyJWT (the edge reads tokens with ``read_claims_lean``, see ``core/link_token.py``), Powertools
-and the two packages only Powertools needs, and h11 (the proxy fallback's HTTP/1.1: the edge
-passes requests on to CloudFront's origin instead)."""
-EDGE_DROP_DISTRIBUTIONS = ("pyjwt-", "h11-")
+# No handler imports Powertools or PyJWT (callback_router/powertools_format.py writes their log
+# line and EMF document, core/link_token.py reads tokens), so neither is bundled. The isolated-run
+# tests in tests/infra/test_assets.py fail if a handler ever imports a module its asset lacks.
+EDGE_DROP_TOP_LEVEL = ("h11",)
+"""h11, the proxy fallback's HTTP/1.1: the edge passes requests on to CloudFront's origin instead."""
+EDGE_DROP_DISTRIBUTIONS = ("h11-",)
 """The ``.dist-info`` folders of what the edge leaves out (lower-cased prefixes)."""
 
 
@@ -230,8 +225,8 @@ def build_asset(
     """Build the Lambda code directory into ``out_dir`` (created; must be empty).
 
     Args:
-        kind: ``"api"`` (API Gateway handlers: Powertools event handler + PyJWT) or ``"edge"``
-            (viewer-request handler: no third-party package, for Lambda@Edge's size limit).
+        kind: ``"api"`` (API Gateway, ALB and Function URL handlers, with the proxy fallback's
+            ``h11``) or ``"edge"`` (viewer-request handler, for Lambda@Edge's size limit).
         config: the runtime config document (JSON text, or a stage), written as
             ``callback_router/config.json``.
         out_dir: where to write the asset (the Lambda code root, i.e. what ``/var/task`` will hold).

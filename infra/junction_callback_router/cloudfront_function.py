@@ -18,10 +18,10 @@ import json
 from importlib.resources import files
 from typing import Any
 
-from callback_router.core.answers import INVALID_PROVIDER_TEXT, NO_STORE_HEADERS
 from callback_router.core.config import TEAM_ID, RouterConfig
 from callback_router.core.decision import REDIRECT_METHODS
 from callback_router.core.routes import PROVIDER_PLACEHOLDER, PROVIDER_SLUG
+from callback_router.core.texts import INVALID_PROVIDER_TEXT, NO_STORE_HEADERS
 from callback_router.observability import _WARNING_OUTCOMES
 
 MAX_CODE_BYTES = 10_240

@@ -12,8 +12,7 @@ after its :class:`~callback_router.core.decision.Outcome` (``JunctionRedirect``,
 ``NotACallback``, ``ForeignEnvironment``, ``InvalidProvider``) plus ``RouterError``,
 ``ConfigError`` and ``FallbackUpstreamError``, in the configured namespace with the single
 dimension ``service``. Powertools' ``ColdStart`` count carries ``function_name`` and ``service``:
-the API handlers write it with ``log_metrics(capture_cold_start_metric=True)``, the edge handler
-writes the same document with ``lean_observability.LeanMetrics``.
+every handler writes Powertools' document with ``powertools_format.LeanMetrics``.
 
 Lambda@Edge: the function runs, logs and is measured in the region of the CloudFront regional edge
 cache that served the request, under the function name ``us-east-1.<name>`` (CloudFront Developer

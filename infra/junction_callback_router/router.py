@@ -35,7 +35,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
-from callback_router.core.answers import FALLBACK_MARKER_HEADER, FALLBACK_MARKER_VALUE
+from callback_router.core.marker import FALLBACK_MARKER_HEADER, FALLBACK_MARKER_VALUE
 from callback_router.core.routes import ALB_STATE_PATTERN, PROVIDER_PLACEHOLDER, match_routes, path_patterns
 from callback_router.settings import CONFIG_ENV_VAR
 from junction_callback_router.alb_rules import check_alb_rule

@@ -1,46 +1,29 @@
-"""API Gateway (REST, HTTP API), Function URL and ALB handlers on Powertools resolvers.
+"""API Gateway (REST, HTTP API), Function URL and ALB handlers: the edge's lean path.
 
-One resolver per event source. Every request (any method, any path) reaches one handler, which
-finds the provider with the core's literal route matching, exactly as the edge does, and sends
-everything that is not a Junction callback to the fallback.
-https://docs.powertools.aws.dev/lambda/python/latest/core/event_handler/api_gateway/
+Every request (any method, any path) reaches one function, which finds the provider with the
+core's literal route matching, exactly as the edge does, and sends everything that is not a
+Junction callback to the configured fallback. One adapter per event source reads the event
+and writes the answer in its front's format (``adapters/http_api.py``, ``rest_api.py``,
+``alb.py``), :mod:`callback_router.observability` logs and counts, the lean reader reads
+tokens: no Powertools and no PyJWT (BENCHMARKS.md, Lambda model). Only the configured
+fallback's module is imported, at init.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-import jwt  # noqa: F401 -- init, not first use: read_claims_pyjwt needs it (BENCHMARKS.md, Lambda model)
-from aws_lambda_powertools.event_handler import ALBResolver, APIGatewayHttpResolver, APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-
-from callback_router.adapters.api import (
-    CallbackQuery,
-    alb_query,
-    http_api_query,
-    redirect_response,
-    rest_api_query,
-    text_response,
-)
-from callback_router.adapters.fallback import (
-    ALB_FRONT,
-    HTTP_API_FRONT,
-    REST_API_FRONT,
-    ForwardedRequest,
-    Front,
-    MalformedRequest,
-    UpstreamError,
-    UpstreamNotText,
-    UpstreamTooLarge,
-    fallback_response,
-    tls_context,
-)
-from callback_router.adapters.handover import front_error, hand_over
-from callback_router.adapters.lambda_invoke import InvokeFailed
-from callback_router.adapters.replay_headers import forwarding_fields, joined_cookie, without_cookies_or_forwarding
-from callback_router.core.answers import (
+from callback_router import fallbacks
+from callback_router.adapters.alb import ALB_FRONT
+from callback_router.adapters.api import Answer, Front, redirect_response, text_response
+from callback_router.adapters.http_api import HTTP_API_FRONT
+from callback_router.adapters.rest_api import REST_API_FRONT
+from callback_router.core.config import RouterConfig
+from callback_router.core.decision import Decision, Outcome, decide
+from callback_router.core.limits import fits
+from callback_router.core.link_token import read_claims_lean
+from callback_router.core.routes import match_routes
+from callback_router.core.texts import (
     INVALID_PROVIDER_TEXT,
     MALFORMED_EVENT_TEXT,
     MISCONFIGURED_TEXT,
@@ -48,12 +31,10 @@ from callback_router.core.answers import (
     NOT_TEXT_TEXT,
     RESPONSE_TOO_LARGE_TEXT,
     UPSTREAM_FAILED_TEXT,
-    fits,
 )
-from callback_router.core.config import Fallback, RouterConfig
-from callback_router.core.decision import Decision, Outcome, decide
-from callback_router.core.link_token import read_claims_pyjwt
-from callback_router.core.routes import match_routes
+from callback_router.fallbacks.errors import MalformedRequest, UpstreamError, UpstreamNotText, UpstreamTooLarge
+from callback_router.fallbacks.forwarding import forwarding_fields, joined_cookie, without_cookies_or_forwarding
+from callback_router.fallbacks.request import ForwardedRequest
 from callback_router.observability import (
     CONFIG_ERROR_METRIC,
     FALLBACK_NOT_TEXT_METRIC,
@@ -67,46 +48,36 @@ from callback_router.warmup import prime_handlers
 
 CONFIG, CONFIG_PROBLEM = load_config_or_problem()
 
-observability = Observability(CONFIG)
+observability = Observability(CONFIG, "api")  # Powertools' fields, without Powertools: powertools_format.py
 logger, metrics = observability.logger, observability.metrics
 
-Resolver = TypeVar("Resolver", bound=ApiGatewayResolver)
-QueryReader = Callable[[Any], CallbackQuery]
+# Init, not first request: only the configured fallback's modules (reject and redirect load no
+# TLS context and no HTTP client; proxy loads h11 and TLS, invoke the Lambda client and TLS).
+RESPOND = fallbacks.load(CONFIG.fallback.mode) if CONFIG is not None else None
+INVOKE = CONFIG.fallback if CONFIG is not None and CONFIG.fallback.mode == "invoke" else None
+if INVOKE is not None:
+    from callback_router.fallbacks.invoke import front_error, hand_over
+    from callback_router.fallbacks.lambda_client import InvokeFailed
+if CONFIG is not None and CONFIG.fallback.mode in ("proxy", "invoke"):  # both open TLS connections
+    from callback_router.fallbacks.tls import tls_context
+
+    tls_context()
 
 
-class _Verbatim:
-    """The company function's result for the event being resolved (``invoke`` fallback).
+class _HandedOver(Exception):
+    """The company function's result (``invoke``): it goes back to the front as is, unwritten."""
 
-    Powertools would serialize whatever the route returns into its own response format; the
-    company's result must reach the front as is (a bare string, a dict without ``statusCode``),
-    so the route leaves it here and :func:`_resolve` returns it instead of Powertools' answer.
-    """
-
-    def __init__(self) -> None:
-        self._results: list[Any] = []
-
-    def put(self, result: Any) -> Response[Any]:
-        """Hold ``result``; the placeholder returned to Powertools is never sent."""
-        self._results.append(result)
-        return Response(status_code=204, body="")
-
-    def take(self) -> tuple[bool, Any]:
-        """``(True, result)`` when the event was handed over, else ``(False, None)``; empties it."""
-        if not self._results:
-            return False, None
-        result = self._results[-1]
-        self._results.clear()
-        return True, result
+    def __init__(self, result: Any) -> None:
+        super().__init__()
+        self.result = result
 
 
-_verbatim = _Verbatim()
-
-
-def _handed_over(fallback: Fallback, raw_event: Any, context: Any, request_id: str | None) -> Any:
+def _handed_over(raw_event: Any, context: Any, request_id: str | None) -> Any:
     """The company function's result for ``raw_event``, or its front's own error answer."""
+    assert INVOKE is not None
     refused = False
     try:
-        return hand_over(fallback, raw_event, context)
+        return hand_over(INVOKE, raw_event, context)
     except InvokeFailed as error:
         refused = error.refused
         # The reason names the failure (throttled, function error, timeout), never event data or
@@ -121,26 +92,20 @@ def _handed_over(fallback: Fallback, raw_event: Any, context: Any, request_id: s
     return front_error(raw_event, refused=refused)
 
 
-def _invoke_fallback() -> Fallback | None:
-    """The configured fallback when it is ``invoke``: every request that is not Junction's goes there."""
-    return CONFIG.fallback if CONFIG is not None and CONFIG.fallback.mode == "invoke" else None
-
-
-def _request_id(event: Any) -> str | None:
-    context = event.raw_event.get("requestContext") or {}
+def _request_id(raw: dict[str, Any]) -> str | None:
+    context = raw.get("requestContext") or {}
     if context.get("requestId"):
         return str(context["requestId"])
     # ALB has no request id: use its trace header, from multiValueHeaders when the target group
     # has multi-value headers on (then there is no "headers" key at all).
-    raw_headers = dict(event.raw_event.get("headers") or {})
-    for name, values in (event.raw_event.get("multiValueHeaders") or {}).items():
+    raw_headers = dict(raw.get("headers") or {})
+    for name, values in (raw.get("multiValueHeaders") or {}).items():
         raw_headers.setdefault(name, values[-1] if values else None)
     trace = raw_headers.get("x-amzn-trace-id") or raw_headers.get("X-Amzn-Trace-Id")
     return str(trace) if trace else None
 
 
-def _forwarded_request(event: Any, raw_query: str, front: Front) -> ForwardedRequest:
-    raw = event.raw_event
+def _forwarded_request(raw: dict[str, Any], method: str, raw_query: str, front: Front) -> ForwardedRequest:
     if raw.get("multiValueHeaders"):
         pairs = [(name, value) for name, values in raw["multiValueHeaders"].items() for value in values or []]
     else:
@@ -152,49 +117,49 @@ def _forwarded_request(event: Any, raw_query: str, front: Front) -> ForwardedReq
     if cookie is not None:
         headers.append(("Cookie", cookie))
     default_proto = None if front is ALB_FRONT else "https"
-    headers += forwarding_fields(received, raw if isinstance(raw, dict) else {}, default_proto=default_proto)
+    headers += forwarding_fields(received, raw, default_proto=default_proto)
     # The body is handed over as it came: only the proxy decodes it, so a body that is not the
     # base64 its event claims cannot turn a 404 or a redirect into an error.
     return ForwardedRequest(
-        method=event.http_method.upper(),
+        method=method,
         raw_query=raw_query,
         headers=headers,
-        body=event.body,
-        body_is_base64=bool(event.is_base64_encoded),
+        body=raw.get("body"),
+        body_is_base64=bool(raw.get("isBase64Encoded")),
     )
 
 
-def _front_of(app: ApiGatewayResolver) -> Front:
-    if isinstance(app, APIGatewayRestResolver):
-        return REST_API_FRONT
-    if isinstance(app, ALBResolver):
-        return ALB_FRONT
-    return HTTP_API_FRONT
+def _answer(front: Front, raw: dict[str, Any], context: Any) -> Answer:
+    """The router's answer to one event of ``front``.
 
-
-def _answer(app: ApiGatewayResolver, read_query: QueryReader, provider: str | None) -> Response[Any]:
-    event = app.current_event
-    request_id = _request_id(event)
+    Raises:
+        _HandedOver: the ``invoke`` fallback took the event; its result is the answer.
+        Exception: the event lacks what every event of its front has (a malformed event).
+    """
+    method = front.method(raw)
+    path = front.path(raw)
+    provider = callback_provider(CONFIG, raw, path) if CONFIG is not None else None
+    request_id = _request_id(raw)
     if CONFIG is None:
         logger.error("config unusable; cannot route", extra={"problem": str(CONFIG_PROBLEM)})
         observability.count(CONFIG_ERROR_METRIC)
         return text_response(503, MISCONFIGURED_TEXT)
     try:
-        query = read_query(event)
+        query = front.query(raw)
     except Exception as error:  # noqa: BLE001 -- without its query a callback cannot be passed on faithfully
         observability.failure(ROUTER_ERROR_METRIC, "malformed event", error, request_id)
-        if (fallback := _invoke_fallback()) is not None:  # the company's handler got it before: it still does
-            return _verbatim.put(_handed_over(fallback, event.raw_event, app.lambda_context, request_id))
+        if INVOKE is not None:  # the company's handler got it before: it still does
+            raise _HandedOver(_handed_over(raw, context, request_id)) from None
         return text_response(400, MALFORMED_EVENT_TEXT)
     decision: Decision | None = None
     try:
         decision = decide(
             CONFIG,
-            method=event.http_method,
+            method=method,
             provider=provider,
             state_values=query.states,
             raw_query=query.raw,
-            read_claims=read_claims_pyjwt,
+            read_claims=read_claims_lean,
         )
     except Exception as error:  # noqa: BLE001 -- fail open to the company's own callback logic
         observability.failure(ROUTER_ERROR_METRIC, "routing failed; taking the fallback", error, request_id)
@@ -202,17 +167,17 @@ def _answer(app: ApiGatewayResolver, read_query: QueryReader, provider: str | No
         observability.record(decision, request_id)
         if decision.outcome is Outcome.JUNCTION_REDIRECT and decision.location is not None:
             return redirect_response(decision.location)
-        if decision.outcome is Outcome.INVALID_PROVIDER and _invoke_fallback() is None:
+        if decision.outcome is Outcome.INVALID_PROVIDER and INVOKE is None:
             return text_response(400, INVALID_PROVIDER_TEXT)
-    if (fallback := _invoke_fallback()) is not None:
-        return _verbatim.put(_handed_over(fallback, event.raw_event, app.lambda_context, request_id))
+    if INVOKE is not None:
+        raise _HandedOver(_handed_over(raw, context, request_id))
     text = UPSTREAM_FAILED_TEXT
     try:
-        front = _front_of(app)
-        request = _forwarded_request(event, query.raw, front)
+        assert RESPOND is not None
+        request = _forwarded_request(raw, method, query.raw, front)
         # ALB's path pattern is wider than the routes: what is on none is the company's (issue 14).
-        own_path = event.path if front is ALB_FRONT and isinstance(event.path, str) else None
-        return fallback_response(CONFIG.fallback, provider, request, front, own_path=own_path)
+        own_path = path if front is ALB_FRONT and isinstance(path, str) else None
+        return RESPOND(CONFIG.fallback, provider, request, front, own_path)
     except MalformedRequest as error:
         observability.failure(ROUTER_ERROR_METRIC, "malformed event", error, request_id)
         return text_response(400, MALFORMED_EVENT_TEXT)
@@ -265,24 +230,6 @@ def callback_provider(config: RouterConfig, raw_event: dict[str, Any], path: str
     return None
 
 
-def build_resolver(app: Resolver, read_query: QueryReader, config: RouterConfig | None) -> Resolver:
-    """Send every request on ``app`` to the router; the core's routes decide the provider.
-
-    No Powertools route is registered: its routes are regular expressions (``(``, ``+``, ``.``
-    mean something; ``$`` matches before a trailing newline; the REST resolver also accepts a
-    trailing ``/``), which made API fronts disagree with the edge. Powertools still earns its
-    place here: typed events for each source and each front's response format.
-    """
-
-    @app.not_found
-    def every_request(_: NotFoundError) -> Response[Any]:
-        event = app.current_event
-        provider = callback_provider(config, event.raw_event, event.path) if config is not None else None
-        return _answer(app, read_query, provider)
-
-    return app
-
-
 def _plain_answer(
     status: int, reason: str, text: str, *, multi_value: bool, status_description: bool
 ) -> dict[str, Any]:
@@ -297,25 +244,22 @@ def _plain_answer(
     return answer
 
 
-def _resolve(app: ApiGatewayResolver, event: Any, context: Any, *, status_description: bool = False) -> Any:
-    """``app.resolve``, with a clear 400 instead of a stack trace for an event of the wrong shape,
-    and a clear 502 instead of the front's own error page for an answer over its size limit."""
+def _resolve(front: Front, event: Any, context: Any) -> Any:
+    """The answer to ``event`` in ``front``'s format: a clear 400 instead of a stack trace for an
+    event of the wrong shape, a clear 502 instead of the front's own error page for an answer
+    over its size limit, and the company function's result as is (``invoke``)."""
+    status_description = front is ALB_FRONT
     try:
-        answer = app.resolve(event, context)
+        answer = front.write(_answer(front, event, context), event)
+    except _HandedOver as handed:  # the company's result, verbatim: its front judges it as without the router
+        return handed.result
     except Exception as error:  # noqa: BLE001 -- e.g. a test invocation with {} from the console
         observability.failure(ROUTER_ERROR_METRIC, "malformed event", error, None)
-        handed, result = _verbatim.take()
-        if handed:  # Powertools failed after the hand-over: never run the company's function twice
-            return result
-        if (fallback := _invoke_fallback()) is not None:  # the company's handler got it before: it still does
-            return _handed_over(fallback, event, context, None)
+        if INVOKE is not None:  # the company's handler got it before: it still does
+            return _handed_over(event, context, None)
         return _plain_answer(
             400, "Bad Request", MALFORMED_EVENT_TEXT, multi_value=False, status_description=status_description
         )
-    handed, result = _verbatim.take()
-    if handed:  # the company's result, verbatim: its front judges it exactly as without the router
-        return result
-    front = _front_of(app)
     if fits(answer, front.response_limit):
         return answer
     # The proxy already refuses an upstream answer that would not fit; this catches the rest
@@ -331,35 +275,26 @@ def _resolve(app: ApiGatewayResolver, event: Any, context: Any, *, status_descri
     )
 
 
-# debug=False: with debug on (POWERTOOLS_DEV=true does that) the resolvers print the whole event,
-# code, state and cookies included. Explicit False wins over the environment.
-http_api = build_resolver(APIGatewayHttpResolver(debug=False), http_api_query, CONFIG)
-rest_api = build_resolver(APIGatewayRestResolver(debug=False), rest_api_query, CONFIG)
-alb = build_resolver(ALBResolver(debug=False), alb_query, CONFIG)
-
-
-@metrics.log_metrics(capture_cold_start_metric=True)  # the dashboard charts ColdStart
+@metrics.log_metrics  # with the ColdStart document the dashboard charts, as Powertools' capture_cold_start_metric
 @logger.inject_lambda_context(log_event=False)  # never log the event: it holds code and state
 def http_api_handler(event: dict[str, Any], context: Any) -> Any:
     """API Gateway HTTP API (payload 2.0) and Lambda Function URL entry point."""
-    return _resolve(http_api, event, context)
+    return _resolve(HTTP_API_FRONT, event, context)
 
 
-@metrics.log_metrics(capture_cold_start_metric=True)  # the dashboard charts ColdStart
+@metrics.log_metrics  # with the ColdStart document the dashboard charts, as Powertools' capture_cold_start_metric
 @logger.inject_lambda_context(log_event=False)  # never log the event: it holds code and state
 def rest_api_handler(event: dict[str, Any], context: Any) -> Any:
     """API Gateway REST API (proxy integration, payload 1.0) entry point."""
-    return _resolve(rest_api, event, context)
+    return _resolve(REST_API_FRONT, event, context)
 
 
-@metrics.log_metrics(capture_cold_start_metric=True)  # the dashboard charts ColdStart
+@metrics.log_metrics  # with the ColdStart document the dashboard charts, as Powertools' capture_cold_start_metric
 @logger.inject_lambda_context(log_event=False)  # never log the event: it holds code and state
 def alb_handler(event: dict[str, Any], context: Any) -> Any:
     """Application Load Balancer entry point."""
-    return _resolve(alb, event, context, status_description=True)
+    return _resolve(ALB_FRONT, event, context)
 
 
 # Init, not first invoke: Lambda throttles invokes to the memory's CPU share (callback_router/warmup.py).
 prime_handlers(CONFIG, logger, {"http_api": http_api_handler, "rest_api": rest_api_handler, "alb": alb_handler})
-if CONFIG is not None and CONFIG.fallback.mode in ("proxy", "invoke"):  # both open TLS connections
-    tls_context()

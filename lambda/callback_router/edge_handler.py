@@ -1,7 +1,7 @@
 """Lambda@Edge viewer-request handler: wiring only (config, logging, metrics).
 
-Deliberately free of ``aws_lambda_powertools.event_handler`` and of PyJWT: see
-:mod:`callback_router.core.link_token` and BENCHMARKS.md for the measured cold-start cost.
+Free of Powertools and PyJWT, like the regional handlers: see :mod:`callback_router.core.link_token`
+and BENCHMARKS.md for the measured cold-start cost.
 """
 
 from __future__ import annotations
@@ -17,23 +17,23 @@ from callback_router.adapters.edge import (
     response_for,
     uri_too_long_response,
 )
-from callback_router.core.answers import MALFORMED_EVENT_TEXT
 from callback_router.core.decision import decide
 from callback_router.core.link_token import read_claims_lean
 from callback_router.core.routes import match_routes
+from callback_router.core.texts import MALFORMED_EVENT_TEXT
 from callback_router.core.uri import query_values
 from callback_router.observability import (
     CONFIG_ERROR_METRIC,
     RESPONSE_TOO_LARGE_METRIC,
     ROUTER_ERROR_METRIC,
-    LeanObservability,
+    Observability,
 )
 from callback_router.settings import load_config_or_problem
 from callback_router.warmup import prime_handlers
 
 CONFIG, CONFIG_PROBLEM = load_config_or_problem()
 
-observability = LeanObservability(CONFIG)  # Powertools' fields, without Powertools: lean_observability.py
+observability = Observability(CONFIG, "edge")  # Powertools' fields, without Powertools: powertools_format.py
 logger, metrics = observability.logger, observability.metrics
 
 

@@ -25,7 +25,7 @@ from urllib.parse import quote, urlsplit
 from callback_router.core.config import RouterConfig
 from callback_router.core.decision import Decision, Outcome, decide
 from callback_router.core.environments import KNOWN_JUNCTION_BASE_URLS
-from callback_router.core.link_token import Claims, audiences, could_be_jwt, read_claims_pyjwt
+from callback_router.core.link_token import Claims, audiences, could_be_jwt, read_claims_lean
 from callback_router.core.routes import match_routes
 from callback_router.core.uri import query_values
 
@@ -107,7 +107,7 @@ def _token_facts(state: str | None, config: RouterConfig) -> tuple[bool, str, Cl
         return False, f"state is {len(state)} characters, over max_state_length {config.max_state_length}", None
     if not could_be_jwt(state, config.max_state_length):
         return False, "not a compact JWT (three base64url segments starting with eyJ)", None
-    claims = read_claims_pyjwt(state, config.max_state_length)
+    claims = read_claims_lean(state, config.max_state_length)
     if claims is None:
         return False, "looks like a JWT but does not decode (PyJWT refused it)", None
     return True, "a JWT (signature not verified, as Junction's guide says)", claims
@@ -156,7 +156,7 @@ def explain(text: str, config: RouterConfig, provider: str | None = None) -> Exp
         provider=provider,
         state_values=states,
         raw_query=raw_query,
-        read_claims=read_claims_pyjwt,
+        read_claims=read_claims_lean,
     )
     claim_texts = {name: str(claims[name]) for name in SHOWN_CLAIMS if claims and name in claims}
     return Explanation(

@@ -8,8 +8,8 @@
   uses it, as one function may stand behind several fronts).
 
 Each is loaded on first access (PEP 562 module ``__getattr__``; the Lambda runtime resolves a
-handler with ``getattr``), so a Lambda@Edge cold start never imports the Powertools event
-handler package that the three API handlers are built on.
+handler with ``getattr``), so a function imports only its own handler module: the edge never
+loads the regional handlers' fallbacks and event adapters, nor they the edge's.
 """
 
 from __future__ import annotations

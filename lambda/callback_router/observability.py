@@ -1,7 +1,8 @@
-"""Structured logging and EMF metrics, one line and one count per request.
+"""Structured logging and EMF metrics, one line and one count per request, for every handler.
 
-The API handlers use Powertools (:class:`Observability`); the edge writes the same line and EMF
-document with :class:`LeanObservability`, which does not import Powertools.
+What a request logs and counts lives here (the metric names, defined once; infra's alarms and
+dashboard import them); :mod:`callback_router.powertools_format` writes the line and the EMF
+document in Powertools' format without importing Powertools.
 
 Service name and namespace come from the config, not from ``POWERTOOLS_SERVICE_NAME`` /
 ``POWERTOOLS_METRICS_NAMESPACE``: Lambda@Edge has no environment variables.
@@ -10,17 +11,10 @@ Nothing here ever receives ``code``, ``state``, tokens, cookies or the query str
 
 from __future__ import annotations
 
-import logging
-from typing import TYPE_CHECKING, Any
-
 from callback_router.core.config import DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE, TEAM_ID, RouterConfig
 from callback_router.core.decision import Decision, Outcome
 from callback_router.core.routes import is_valid_slug
-from callback_router.lean_observability import LeanLogger, LeanMetrics
-
-if TYPE_CHECKING:
-    from aws_lambda_powertools.logging import Logger
-    from aws_lambda_powertools.metrics import Metrics
+from callback_router.powertools_format import LeanLogger, LeanMetrics
 
 ROUTER_ERROR_METRIC = "RouterError"
 """Counted when deciding raised and the request failed open."""
@@ -38,31 +32,14 @@ _WARNING_OUTCOMES = frozenset({Outcome.FOREIGN_ENVIRONMENT, Outcome.FOREIGN_TEAM
 """Junction tokens that are not this deployment's: each is a misconfiguration or an attempt."""
 
 
-def quiet_powertools_internals() -> None:
-    """Keep Powertools' own package logger at WARNING, whatever the environment says.
+class Observability:
+    """One log line and one count per request: Powertools' fields and EMF document, written by
+    :mod:`callback_router.powertools_format` (built once, at init)."""
 
-    ``POWERTOOLS_DEBUG`` makes ``aws_lambda_powertools`` log its internals to stdout at DEBUG,
-    among them the request path and route arguments of every call. Nothing the router needs
-    is there, and no environment variable may make request data reach a log line
-    (tests/functional/test_env_no_secrets.py), so the level is pinned after import.
-    """
-    logging.getLogger("aws_lambda_powertools").setLevel(logging.WARNING)
-
-
-def __getattr__(name: str) -> Any:
-    # RouterLogFormatter moved to its own module so that this one does not import Powertools.
-    if name == "RouterLogFormatter":
-        from callback_router.router_log_formatter import RouterLogFormatter
-
-        return RouterLogFormatter
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-class _Telemetry:
-    """One log line and one count per request, on whichever Logger and Metrics a subclass builds."""
-
-    logger: Any
-    metrics: Any
+    def __init__(self, config: RouterConfig | None, channel: str = "router") -> None:
+        service, namespace = self.names(config)
+        self.logger = LeanLogger(service, channel)
+        self.metrics = LeanMetrics(namespace, service)
 
     @staticmethod
     def names(config: RouterConfig | None) -> tuple[str, str]:
@@ -103,37 +80,3 @@ class _Telemetry:
         self.logger.error(
             message, extra={"error_type": type(error).__name__, "error_at": where, "request_id": request_id}
         )
-
-
-class Observability(_Telemetry):
-    """Powertools ``Logger`` (with :class:`~callback_router.router_log_formatter.RouterLogFormatter`)
-    and ``Metrics``, built once at cold start (at import, i.e. during init). Imported here rather
-    than at module level so that the edge, which uses :class:`LeanObservability`, never loads them."""
-
-    logger: Logger
-    metrics: Metrics
-
-    def __init__(self, config: RouterConfig | None) -> None:
-        from aws_lambda_powertools.logging import Logger
-        from aws_lambda_powertools.metrics import Metrics
-
-        from callback_router.router_log_formatter import RouterLogFormatter
-
-        quiet_powertools_internals()
-        service, namespace = self.names(config)
-        self.logger = Logger(service=service, logger_formatter=RouterLogFormatter())
-        self.metrics = Metrics(namespace=namespace, service=service)
-
-
-class LeanObservability(_Telemetry):
-    """The edge's: :mod:`callback_router.lean_observability`, the same log fields and EMF document
-    as :class:`Observability` without importing Powertools (about half of the edge's init,
-    BENCHMARKS.md)."""
-
-    logger: LeanLogger
-    metrics: LeanMetrics
-
-    def __init__(self, config: RouterConfig | None) -> None:
-        service, namespace = self.names(config)
-        self.logger = LeanLogger(service)
-        self.metrics = LeanMetrics(namespace, service)

@@ -4,7 +4,8 @@ Everything a callback needs already happens during init (imports, the parsed con
 synthetic callback of each kind through the real handlers), so the snapshot holds a warm router
 and no ``before_snapshot`` hook is needed. What a snapshot must not carry is shared randomness:
 every environment restored from one snapshot would continue from the same ``random`` state
-(Powertools' log sampling draws from it), so it is reseeded after each restore, as the Lambda
+(the router draws from none today; any library that does would), so it is reseeded after each
+restore, as the Lambda
 developer guide ("Handling uniqueness with Lambda SnapStart") recommends.
 
 The hooks come from ``snapshot_restore_py``, which the Python managed runtimes include

@@ -2,14 +2,14 @@
 
 Lambda runs init at full CPU and every invoke at the memory's share (1,769 MB = one vCPU; the
 128 MB edge function gets ~7% of one). Whatever a handler builds lazily on its first call
-(Powertools' per-route middleware inspection and ``get_type_hints``, ``abc`` subclass caches,
-formatter and JSON encoder state, PyJWT's error paths, compiled regexes) is therefore paid
+(``abc`` subclass caches, formatter and JSON encoder state, compiled regexes, the fallback's
+first use) is therefore paid
 throttled, by the first real user. Serving one synthetic callback of each kind through the real,
 decorated handler during init moves all of that into the unthrottled phase, whatever it is and
-whichever Powertools version is pinned. Measured in BENCHMARKS.md ("Lambda model").
+whatever the handler's code. Measured in BENCHMARKS.md ("Lambda model").
 
 Nothing escapes: the log line goes to a discarded stream, the EMF document to a discarded
-``stdout``, and Powertools' cold-start flag is set back so the first real invocation still logs
+``stdout``, and the cold-start flags are set back so the first real invocation still logs
 ``cold_start: true``. A synthetic event never reaches the proxy or invoke fallback (no network
 during init, and never the company's code with a made-up callback), and a failure here is
 swallowed: the lazy path still works, only slower.
@@ -43,7 +43,7 @@ _SIGNATURE_SEGMENT = "c2lnbmF0dXJl"  # never checked: the router does not verify
 
 
 class WarmupContext:
-    """The Lambda context attributes Powertools reads, for the synthetic invocations."""
+    """The Lambda context attributes the handlers read, for the synthetic invocations."""
 
     function_name = "callback-router-warmup"
     function_version = "$LATEST"
@@ -165,10 +165,8 @@ def synthetic_event(source: str, path: str, raw_query: str) -> dict[str, Any]:
 
 
 _COLD_START_FLAGS = (
-    ("aws_lambda_powertools.logging.logger", "is_cold_start"),
-    ("aws_lambda_powertools.metrics.provider.cold_start", "is_cold_start"),
-    ("callback_router.lean_observability", "is_cold_start"),
-    ("callback_router.lean_observability", "is_cold_start_metric"),
+    ("callback_router.powertools_format", "is_cold_start"),
+    ("callback_router.powertools_format", "is_cold_start_metric"),
 )
 """Module globals that remember whether this environment's first invocation has happened."""
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from callback_router.adapters.fallback import forwarded_headers, target_url
 from callback_router.core.config import ConfigError, parse_config
+from callback_router.fallbacks.proxy import forwarded_headers
+from callback_router.fallbacks.request import target_url
 from tests.conftest import LambdaContext, mint_token
 from tests.functional.conftest import Configure
 from tests.functional.sources import API_SOURCES, CLOUDFRONT, Source
@@ -61,13 +62,11 @@ def test_unreadable_query_is_refused_rather_than_forwarded_without_it(
 ):
     router = configure(REDIRECT_FALLBACK)
 
-    def broken(_event):
+    def broken(_front, _event):
         raise TypeError("query parameters are not a mapping")
 
-    api = router.api  # rebuild the resolvers as at import, with a reader that fails
-    monkeypatch.setattr(api, "http_api", api.build_resolver(api.APIGatewayHttpResolver(), broken, api.CONFIG))
-    monkeypatch.setattr(api, "rest_api", api.build_resolver(api.APIGatewayRestResolver(), broken, api.CONFIG))
-    monkeypatch.setattr(api, "alb", api.build_resolver(api.ALBResolver(), broken, api.CONFIG))
+    for front in (router.api.HTTP_API_FRONT, router.api.REST_API_FRONT, router.api.ALB_FRONT):
+        monkeypatch.setattr(type(front), "query", broken)  # every front's query reader fails
     result = source.send(router, raw_query=f"code=c&state={mint_token()}")
     assert result.status == 400
     assert result.location is None

@@ -376,14 +376,14 @@ def test_a_result_larger_than_any_front_carries_is_a_counted_502(
     assert reasons == ["result larger than any front carries"]
 
 
-def test_the_company_function_runs_once_even_if_powertools_fails_after_the_hand_over(
+def test_the_company_function_runs_once_even_if_answer_writing_fails(
     invoking: Router, company: Company, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A second invoke would run the company's code exchange twice (the second then fails).
     def broken(*_: Any) -> Any:
         raise RuntimeError("response building failed")
 
-    monkeypatch.setattr(invoking.api.http_api, "_build_response", broken)
+    monkeypatch.setattr(type(invoking.api.HTTP_API_FRONT), "write", broken)
     source = API_SOURCES[0]
     assert call(invoking, source, source.event(DEFAULT_PATH, COMPANY_QUERY)) == company.result
     assert len(company.events) == 1
@@ -394,7 +394,7 @@ def test_an_invoke_stage_builds_its_tls_context_at_init() -> None:
     # 701 ms at 128 MB (BENCHMARKS.md, the proxy fallback's same context).
     code = (
         "import callback_router.api_handlers\n"
-        "from callback_router.adapters.fallback import tls_context\n"
+        "from callback_router.fallbacks.tls import tls_context\n"
         "print(tls_context.cache_info().currsize)\n"
     )
     config = json.dumps(invoke_config())
@@ -432,7 +432,7 @@ def test_a_result_cut_short_of_its_length_is_a_counted_502(
 def test_the_stand_in_serves_https_and_the_router_verifies_its_certificate(tmp_path: Path, company: Company) -> None:
     # `make bench` compares invoke with proxy: both must pay a real, verifying TLS handshake.
     code = (
-        "from callback_router.adapters.lambda_invoke import InvokeFailed, invoke\n"
+        "from callback_router.fallbacks.lambda_client import InvokeFailed, invoke\n"
         "try:\n"
         f"    print(invoke({ARN!r}, b'{{}}', 10.0))\n"
         "except InvokeFailed as error:\n"

@@ -3,6 +3,7 @@ the viewer-request path imports."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import subprocess
@@ -14,9 +15,9 @@ import pytest
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.metrics import Metrics
 
-from callback_router.lean_observability import LeanJsonFormatter, LeanMetrics
+from callback_router.powertools_format import LeanJsonFormatter, LeanMetrics
 from callback_router.warmup import WarmupContext, prime_handlers
-from tests.conftest import PRODUCTION_US, mint_token
+from tests.conftest import PRODUCTION_US, LambdaContext, mint_token
 from tests.events import load_event
 from tests.functional.conftest import Router
 from tests.functional.sources import ALL_SOURCES, HTTP_API, Source
@@ -120,6 +121,56 @@ def test_viewer_request_path_imports_neither_the_event_handler_package_nor_pyjwt
     assert report["jwt"] is False
 
 
+API_IMPORTS_SCRIPT = """
+import json, sys
+from callback_router.handlers import api_handler
+
+class Context:
+    function_name = "router"; memory_limit_in_mb = 256; aws_request_id = "r-1"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:router:1"
+
+answer = api_handler(json.loads(sys.argv[1]), Context())
+watched = ("aws_lambda_powertools", "jwt", "ssl", "h11", "http.client")
+print(json.dumps({"status": answer["statusCode"], "loaded": sorted(name for name in watched if name in sys.modules)}))
+"""
+COMPANY_URL = "https://company.example/callback/{provider}"
+FALLBACK_MODULES = {
+    "reject": ({"mode": "reject"}, []),
+    "redirect": ({"mode": "redirect", "url": COMPANY_URL}, []),
+    "proxy": ({"mode": "proxy", "url": COMPANY_URL}, ["h11", "ssl"]),
+    "invoke": (
+        {"mode": "invoke", "function_arn": "arn:aws:lambda:us-east-1:123456789012:function:co"},
+        ["http.client", "ssl"],
+    ),
+}
+
+
+@pytest.mark.parametrize("mode", sorted(FALLBACK_MODULES))
+def test_the_api_function_imports_only_what_its_fallback_uses(mode: str, tmp_path: Path) -> None:
+    # Issue 15: no Powertools, no PyJWT on any front; a TLS context and an HTTP client only for the
+    # fallbacks that leave the function, and only the one each uses.
+    fallback, expected = FALLBACK_MODULES[mode]
+    token = mint_token()
+    event = HTTP_API.event("/oauth_callback/fitbit", f"code=abc&state={token}", "GET")
+    root = Path(__file__).resolve().parents[2]
+    completed = subprocess.run(
+        [sys.executable, "-c", API_IMPORTS_SCRIPT, json.dumps(event)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={
+            "PYTHONPATH": str(root / "lambda"),
+            "CALLBACK_ROUTER_CONFIG": json.dumps({"environments": ["sandbox-us"], "fallback": fallback}),
+            "PATH": "/usr/bin:/bin",
+        },
+        check=True,
+    )
+    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert report["status"] == 307  # the handler really ran and decided
+    assert report["loaded"] == expected
+
+
 FIRST_CALL_SCRIPT = """
 import io, json, sys
 real_stdout = sys.stdout
@@ -180,7 +231,7 @@ def test_init_does_the_work_and_the_first_real_call_is_still_the_cold_start(
     report = first_call(handler, event, tmp_path)
     assert report["written_at_init"] == ""  # the warm-up's log lines and EMF documents go nowhere
     assert report["loaded_by_first_event"] == []
-    assert report["jwt_at_init"] is (handler != "viewer_request_handler")  # the edge never imports PyJWT
+    assert report["jwt_at_init"] is False  # every front reads tokens with the lean reader
     lines = [json.loads(line) for line in report["lines"]]
     [routed] = [line for line in lines if line.get("message") == "callback routed"]
     assert routed["cold_start"] is True and routed["function_request_id"] == "first-real-request"
@@ -352,7 +403,7 @@ def test_a_proxy_stage_builds_its_tls_context_at_init_once() -> None:
     # Built per request it cost 701 ms at 128 MB under the Lambda model (BENCHMARKS.md).
     code = (
         "import callback_router.api_handlers as handlers\n"
-        "from callback_router.adapters.fallback import tls_context\n"
+        "from callback_router.fallbacks.tls import tls_context\n"
         "before = tls_context.cache_info()\n"
         "tls_context()\n"
         "print(before.currsize, tls_context.cache_info().hits)\n"
@@ -374,8 +425,8 @@ def test_a_proxy_stage_builds_its_tls_context_at_init_once() -> None:
 def test_api_handlers_count_one_cold_start_for_the_dashboard(configure, output, monkeypatch):
     # Powertools' ColdStart (dimensions function_name and service) is what the dashboard charts;
     # the init warm-up must not use it up.
-    for module in ("aws_lambda_powertools.metrics.provider.cold_start", "aws_lambda_powertools.logging.logger"):
-        monkeypatch.setattr(f"{module}.is_cold_start", True)  # a new execution environment
+    for flag in ("is_cold_start", "is_cold_start_metric"):
+        monkeypatch.setattr(f"callback_router.powertools_format.{flag}", True)  # a new execution environment
     router = configure({"environments": ["sandbox-us"], "service": "acme-router"})
     HTTP_API.send(router, raw_query="state=success")
     first = output()
@@ -387,3 +438,17 @@ def test_api_handlers_count_one_cold_start_for_the_dashboard(configure, output, 
     assert document["service"] == "acme-router"
     assert document["ColdStart"] in (1, [1])
     assert second.cold_starts == []
+
+
+def test_a_handler_module_loaded_twice_logs_each_invocation_with_its_own_context(router: Router, output) -> None:
+    # The local gateway loads api_handlers a second time from its file (the ALB front's config):
+    # each module's lines must carry the Lambda context of the invocation that wrote them.
+    spec = importlib.util.find_spec("callback_router.api_handlers")
+    assert spec is not None and spec.loader is not None
+    second = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(second)
+    output()
+    for module, request_id in ((second, "second-module"), (router.api, "first-module")):
+        module.http_api_handler(HTTP_API.event(raw_query="state=own"), LambdaContext(aws_request_id=request_id))
+        [routed] = output().routed
+        assert routed["function_request_id"] == request_id

@@ -6,7 +6,6 @@ answer -> the front's JSON), and of the handlers with arbitrary bodies outside p
 
 from __future__ import annotations
 
-import base64
 import re
 from typing import Any
 
@@ -15,17 +14,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from callback_router.adapters.fallback import (
-    ALB_FRONT,
-    HOP_BY_HOP,
-    HTTP_API_FRONT,
-    REST_API_FRONT,
-    Front,
-    UpstreamError,
-    _wire_headers,
-    upstream_response,
-)
-from callback_router.adapters.replay_headers import forwarding_fields, joined_cookie
+from callback_router.adapters.alb import ALB_FRONT
+from callback_router.adapters.api import Front
+from callback_router.adapters.http_api import HTTP_API_FRONT
+from callback_router.adapters.rest_api import REST_API_FRONT
+from callback_router.fallbacks.errors import UpstreamError
+from callback_router.fallbacks.forwarding import forwarding_fields, joined_cookie
+from callback_router.fallbacks.proxy import HOP_BY_HOP, _wire_headers, upstream_response
 from tests.functional.conftest import Configure
 from tests.functional.sources import API_SOURCES, FUNCTION_URL, HTTP_API, alb_event, http_api_event, rest_api_event
 
@@ -80,9 +75,9 @@ upstream_names = st.one_of(
 
 def browser_bytes(answer: Any, front: Front) -> bytes:
     """The body as the front sends it: decoded when base64 (binary fronts), UTF-8 text otherwise."""
-    if answer.base64_encoded or isinstance(answer.body, bytes):
+    if isinstance(answer.body, bytes):
         assert front.binary_bodies
-        return answer.body if isinstance(answer.body, bytes) else base64.b64decode(answer.body)
+        return answer.body
     return str(answer.body).encode("utf-8")
 
 

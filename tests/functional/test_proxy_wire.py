@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from callback_router.core.answers import MALFORMED_EVENT_TEXT
+from callback_router.core.texts import MALFORMED_EVENT_TEXT
 from tests.conftest import SANDBOX_US, mint_token
 from tests.functional.conftest import Configure
 from tests.functional.raw_upstream import RawUpstream, answer_bytes, proxy_to, serve_raw

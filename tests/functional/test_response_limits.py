@@ -23,14 +23,8 @@ from typing import Any
 
 import pytest
 
-from callback_router.core.answers import (
-    ALB_RESPONSE_LIMIT,
-    EDGE_GENERATED_RESPONSE_LIMIT,
-    LAMBDA_RESPONSE_LIMIT,
-    NOT_TEXT_TEXT,
-    RESPONSE_TOO_LARGE_TEXT,
-    fits,
-)
+from callback_router.core.limits import ALB_RESPONSE_LIMIT, EDGE_GENERATED_RESPONSE_LIMIT, LAMBDA_RESPONSE_LIMIT, fits
+from callback_router.core.texts import NOT_TEXT_TEXT, RESPONSE_TOO_LARGE_TEXT
 from tests.conftest import SANDBOX_US, mint_token
 from tests.functional.conftest import Configure
 from tests.functional.raw_upstream import RawRequest, RawUpstream, answer_bytes, proxy_to, serve_raw

@@ -125,16 +125,16 @@ def test_api_asset_size_is_reported(built_assets: dict[str, Path], tmp_path: Pat
     size = zipped_size(built_assets["api"], tmp_path / "api.zip")
     print(f"api asset zipped: {size / 1024:.1f} KB (Lambda limit 50 MB zipped)")
     assert size < 50 * 1024 * 1024
-    assert (built_assets["api"] / "jwt").is_dir() and (
-        built_assets["api"] / "aws_lambda_powertools" / "event_handler"
-    ).is_dir()
+    # No handler imports Powertools or PyJWT (issue 15): neither is shipped.
+    for package in ("jwt", "aws_lambda_powertools", "jmespath", "typing_extensions.py"):
+        assert not (built_assets["api"] / package).exists(), package
 
 
 def test_edge_asset_leaves_out_what_the_viewer_request_handler_never_imports(built_assets: dict[str, Path]) -> None:
     edge = built_assets["edge"]
     assert not (edge / "jwt").exists()
     assert not list(edge.glob("*jwt*.dist-info"))
-    # Logs and EMF metrics are written by callback_router.lean_observability: no Powertools at all.
+    # Logs and EMF metrics are written by callback_router.powertools_format: no Powertools at all.
     for package in ("aws_lambda_powertools", "jmespath", "typing_extensions.py", "typing_extensions.pyc", "h11"):
         assert not (edge / package).exists(), package
     assert not list(edge.glob("h11*.dist-info"))  # the proxy fallback's HTTP/1.1: API asset only
@@ -242,8 +242,9 @@ def test_http_api_asset_runs_isolated(api_asset: Path, tmp_path: Path) -> None:
     assert fallback["headers"]["Location"] == f"https://auth.example.com/legacy/fitbit?{own_query}"
     assert report["outside"] == []
     assert report["uncached"] == []
-    # Init, not the first (CPU-throttled) invoke, imports PyJWT and the proxy client (issue 11).
-    assert report["jwt"] is True and report["http_client_at_init"] is True
+    # The lean path (issue 15): no PyJWT, no Powertools, and no HTTP client for a redirect fallback.
+    assert report["jwt"] is False and report["event_handler"] is False
+    assert report["http_client_at_init"] is False
     assert report["loaded_by_events"] == []
 
 

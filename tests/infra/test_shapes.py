@@ -188,7 +188,7 @@ def test_alarms_watch_errors_and_foreign_environment(synths: dict[str, Synth]) -
     for name in set(by_metric) - {"Errors"}:
         assert by_metric[name]["Namespace"] == directive["Namespace"]
         assert [item["Name"] for item in by_metric[name]["Dimensions"]] == directive["Dimensions"][0]
-        assert by_metric[name]["Dimensions"][0]["Value"] == document["service"]  # type: ignore[typeddict-item]
+        assert by_metric[name]["Dimensions"][0]["Value"] == document["service"]
     assert by_metric["Errors"]["Namespace"] == "AWS/Lambda"
     synths["http-attach"].template.resource_count_is("AWS::CloudWatch::Alarm", 0)  # alarms: off by default
 

@@ -8,7 +8,7 @@ import pytest
 from botocore.awsrequest import AWSRequest  # type: ignore[import-untyped]
 from botocore.credentials import Credentials as BotoCredentials  # type: ignore[import-untyped]
 
-from callback_router.adapters.lambda_invoke import (
+from callback_router.fallbacks.lambda_client import (
     Credentials,
     InvokeFailed,
     endpoint_url,

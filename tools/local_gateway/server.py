@@ -101,7 +101,7 @@ def _invoke(handler: Handler, event: dict[str, Any], function_name: str, emf: bo
 def _call_function(handler: Handler, event: dict[str, Any]) -> Any:
     """A front's own invoke of the company's function (no router between): the event and the result
     cross as JSON, as through Lambda; a function that raises gets the front's own error answer."""
-    from callback_router.adapters.handover import front_error
+    from callback_router.fallbacks.invoke import front_error
 
     context = FakeLambdaContext(function_name="company-callback", aws_request_id=str(uuid.uuid4()))
     try:
@@ -423,7 +423,7 @@ class LocalGateway:
                     f"{self.runtime.get('fallback')!r}: pass fallback='invoke'"
                 )
             return
-        from callback_router.adapters.lambda_invoke import region_of
+        from callback_router.fallbacks.lambda_client import region_of
         from tools.local_lambda import LocalLambda  # botocore: only when there is an invoke to serve
 
         arn = str(self.runtime["fallback"]["function_arn"])

@@ -1,35 +1,25 @@
-"""API Gateway (REST and HTTP API), Function URL and ALB events, via Powertools data classes.
+"""What the regional fronts share: the answer before it is written, its writers, the ``Front`` contract.
 
-Each source hands the query string over differently, and that decides whether it can be
-forwarded byte for byte:
+One module per event source reads its events and writes its answers: :mod:`.http_api` (payload
+2.0 and Function URLs), :mod:`.rest_api` (payload 1.0), :mod:`.alb`. Written from the AWS
+documentation, without Powertools (importing its event handler package is ~72 ms of a cold
+start, BENCHMARKS.md); Powertools' resolvers stay the contract for the answer formats:
+tests/functional/test_api_formats.py proves every front's answer equal to what Powertools writes
+for the same ``Response``.
 
-* HTTP API payload 2.0 and Function URLs: ``rawQueryString``, raw -> forwarded as received.
-* ALB: query values arrive *not* decoded -> re-joined as ``key=value`` pairs, unchanged.
-  Without multi-value headers ALB keeps only the last value of a repeated key.
-* REST API payload 1.0: only decoded keys and values exist (API Gateway decodes them as a form
-  would: ``+`` is a space, ``%2B`` a ``+``) -> encoded once (see ``encode_query_pairs``); the one
-  source where the exact original bytes cannot be kept.
-
-Every front then reads ``state`` the same way: :func:`~callback_router.core.uri.query_values` on
-the query it forwards, so ``st%61te=`` or a bare ``state`` counts wherever it arrives.
-
-https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
-https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html
-https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html
+Every front reads ``state`` the same way: :func:`~callback_router.core.uri.query_values` on the
+query it forwards, so ``st%61te=`` or a bare ``state`` counts wherever it arrives.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+import base64
+from dataclasses import dataclass, field
+from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
+from callback_router.core.texts import NO_STORE_HEADERS
 
-from callback_router.core.answers import NO_STORE_HEADERS
-from callback_router.core.uri import encode_query_pairs, query_values
-
-if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.data_classes import ALBEvent, APIGatewayProxyEvent, APIGatewayProxyEventV2
+Headers = dict[str, "str | list[str]"]
 
 
 @dataclass(frozen=True)
@@ -40,39 +30,94 @@ class CallbackQuery:
     states: list[str]
 
 
-def http_api_query(event: APIGatewayProxyEventV2) -> CallbackQuery:
-    """Payload 2.0 / Function URL: the raw query string, forwarded as received."""
-    raw = event.raw_query_string or ""
-    return CallbackQuery(raw, query_values(raw, "state"))
+@dataclass
+class Answer:
+    """An answer before it is written in its front's format (the fields of Powertools' ``Response``)."""
+
+    status: int
+    headers: Headers = field(default_factory=dict)
+    body: str | bytes = ""
+    cookies: list[str] = field(default_factory=list)
+    """Serialized ``Set-Cookie`` values, passed on byte for byte."""
 
 
-def rest_api_query(event: APIGatewayProxyEvent) -> CallbackQuery:
-    """Payload 1.0: decoded values only, so encode them once, keeping every key and value."""
-    multi = event.multi_value_query_string_parameters or {}
-    if not multi and event.query_string_parameters:
-        multi = {key: [value] for key, value in event.query_string_parameters.items()}
-    raw = encode_query_pairs([(key, value) for key, values in multi.items() for value in values])
-    return CallbackQuery(raw, query_values(raw, "state"))
+def redirect_response(location: str) -> Answer:
+    """A ``307`` to ``location``: no body, never cached, no referrer."""
+    return Answer(307, {"Location": location, **NO_STORE_HEADERS})
 
 
-def alb_query(event: ALBEvent) -> CallbackQuery:
-    """ALB: keys and values are raw (not decoded), so joining them back keeps their bytes."""
-    # Powertools returns {} (not None) when the target group has multi-value headers off.
-    multi = event.multi_value_query_string_parameters
-    if not multi:
-        multi = {key: [value] for key, value in (event.query_string_parameters or {}).items()}
-    # A key sent without '=' may come as "" (forwarded as "key=") or, in a hand-made event, null.
-    raw = "&".join(key if value is None else f"{key}={value}" for key, values in multi.items() for value in values)
-    return CallbackQuery(raw, query_values(raw, "state"))
-
-
-def redirect_response(location: str) -> Response[Any]:
-    """The ``307`` to Junction: no body, never cached, no referrer."""
-    return Response(status_code=307, headers={"Location": location, **NO_STORE_HEADERS}, body="")
-
-
-def text_response(status: int, text: str) -> Response[Any]:
+def text_response(status: int, text: str) -> Answer:
     """A small plain-text answer (400, 404, 502, 503)."""
-    return Response(
-        status_code=status, content_type="text/plain; charset=utf-8", headers=dict(NO_STORE_HEADERS), body=text
-    )
+    return Answer(status, {**NO_STORE_HEADERS, "Content-Type": "text/plain; charset=utf-8"}, text)
+
+
+def body_fields(answer: Answer) -> dict[str, Any]:
+    """``statusCode``, ``body`` and ``isBase64Encoded`` (a bytes body goes as base64)."""
+    if isinstance(answer.body, bytes):
+        return {"statusCode": answer.status, "body": base64.b64encode(answer.body).decode(), "isBase64Encoded": True}
+    return {"statusCode": answer.status, "body": answer.body, "isBase64Encoded": False}
+
+
+def multi_value_headers(answer: Answer) -> dict[str, Any]:
+    """``multiValueHeaders``, every ``Set-Cookie`` included (REST API; ALB with multi-value headers)."""
+    headers: dict[str, list[str]] = {}
+    for name, values in answer.headers.items():
+        headers.setdefault(name, []).extend([values] if isinstance(values, str) else values)
+    if answer.cookies:
+        headers.setdefault("Set-Cookie", []).extend(answer.cookies)
+    return {"multiValueHeaders": headers}
+
+
+def single_value_headers(answer: Answer) -> dict[str, Any]:
+    """``headers`` with one value per name (ALB without multi-value headers)."""
+    # An ALB target group without multi-value headers carries one value per name: the last.
+    headers: dict[str, str] = {}
+    if answer.cookies:
+        headers["Set-Cookie"] = answer.cookies[-1]
+    for name, values in answer.headers.items():
+        if isinstance(values, str):
+            headers[name] = values
+        elif values:
+            headers[name] = values[-1]
+    return {"headers": headers}
+
+
+def payload_v2_headers(answer: Answer) -> dict[str, Any]:
+    """``headers`` (repeated values joined with ``, ``) and ``cookies`` (payload 2.0, Function URL)."""
+    headers = {
+        name: values if isinstance(values, str) else ", ".join(values) for name, values in answer.headers.items()
+    }
+    return {"headers": headers, "cookies": list(answer.cookies)}
+
+
+@dataclass(frozen=True)
+class Front:
+    """One regional front: how its event is read and its answer written, and what it carries back."""
+
+    name: str
+    response_limit: int
+    """Largest response JSON the front accepts from the function, in bytes."""
+    binary_bodies: bool
+    """Whether an ``isBase64Encoded`` body always reaches the browser as its bytes. True for
+    HTTP API, Function URL and ALB; a REST API does so only for its ``binaryMediaTypes`` (and the
+    browser's first ``Accept``), which the function cannot see, so a REST answer is always text."""
+
+    def method(self, event: dict[str, Any]) -> str:
+        """The request method, upper case.
+
+        Raises:
+            KeyError, TypeError, AttributeError: the event lacks it (a malformed event).
+        """
+        raise NotImplementedError
+
+    def path(self, event: dict[str, Any]) -> str:
+        """The request path, as the front mapped it."""
+        raise NotImplementedError
+
+    def query(self, event: dict[str, Any]) -> CallbackQuery:
+        """The query to forward and its ``state`` values."""
+        raise NotImplementedError
+
+    def write(self, answer: Answer, event: dict[str, Any]) -> dict[str, Any]:
+        """``answer`` in this front's format, as Powertools' ``ResponseBuilder.build`` writes it."""
+        raise NotImplementedError

@@ -11,14 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
-from callback_router.core.answers import (
-    EDGE_GENERATED_RESPONSE_LIMIT,
-    INVALID_PROVIDER_TEXT,
-    NO_STORE_HEADERS,
-    URI_TOO_LONG_TEXT,
-    fits,
-)
 from callback_router.core.decision import Decision, Outcome
+from callback_router.core.limits import EDGE_GENERATED_RESPONSE_LIMIT, fits
+from callback_router.core.texts import INVALID_PROVIDER_TEXT, NO_STORE_HEADERS, URI_TOO_LONG_TEXT
 
 
 class CloudFrontHeader(TypedDict):

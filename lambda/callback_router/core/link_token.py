@@ -4,15 +4,15 @@ The Link Token arrives as the OAuth ``state``. Junction's guide says its signatu
 verified, but its ``aud`` claim must equal an expected Link API base URL: that check is the CSRF
 protection. Two readers live here and must agree on every input:
 
-* :func:`read_claims_pyjwt` uses PyJWT (``jwt.decode`` with ``verify_signature=False``). The API
-  Gateway and ALB handlers use it. ``jwt`` is imported on first use, so a ``state`` that cannot be
-  a JWT never pays for PyJWT.
 * :func:`read_claims_lean` splits, base64url-decodes and ``json.loads`` by hand, following
-  PyJWT's own ``PyJWS._load`` step by step. The Lambda@Edge handler uses it because
-  ``import jwt`` pulls ``jwt.jwks_client`` -> ``urllib.request``, ``http.client``, ``ssl``:
-  measured ~42 ms of a cold start with ``.pyc`` and ~46 ms without (see BENCHMARKS.md), on a
-  path where most invocations are cold, and PyJWT adds to a bundle capped at 1 MB.
-  ``tests/unit/test_link_token.py`` proves both readers equal with hypothesis.
+  PyJWT's own ``PyJWS._load`` step by step. Every handler uses it (edge, API Gateway, ALB,
+  Function URL) because ``import jwt`` pulls ``jwt.jwks_client`` -> ``urllib.request``,
+  ``http.client``, ``ssl``: measured ~42 ms of a cold start with ``.pyc`` and ~46 ms without (see
+  BENCHMARKS.md), and PyJWT adds to a bundle capped at 1 MB at the edge.
+* :func:`read_claims_pyjwt` uses PyJWT (``jwt.decode`` with ``verify_signature=False``): the
+  oracle the lean reader is tested against (``tests/unit/test_link_token.py`` proves both equal
+  with hypothesis). No handler calls it, and the Lambda assets do not ship PyJWT; ``jwt`` is
+  imported on its first call.
 
 Both readers first apply :func:`could_be_jwt`, a cheap shape check, so garbage and ordinary
 OAuth ``state`` values cost no decoding at all.
@@ -52,7 +52,7 @@ def read_claims_pyjwt(state: str, max_length: int = DEFAULT_MAX_STATE_LENGTH) ->
     """Return the unverified claims of ``state`` read with PyJWT, or ``None`` if not a JWT."""
     if not could_be_jwt(state, max_length):
         return None
-    import jwt  # deferred: see the module docstring
+    import jwt  # on first call: no handler imports PyJWT (module docstring)
 
     try:
         claims: Claims = jwt.decode(state, options={"verify_signature": False})

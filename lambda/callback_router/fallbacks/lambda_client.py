@@ -32,8 +32,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
-from callback_router.adapters.deadline import Deadline
-from callback_router.adapters.fallback import MAX_UPSTREAM_BODY, UpstreamError, UpstreamTooLarge, tls_context
+from callback_router.core.limits import LAMBDA_RESPONSE_LIMIT
+from callback_router.fallbacks.deadline import Deadline
+from callback_router.fallbacks.errors import UpstreamError, UpstreamTooLarge
+from callback_router.fallbacks.tls import tls_context
 
 INVOKE_PATH = "/2015-03-31/functions/{}/invocations"
 SERVICE = "lambda"
@@ -286,7 +288,7 @@ def _read_result(response: http.client.HTTPResponse, deadline: Deadline) -> byte
     while chunk := response.read1(65536):
         deadline.check()
         size += len(chunk)
-        if size > MAX_UPSTREAM_BODY:
+        if size > LAMBDA_RESPONSE_LIMIT:  # no front carries a larger result
             raise UpstreamTooLarge("invoke result over every front's response limit")
         chunks.append(chunk)
     if response.length:  # http.client counts down what Content-Length promised and read1 stops short silently

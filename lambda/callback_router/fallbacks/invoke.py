@@ -1,4 +1,4 @@
-"""The ``invoke`` fallback in the handlers' terms: the front's event in, the company's result out.
+"""The ``invoke`` fallback: the front's event in, the company's result out.
 
 The company's function gets the very event the front produced and its result goes back as is, so
 API Gateway, ALB or the Function URL read it exactly as without the router (payload 2.0 simple
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from callback_router.adapters.lambda_invoke import InvokeFailed, event_bytes, invoke
 from callback_router.core.config import Fallback
+from callback_router.fallbacks.lambda_client import InvokeFailed, event_bytes, invoke
 
 ANSWER_MARGIN_SECONDS = 0.5
 """Router time kept after the invoke's deadline to log, count and answer the 502 itself."""
@@ -86,7 +86,7 @@ def hand_over(fallback: Fallback, raw_event: Any, context: Any) -> Any:
     """Invoke the company's function with ``raw_event`` unchanged and return its result.
 
     Raises:
-        InvokeFailed: the function gave no result (see :func:`~callback_router.adapters.lambda_invoke.invoke`).
+        InvokeFailed: the function gave no result (see :func:`~callback_router.fallbacks.lambda_client.invoke`).
     """
     if fallback.function_arn is None:  # parse_config never builds one; a clear error if it ever did
         raise InvokeFailed("no function_arn")

@@ -1,7 +1,4 @@
-"""What API Gateway and ALB handlers do with a request that is not Junction's.
-
-``reject`` -> 404; ``redirect`` -> 307 to the company's URL plus the original query;
-``proxy`` -> the request is replayed to the company's URL and its answer returned as is
+"""The ``proxy`` fallback: the request is replayed to the company's URL and its answer returned as is
 (status, repeated headers, every ``Set-Cookie``, binary bodies; redirects are *not* followed).
 
 HTTP/1.1 on the wire is ``h11`` (0.16, pure Python, no dependencies), chosen over
@@ -10,50 +7,37 @@ HTTP/1.1 on the wire is ``h11`` (0.16, pure Python, no dependencies), chosen ove
 a duplicated or non-numeric ``Content-Length`` as "until close" and, read chunk by chunk, takes a
 body cut short for a whole one; ``h11`` skips every interim ``1xx``, refuses ``101`` without an
 upgrade, and raises on each framing error. ``httpcore`` is ``h11`` plus pools and ``certifi``.
-Init cost on top of the API function's other imports (PyJWT already loads ``http.client``):
-``h11`` 4.5 ms, ``httpcore`` 10.3 ms, ``urllib3`` 14.0 ms (medians of 15 fresh processes at full
-CPU); ``h11`` adds 31 KB zipped to the API asset and nothing to the edge asset. The one framing
-rule ``h11`` leaves to us, ``Transfer-Encoding`` with ``Content-Length``, is checked here.
+Init cost: ``h11`` 4.5 ms, ``httpcore`` 10.3 ms, ``urllib3`` 14.0 ms (medians of 15 fresh
+processes at full CPU); ``h11`` adds 31 KB zipped to the API asset and nothing to the edge asset.
+Only a function whose fallback is ``proxy`` imports this module (``fallbacks.load``). The one
+framing rule ``h11`` leaves to us, ``Transfer-Encoding`` with ``Content-Length``, is checked here.
 
 What each front can carry back (body encodings, size limits) is in docs/LIMITS.md.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import functools
 import json
 import re
 import socket
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import SplitResult, unquote, urlsplit
+from typing import cast
+from urllib.parse import SplitResult, urlsplit
 
 import h11
-from aws_lambda_powertools.event_handler import Response
 
-from callback_router.adapters.api import text_response
-from callback_router.adapters.deadline import Deadline
-from callback_router.core.answers import (
-    ALB_RESPONSE_LIMIT,
-    FALLBACK_MARKER_HEADER,
-    FALLBACK_MARKER_VALUE,
-    LAMBDA_RESPONSE_LIMIT,
-    NO_STORE_HEADERS,
-    NOT_FOUND_TEXT,
-)
-from callback_router.core.routes import PROVIDER_PLACEHOLDER, is_valid_slug
-from callback_router.core.uri import escape_path, escape_query, with_query
-
-if TYPE_CHECKING:
-    import ssl
-
-    from aws_lambda_powertools.shared.cookies import Cookie
-
-    from callback_router.core.config import Fallback
+from callback_router.adapters.api import Answer, Front
+from callback_router.adapters.http_api import HTTP_API_FRONT
+from callback_router.core.config import Fallback
+from callback_router.core.limits import LAMBDA_RESPONSE_LIMIT
+from callback_router.core.marker import FALLBACK_MARKER_HEADER, FALLBACK_MARKER_VALUE
+from callback_router.core.uri import escape_query
+from callback_router.fallbacks import reject
+from callback_router.fallbacks.deadline import Deadline
+from callback_router.fallbacks.errors import UpstreamError, UpstreamNotText, UpstreamTooLarge
+from callback_router.fallbacks.request import ForwardedRequest, fallback_url
+from callback_router.fallbacks.tls import tls_context
 
 HOP_BY_HOP = frozenset(
     {
@@ -84,153 +68,6 @@ _OBS_FOLD = re.compile(r"\r?\n[ \t]+")
 """RFC 9112 section 5.2: a proxy replaces a folded line with a space before passing it on."""
 _DECODABLE = {"gzip": 47, "x-gzip": 47, "deflate": 47}
 """Content codings a REST API answer is decoded from (zlib wbits 32+15: gzip or zlib header)."""
-
-
-class UpstreamError(Exception):
-    """The proxy fallback's upstream could not be reached or answered badly."""
-
-
-class UpstreamTooLarge(UpstreamError):
-    """The upstream's answer is larger than the front can carry (docs/LIMITS.md)."""
-
-
-class UpstreamNotText(UpstreamError):
-    """The upstream's body cannot travel as text, and the front carries nothing else."""
-
-
-class MalformedRequest(ValueError):
-    """The event's body is not what the event says it is (e.g. ``isBase64Encoded`` on non-base64)."""
-
-
-@dataclass(frozen=True)
-class Front:
-    """What the front that invoked the function can carry back to the browser."""
-
-    name: str
-    response_limit: int
-    """Largest response JSON the front accepts from the function, in bytes."""
-    binary_bodies: bool
-    """Whether an ``isBase64Encoded`` body always reaches the browser as its bytes. True for
-    HTTP API, Function URL and ALB; a REST API does so only for its ``binaryMediaTypes`` (and the
-    browser's first ``Accept``), which the function cannot see, so a REST answer is always text."""
-
-
-HTTP_API_FRONT = Front("HTTP API / Function URL", LAMBDA_RESPONSE_LIMIT, binary_bodies=True)
-REST_API_FRONT = Front("REST API", LAMBDA_RESPONSE_LIMIT, binary_bodies=False)
-ALB_FRONT = Front("ALB", ALB_RESPONSE_LIMIT, binary_bodies=True)
-
-
-@dataclass(frozen=True)
-class ForwardedRequest:
-    """The parts of a request the proxy fallback replays."""
-
-    method: str
-    raw_query: str
-    headers: list[tuple[str, str]]
-    body: str | None = None
-    """The event's body as it came: decoded only by :meth:`body_bytes`, i.e. only when proxied."""
-    body_is_base64: bool = False
-
-    def body_bytes(self) -> bytes | None:
-        """The body's bytes.
-
-        Raises:
-            MalformedRequest: ``isBase64Encoded`` on a body that is not strict base64.
-        """
-        if self.body is None:
-            return None
-        try:
-            if self.body_is_base64:
-                return base64.b64decode(self.body, validate=True)
-            return self.body.encode("utf-8")
-        except (binascii.Error, ValueError) as error:  # UnicodeError is a ValueError
-            raise MalformedRequest("the event's body cannot be turned back into bytes") from error
-
-
-def target_url(template: str, provider: str | None) -> str | None:
-    """The fallback URL with ``{provider}`` filled in, or ``None`` if it cannot be.
-
-    Only a valid slug is ever put into the company's URL: request text such as ``..`` or
-    ``%2F`` in the provider segment would otherwise walk the company's own paths.
-    """
-    if PROVIDER_PLACEHOLDER not in template:
-        return template
-    if provider is None or not is_valid_slug(provider):
-        return None
-    return template.replace(PROVIDER_PLACEHOLDER, provider)
-
-
-def fallback_response(
-    fallback: Fallback,
-    provider: str | None,
-    request: ForwardedRequest,
-    front: Front = HTTP_API_FRONT,
-    *,
-    own_path: str | None = None,
-) -> Response[Any]:
-    """Apply the configured fallback to a request that is not a Junction callback.
-
-    Args:
-        own_path: the request's path, from a front whose rule is wider than the routes (ALB's
-            ``/oauth_callback/*`` also takes ``/oauth_callback/fitbit/`` and deeper paths). A
-            request on no route (``provider`` ``None``) or whose provider is not a slug then goes
-            to the fallback URL's *origin* with this path and the query, as it reached the
-            company's service before the router stood in front of it: see :func:`own_path_url`.
-
-    Raises:
-        UpstreamError: from :func:`proxy`.
-        MalformedRequest: from :func:`proxy`.
-    """
-    url = None
-    if fallback.mode != "reject" and fallback.url is not None:
-        url = None if own_path is not None and provider is None else target_url(fallback.url, provider)
-        if url is None and own_path is not None:
-            url = own_path_url(fallback.url, own_path, request, redirect=fallback.mode == "redirect")
-    if url is None:
-        return text_response(404, NOT_FOUND_TEXT)
-    if fallback.mode == "redirect":
-        return Response(
-            status_code=307, headers={"Location": with_query(url, request.raw_query), **NO_STORE_HEADERS}, body=""
-        )
-    if any(name.lower() == FALLBACK_MARKER_HEADER.lower() for name, _ in request.headers):
-        # Proxying again would replay the request to the URL that just sent it here, forever.
-        raise UpstreamError("loop: the fallback URL leads back to the router (see FALLBACK_MARKER_HEADER)")
-    return proxy(url, request, fallback.timeout_seconds, front)
-
-
-def own_path_url(fallback_url: str, path: str, request: ForwardedRequest, *, redirect: bool) -> str | None:
-    """The fallback URL's origin with the request's own ``path``; ``None`` where that would loop.
-
-    A proxied request carries the marker header, which sends it past the router to the
-    company's service (``add_to_alb``'s bypass rule), whatever its path. A browser sent away by a
-    redirect carries no marker: to the host it came from it would come straight back to the
-    router (the same rule, the same JWT-shaped state), so that case stays a 404.
-
-    A path with a dot segment (``..;params`` included) or an encoded ``/`` or ``\\``
-    (``/oauth_callback/..``, ``/oauth_callback/..;/admin``, ``/oauth_callback/x%2F..%2Fadmin``)
-    stays a 404 too: the company's server may resolve it to a path outside the callback prefix,
-    which the router must never open (the fallback URL may name a host the load balancer never
-    exposed).
-    """
-    for segment in path.split("/"):
-        decoded = unquote(segment)
-        # Tomcat and Jetty drop a segment's ";parameters" before resolving dots: "..;x" is "..".
-        if decoded.partition(";")[0] in (".", "..") or "/" in decoded or "\\" in decoded:
-            return None
-    parts = urlsplit(fallback_url.replace(PROVIDER_PLACEHOLDER, "provider"))
-    if redirect:
-        hosts = [value.strip().lower() for name, value in request.headers if name.lower() == "host"]
-        try:
-            came_from = urlsplit(f"//{hosts[-1]}").hostname if hosts else None
-        except ValueError:  # e.g. "[" in a hand-made Host: where it came from is unknown
-            came_from = None
-        if came_from is None or came_from == parts.hostname:
-            return None
-    try:
-        escaped = escape_path(path if path.startswith("/") else "/" + path)
-    except UnicodeEncodeError:  # a lone surrogate in a hand-made event: no bytes it could stand for
-        return None
-    return f"{parts.scheme}://{parts.netloc}{escaped}"
 
 
 def _connection_listed(headers: Iterable[tuple[str, str]]) -> set[str]:
@@ -267,19 +104,25 @@ def _wire_headers(headers: list[tuple[str, str]], front: Front) -> list[tuple[st
     return wire
 
 
-@functools.cache
-def tls_context() -> ssl.SSLContext:
-    """One verifying TLS context per process, built at init (``api_handlers``), not per request.
+def answer(
+    fallback: Fallback, provider: str | None, request: ForwardedRequest, front: Front, own_path: str | None = None
+) -> Answer:
+    """The upstream's answer to ``request`` replayed to the fallback URL (see ``fallback_url``), or a 404.
 
-    Creating one loads the CA bundle: measured under the Lambda model (BENCHMARKS.md, API memory
-    table) at 46 ms with 1769 MB and 701 ms with 128 MB when it was built for every request.
+    Raises:
+        UpstreamError: from :func:`proxy`, and on a request that was already proxied once.
+        MalformedRequest: from :func:`proxy`.
     """
-    import ssl
+    url = fallback_url(fallback, provider, request, own_path)
+    if url is None:
+        return reject.answer(fallback, provider, request, front, own_path)
+    if any(name.lower() == FALLBACK_MARKER_HEADER.lower() for name, _ in request.headers):
+        # Proxying again would replay the request to the URL that just sent it here, forever.
+        raise UpstreamError("loop: the fallback URL leads back to the router (see FALLBACK_MARKER_HEADER)")
+    return proxy(url, request, fallback.timeout_seconds, front)
 
-    return ssl.create_default_context()
 
-
-def proxy(url: str, request: ForwardedRequest, timeout: float, front: Front = HTTP_API_FRONT) -> Response[Any]:
+def proxy(url: str, request: ForwardedRequest, timeout: float, front: Front = HTTP_API_FRONT) -> Answer:
     """Replay ``request`` to ``url`` and return the upstream's final answer unchanged.
 
     Connect, request, status line, headers and body share one deadline of ``timeout`` seconds
@@ -427,8 +270,8 @@ def _body_payload(body: bytes, coded: bool) -> str | bytes:
 
 def upstream_response(
     status: int, headers: Iterable[tuple[str, str]], body: bytes, front: Front = HTTP_API_FRONT
-) -> Response[Any]:
-    """Turn an upstream answer into a Powertools ``Response`` without losing repeated headers.
+) -> Answer:
+    """Turn an upstream answer into the front's :class:`Answer` without losing repeated headers.
 
     Raises:
         UpstreamTooLarge: the answer would exceed ``front.response_limit``.
@@ -466,6 +309,5 @@ def upstream_response(
     size += 4 * ((len(payload) + 2) // 3) if isinstance(payload, bytes) else len(json.dumps(payload))
     if size > front.response_limit:  # an upper bound of the JSON each front's serializer writes
         raise UpstreamTooLarge(f"answer of about {size} bytes; {front.name} takes {front.response_limit}")
-    # Powertools serializes each cookie with str(); the upstream's Set-Cookie lines are already
-    # serialized, so they pass through byte for byte instead of being re-parsed into Cookie objects.
-    return Response(status_code=status, headers=dict(grouped), body=payload, cookies=cast("list[Cookie]", cookies))
+    # The upstream's Set-Cookie lines are already serialized: they pass through byte for byte.
+    return Answer(status, dict(grouped), payload, cookies)

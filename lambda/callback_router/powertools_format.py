@@ -1,8 +1,9 @@
-"""The edge's structured log line and EMF document, written without Powertools.
+"""The router's structured log line and EMF document in Powertools' format, written without Powertools.
 
 Why: in the Lambda model of BENCHMARKS.md, importing Powertools ``Logger`` and ``Metrics`` (with
 the ``jmespath``, ``typing_extensions`` and Tracer modules their package pulls in) is about half
-of the viewer-request handler's init; the edge asset without them is the "bound" row there. This
+of the viewer-request handler's init; the edge asset without them is the "bound" row there. Every
+handler (edge and regional) writes with this module. This
 module writes the same thing from modules Lambda's Python runtime has already imported
 (``logging``, ``json``, ``os``, ``time``), and tests/functional/test_logging_and_imports.py proves
 the output equal to Powertools' field by field:
@@ -65,8 +66,7 @@ def _metrics_disabled() -> bool:
 
 def record_fields(record: logging.LogRecord, log_format: Mapping[str, Any], timestamp: str) -> dict[str, Any]:
     """The fields Powertools' formatter writes for ``record``, in its order: level, location,
-    message, timestamp, the appended keys (service, Lambda context, ...) and the ``extra`` keys.
-    Shared with ``router_log_formatter.RouterLogFormatter``, the API handlers' fast path."""
+    message, timestamp, the appended keys (service, Lambda context, ...) and the ``extra`` keys."""
     line: dict[str, Any] = {
         "level": record.levelname,
         "location": f"{record.funcName}:{record.lineno}",
@@ -117,16 +117,25 @@ class LeanJsonFormatter(logging.Formatter):
 class LeanLogger:
     """The subset of Powertools ``Logger`` the handlers use, on a stdlib logger."""
 
-    def __init__(self, service: str) -> None:
+    def __init__(self, service: str, channel: str = "router") -> None:
         service_logger = logging.getLogger(service)
         if service_logger.level == logging.NOTSET:  # Powertools sets it on the same logger
             service_logger.setLevel(_log_level())
-        self._logger = service_logger.getChild("edge")
+        # One child per handler module (``edge``, ``api``): each keeps its own keys where both are
+        # loaded in one process (the tests, the local gateway).
+        self._logger = service_logger.getChild(channel)
         self._logger.propagate = False
-        self.formatter = LeanJsonFormatter(service)
-        if not self._logger.handlers:  # a reloaded module reuses its handler, as Powertools does
+        if not self._logger.handlers:
             self._logger.addHandler(logging.StreamHandler(sys.stdout))
-        self._logger.handlers[0].setFormatter(self.formatter)
+        # A module loaded again (a reload, or the local gateway's second copy) shares the handler
+        # and its formatter, as Powertools' Logger does: every invocation appends its own Lambda
+        # context keys to the one formatter that writes its lines.
+        handler = self._logger.handlers[0]
+        if isinstance(handler.formatter, LeanJsonFormatter):
+            self.formatter = handler.formatter
+        else:
+            self.formatter = LeanJsonFormatter(service)
+            handler.setFormatter(self.formatter)
 
     @property
     def registered_handler(self) -> logging.Handler:
