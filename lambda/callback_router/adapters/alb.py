@@ -15,7 +15,7 @@ from typing import Any
 from callback_router.adapters.api import (
     Answer,
     CallbackQuery,
-    Front,
+    PayloadV1Front,
     body_fields,
     multi_value_headers,
     single_value_headers,
@@ -25,24 +25,13 @@ from callback_router.core.uri import query_values
 
 
 @dataclass(frozen=True)
-class AlbFront(Front):
+class AlbFront(PayloadV1Front):
     """The ALB front."""
-
-    def method(self, event: dict[str, Any]) -> str:
-        """``httpMethod``, upper case."""
-        return str(event["httpMethod"].upper())
-
-    def path(self, event: dict[str, Any]) -> str:
-        """``path``."""
-        return event["path"]  # type: ignore[no-any-return]
 
     def query(self, event: dict[str, Any]) -> CallbackQuery:
         """Raw keys and values, joined back unchanged."""
-        multi = event.get("multiValueQueryStringParameters") or {}
-        if not multi:
-            multi = {key: [value] for key, value in (event.get("queryStringParameters") or {}).items()}
         # A key sent without '=' may come as "" (forwarded as "key=") or, in a hand-made event, null.
-        raw = "&".join(key if value is None else f"{key}={value}" for key, values in multi.items() for value in values)
+        raw = "&".join(key if value is None else f"{key}={value}" for key, value in self.query_pairs(event))
         return CallbackQuery(raw, query_values(raw, "state"))
 
     def write(self, answer: Answer, event: dict[str, Any]) -> dict[str, Any]:

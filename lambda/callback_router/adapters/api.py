@@ -121,3 +121,24 @@ class Front:
     def write(self, answer: Answer, event: dict[str, Any]) -> dict[str, Any]:
         """``answer`` in this front's format, as Powertools' ``ResponseBuilder.build`` writes it."""
         raise NotImplementedError
+
+
+class PayloadV1Front(Front):
+    """The REST API (payload 1.0) and ALB events' shared reading: ``httpMethod``, ``path`` and the
+    query parameter maps (``multiValue...`` when present)."""
+
+    def method(self, event: dict[str, Any]) -> str:
+        """``httpMethod``, upper case."""
+        return str(event["httpMethod"].upper())
+
+    def path(self, event: dict[str, Any]) -> str:
+        """``path``."""
+        return event["path"]  # type: ignore[no-any-return]
+
+    @staticmethod
+    def query_pairs(event: dict[str, Any]) -> list[tuple[str, Any]]:
+        """Every query key and value as the event holds them (decoded on REST, raw on ALB)."""
+        multi = event.get("multiValueQueryStringParameters") or {}
+        if not multi:
+            multi = {key: [value] for key, value in (event.get("queryStringParameters") or {}).items()}
+        return [(key, value) for key, values in multi.items() for value in values]

@@ -11,29 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from callback_router.adapters.api import Answer, CallbackQuery, Front, body_fields, multi_value_headers
+from callback_router.adapters.api import Answer, CallbackQuery, PayloadV1Front, body_fields, multi_value_headers
 from callback_router.core.limits import LAMBDA_RESPONSE_LIMIT
 from callback_router.core.uri import encode_query_pairs, query_values
 
 
 @dataclass(frozen=True)
-class RestApiFront(Front):
+class RestApiFront(PayloadV1Front):
     """Payload 1.0: the REST API front."""
-
-    def method(self, event: dict[str, Any]) -> str:
-        """``httpMethod``, upper case."""
-        return str(event["httpMethod"].upper())
-
-    def path(self, event: dict[str, Any]) -> str:
-        """``path``."""
-        return event["path"]  # type: ignore[no-any-return]
 
     def query(self, event: dict[str, Any]) -> CallbackQuery:
         """Decoded values only: encoded once, keeping every key and value."""
-        multi = event.get("multiValueQueryStringParameters") or {}
-        if not multi and event.get("queryStringParameters"):
-            multi = {key: [value] for key, value in event["queryStringParameters"].items()}
-        raw = encode_query_pairs([(key, value) for key, values in multi.items() for value in values])
+        raw = encode_query_pairs(self.query_pairs(event))
         return CallbackQuery(raw, query_values(raw, "state"))
 
     def write(self, answer: Answer, event: dict[str, Any]) -> dict[str, Any]:
