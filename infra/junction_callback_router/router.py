@@ -59,10 +59,11 @@ from junction_callback_router.common import (
     log_group,
 )
 from junction_callback_router.fallback_loops import AttachedApi, api_loops, loop_effect
-from junction_callback_router.options import TOKEN_STAND_IN, Fallback, Route, RouterConfigError, config_document
+from junction_callback_router.options import Fallback, Route, RouterConfigError, config_document
 from junction_callback_router.route_conflicts import Conflict, http_api_conflicts, rest_api_conflicts
 from junction_callback_router.runtimes import normalise_python_version
 from junction_callback_router.safety import document_problems, refuse_deployment
+from junction_callback_router.stand_ins import TOKEN_STAND_IN
 
 API_HANDLER = "callback_router.handlers.api_handler"
 """One entry point for every regional front: it tells the event shapes apart (see handlers.py)."""
