@@ -72,7 +72,10 @@ class RouterFunction:
         Raises:
             ConfigError: the document is not a configuration the function would start with.
         """
-        return parse_config(_stood_in(self.document))
+        try:
+            return parse_config(_stood_in(self.document))
+        except RecursionError:  # a hostile document nested deeper than Python recurses
+            raise ConfigError("(document)", f"{self.logical_id}: its config is nested too deeply") from None
 
 
 def _logical_name(logical_id: str) -> str:
@@ -101,6 +104,8 @@ def deploy_time_text(value: Any, depth: int = 0) -> str:
                 return separator.join(deploy_time_text(part, depth + 1) for part in parts)
         if function == "Ref" and isinstance(argument, str):
             return _marker(_logical_name(argument))
+        if function == "Fn::GetAtt" and isinstance(argument, str):  # the "Resource.Attribute" form
+            return _marker(argument)
         if function == "Fn::GetAtt" and isinstance(argument, list) and all(isinstance(a, str) for a in argument):
             return _marker(".".join([_logical_name(argument[0]), *argument[1:]]) if argument else "Fn::GetAtt")
         if isinstance(function, str):
@@ -134,8 +139,8 @@ def read_json(path: Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise ConfigError("(document)", f"{path} unreadable: {error.strerror}") from None
-    except ValueError as error:
-        raise ConfigError("(document)", f"{path} is not valid JSON ({error})") from None
+    except (ValueError, RecursionError) as error:
+        raise ConfigError("(document)", f"{path} is not valid JSON ({error or 'nested too deeply'})") from None
 
 
 def _resources(template: Any, path: Path) -> Mapping[str, Any]:
@@ -180,8 +185,9 @@ def _router_function(template_path: Path, logical_id: str, resource: Mapping[str
         source, text = str(bundled), _read_text(bundled)
     try:
         document = json.loads(text)
-    except ValueError as error:
-        raise ConfigError("(document)", f"{logical_id}: its config ({source}) is not valid JSON ({error})") from None
+    except (ValueError, RecursionError) as error:
+        problem = error or "nested too deeply"
+        raise ConfigError("(document)", f"{logical_id}: its config ({source}) is not valid JSON ({problem})") from None
     return RouterFunction(
         logical_id=logical_id,
         path=path if isinstance(path, str) else None,

@@ -96,6 +96,14 @@ def report(
     return EXIT_REDIRECT if found.redirects else EXIT_NOT_REDIRECTED
 
 
+def _needs_boto3(error: ImportError) -> bool:
+    """Whether ``error`` is the AWS SDK missing: ``--function`` and ``preflight`` need it, nothing else."""
+    if error.name not in {"boto3", "botocore"}:
+        return False
+    print("error: this needs the AWS SDK for Python: pip install boto3", file=sys.stderr)
+    return True
+
+
 def run_explain(args: argparse.Namespace, lambda_client: Any = None) -> int:
     """``explain``: the verdict for the pasted callback."""
     text = pasted_callback(" ".join(args.input))
@@ -109,6 +117,10 @@ def run_explain(args: argparse.Namespace, lambda_client: Any = None) -> int:
         config, about = _explain_config(args, lambda_client)
     except ConfigError as error:
         print(f"error: {error_text(error)}", file=sys.stderr)
+        return EXIT_USAGE
+    except ImportError as error:
+        if not _needs_boto3(error):
+            raise
         return EXIT_USAGE
     return report(text, config, args.provider, args.json, about)
 
@@ -141,7 +153,12 @@ def run_preflight(args: argparse.Namespace) -> int:
         for problem in problems:
             print(f"  - {shown(problem)}", file=sys.stderr)
         return 1
-    message = check_credentials(label, sorted(set(regions)))
+    try:
+        message = check_credentials(label, sorted(set(regions)))
+    except ImportError as error:
+        if not _needs_boto3(error):
+            raise
+        return 1
     if message is not None:
         print(message, file=sys.stderr)
         return 1

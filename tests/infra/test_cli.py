@@ -174,6 +174,17 @@ def test_asset_path_metadata_finds_the_bundled_config(tmp_path: Path, capsys) ->
             ' "Environment": {"Variables": {"CALLBACK_ROUTER_CONFIG": "{\\"environments\\": []}"}}}}}}',
             "config key 'environments': accept at least one environment",
         ),
+        ("[" * 100_000, "is not valid JSON"),
+        (
+            '{"Resources": {"F": {"Type": "AWS::Lambda::Function", "Properties": {"Handler": "callback_router.x",'
+            ' "Environment": {"Variables": {"CALLBACK_ROUTER_CONFIG": "' + "[" * 100_000 + '"}}}}}}',
+            "F: its config ($CALLBACK_ROUTER_CONFIG of the function) is not valid JSON",
+        ),
+        (
+            '{"Resources": {"F": {"Type": "AWS::Lambda::Function", "Properties": {"Handler": "callback_router.x",'
+            ' "Environment": {"Variables": {"CALLBACK_ROUTER_CONFIG": "' + "[" * 900 + "]" * 900 + '"}}}}}}',
+            "F: its config is nested too deeply",
+        ),
         (
             '{"Resources": {"F": {"Type": "AWS::Lambda::Function", "Properties": {"Handler": "callback_router.x"}}}}',
             "F: no $CALLBACK_ROUTER_CONFIG and its asset folder is not known",
@@ -281,3 +292,21 @@ def test_usage_errors_exit_2(capsys) -> None:
     assert run(capsys, "explain", "--template", "a", "--config", "b", COMPANY_STATE)[0] == 2
     assert run(capsys, "preflight")[0] == 2
     assert run(capsys)[0] == 2
+
+
+def test_without_the_aws_sdk_function_and_preflight_say_what_to_install(cdk_out: Path) -> None:
+    probe = (
+        "import sys; sys.modules['boto3'] = None; "
+        "from junction_callback_router.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
+    env = {**offline_environment(), "PYTHONPATH": os.pathsep.join(str(ROOT / part) for part in ("lambda", "infra"))}
+    template = str(cdk_out / "CompanyAuth.template.json")
+    for argv, status in [
+        (["explain", "--function", "router", COMPANY_STATE], 2),
+        (["preflight", "--template", template], 1),
+    ]:
+        done = subprocess.run(
+            [sys.executable, "-c", probe, *argv], capture_output=True, text=True, env=env, timeout=60, check=False
+        )
+        assert (done.returncode, done.stdout) == (status, "")
+        assert done.stderr == "error: this needs the AWS SDK for Python: pip install boto3\n"
