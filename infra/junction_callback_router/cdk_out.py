@@ -236,7 +236,11 @@ def pick_function(functions: list[RouterFunction], function_id: str | None, temp
                 return function
         raise ConfigError("(document)", f"--function-id {function_id}: no such router function; found: {listed}")
     if not functions:
-        raise ConfigError("(document)", f"{template_path} has no router function (no handler callback_router.*)")
+        raise ConfigError(
+            "(document)",
+            f"{template_path} has no router function (no Lambda handler callback_router.*; a "
+            "CloudFrontFunctionCallbackRouter has its config compiled into its JavaScript, not read here)",
+        )
     if len(functions) > 1:
         raise ConfigError(
             "(document)",
@@ -255,8 +259,9 @@ class SynthesizedStack:
     """``None`` for an environment-agnostic stack (the region comes from the credentials)."""
 
 
-def assembly_stacks(cdk_out: Path) -> list[SynthesizedStack]:
-    """The CloudFormation stacks of ``cdk_out/manifest.json`` with their template and region.
+def assembly_stacks(cdk_out: Path, depth: int = 0) -> list[SynthesizedStack]:
+    """The CloudFormation stacks of ``cdk_out/manifest.json`` with their template and region,
+    those of nested assemblies (a ``cdk.Stage``'s ``assembly-NAME/``) included.
 
     Raises:
         ConfigError: no readable cloud assembly there.
@@ -265,9 +270,15 @@ def assembly_stacks(cdk_out: Path) -> list[SynthesizedStack]:
     artifacts = manifest.get("artifacts") if isinstance(manifest, dict) else None
     stacks = []
     for name, artifact in (artifacts if isinstance(artifacts, dict) else {}).items():
-        if not isinstance(artifact, dict) or artifact.get("type") != "aws:cloudformation:stack":
+        if not isinstance(artifact, dict):
             continue
         properties = artifact.get("properties")
+        nested = properties.get("directoryName") if isinstance(properties, dict) else None
+        if artifact.get("type") == "cdk:cloud-assembly" and isinstance(nested, str) and depth < _MAX_DEPTH:
+            stacks += assembly_stacks(cdk_out / nested, depth + 1)
+            continue
+        if artifact.get("type") != "aws:cloudformation:stack":
+            continue
         template = properties.get("templateFile") if isinstance(properties, dict) else None
         environment = artifact.get("environment")
         region = environment.rsplit("/", 1)[-1] if isinstance(environment, str) else None

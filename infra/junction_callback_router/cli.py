@@ -137,6 +137,8 @@ def run_preflight(args: argparse.Namespace) -> int:
             if args.template is not None:
                 stacks = [stack for stack in stacks if stack.template.resolve() == args.template.resolve()]
             templates, regions = [stack.template for stack in stacks], [s.region for s in stacks if s.region]
+            if args.template is not None and not stacks:  # not in this manifest: no region known
+                templates = [args.template]
         else:
             templates, regions = [args.template], []
         if not templates:

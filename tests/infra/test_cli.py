@@ -310,3 +310,27 @@ def test_without_the_aws_sdk_function_and_preflight_say_what_to_install(cdk_out:
         )
         assert (done.returncode, done.stdout) == (status, "")
         assert done.stderr == "error: this needs the AWS SDK for Python: pip install boto3\n"
+
+
+def test_preflight_reads_the_stacks_of_a_stage_s_nested_assembly(tmp_path: Path, capsys) -> None:
+    # A cdk.Stage puts its stacks in assembly-NAME/ with a manifest of its own; odd artifacts are skipped.
+    nested = tmp_path / "assembly-Prod"
+    nested.mkdir()
+    rule = {"Assertions": [{"AssertDescription": "CallbackRouter 'Router': key 'fallback.url': placeholder"}]}
+    template = {"Resources": {}, "Rules": {"RouterRefusePlaceholderDeployment1A2B3C4D": rule}}
+    (nested / "ProdAuth.template.json").write_text(json.dumps(template), encoding="utf-8")
+    stack = {
+        "type": "aws:cloudformation:stack",
+        "environment": "aws://unknown-account/eu-west-1",
+        "properties": {"templateFile": "ProdAuth.template.json"},
+    }
+    (nested / "manifest.json").write_text(json.dumps({"artifacts": {"ProdAuth": stack}}), encoding="utf-8")
+    assembly = {"type": "cdk:cloud-assembly", "properties": {"directoryName": "assembly-Prod"}}
+    artifacts = {"Prod": assembly, "odd": 7, "tree": {"type": "cdk:tree"}}
+    (tmp_path / "manifest.json").write_text(json.dumps({"artifacts": artifacts}), encoding="utf-8")
+    code, out, err = run(capsys, "preflight", "--cdk-out", str(tmp_path))
+    assert (code, out) == (1, "")
+    assert err == (
+        "error: stack ProdAuth still points at placeholders; nothing was deployed:\n"
+        "  - CallbackRouter 'Router': key 'fallback.url': placeholder\n"
+    )
