@@ -68,8 +68,9 @@ def _explain_config(args: argparse.Namespace, lambda_client: Any) -> tuple[Route
         text = deployed_config_text(client, args.function)
         try:
             document = json.loads(text)
-        except ValueError as error:
-            raise ConfigError("(document)", f"--function {args.function}: its config is not JSON ({error})") from None
+        except (ValueError, RecursionError) as error:
+            problem = error or "nested too deeply"
+            raise ConfigError("(document)", f"--function {args.function}: its config is not JSON ({problem})") from None
         return parse_config(document), {"function": args.function, "read from": "its $CALLBACK_ROUTER_CONFIG"}
     if args.config is not None:
         return parse_config(read_json(args.config)), {"read from": str(args.config)}
@@ -112,6 +113,9 @@ def run_explain(args: argparse.Namespace, lambda_client: Any = None) -> int:
         return EXIT_USAGE
     if args.function_id is not None and args.template is None:
         print("error: --function-id picks a function of --template", file=sys.stderr)
+        return EXIT_USAGE
+    if args.region is not None and args.function is None:
+        print("error: --region is the region of --function", file=sys.stderr)
         return EXIT_USAGE
     try:
         config, about = _explain_config(args, lambda_client)

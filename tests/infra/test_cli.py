@@ -235,6 +235,15 @@ def test_explain_function_with_a_bundled_config_points_at_template(capsys) -> No
     assert "its config is bundled in its code" in err and "--template cdk.out/STACK.template.json" in err
 
 
+def test_explain_function_whose_config_is_not_json_is_one_clear_line(capsys) -> None:
+    answer: dict[str, Any] = {"Handler": "callback_router.handlers.api_handler"}
+    answer["Environment"] = {"Variables": {"CALLBACK_ROUTER_CONFIG": "[" * 100_000}}
+    client, _ = stubbed_lambda(answer)
+    code, out, err = run(capsys, "explain", "--function", "callback-router", COMPANY_STATE, lambda_client=client)
+    assert (code, out) == (2, "")
+    assert err.startswith("error: --function callback-router: its config is not JSON")
+
+
 def test_explain_function_that_is_not_there_is_one_clear_line(capsys) -> None:
     client, _ = stubbed_lambda(error="ResourceNotFoundException")
     code, out, err = run(capsys, "explain", "--function", "callback-router", COMPANY_STATE, lambda_client=client)
@@ -289,6 +298,7 @@ def test_preflight_of_a_folder_that_is_no_cloud_assembly_is_one_clear_line(tmp_p
 
 def test_usage_errors_exit_2(capsys) -> None:
     assert run(capsys, "explain", "--function-id", "X", COMPANY_STATE)[0] == 2
+    assert run(capsys, "explain", "--region", "eu-west-1", COMPANY_STATE)[0] == 2
     assert run(capsys, "explain", "--template", "a", "--config", "b", COMPANY_STATE)[0] == 2
     assert run(capsys, "preflight")[0] == 2
     assert run(capsys)[0] == 2
