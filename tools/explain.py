@@ -6,7 +6,9 @@
 The findings come from :mod:`callback_router.explain`, which runs the decision the handlers run;
 this module finds the config, takes the callback out of what was pasted and sets the exit status.
 It lives with the tools, not in the function package, so no command line ships in a Lambda asset
-and the function package imports nothing of ``infra/``.
+and the function package imports nothing of ``infra/``. The installed command line
+(``junction-callback-router explain``: a synthesized stack or a deployed function) shares its
+parts, which are in :mod:`callback_router.explain`.
 
 Configuration: ``--config FILE``, else ``--stage NAME`` (that stage of ``cdk.json``, found in the
 current directory or its parents), else ``$CALLBACK_ROUTER_CONFIG``, else the bundled
@@ -31,16 +33,22 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
-import shlex
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from callback_router.core.config import STATE_LENGTH_BOUNDS, ConfigError, RouterConfig, parse_config
-from callback_router.core.environments import JUNCTION_ENVIRONMENTS
-from callback_router.explain import Explanation, explain, render, shown, verdict
+from callback_router.core.config import ConfigError, RouterConfig, parse_config
+from callback_router.explain import (
+    any_environment,
+    explain,
+    pasted_callback,
+    render,
+    report_json,
+    shown,
+    token_facts,
+    verdict,
+)
 from callback_router.settings import BUNDLED_CONFIG, CONFIG_ENV_VAR, load_config
 
 EXIT_REDIRECT, EXIT_NOT_REDIRECTED, EXIT_USAGE = 0, 1, 2
@@ -65,25 +73,6 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--provider", help="provider slug to assume for a bare state or query (default: fitbit)")
     parser.add_argument("--json", action="store_true", help="print the findings as JSON")
     return parser
-
-
-_URL_IN_TEXT = re.compile(r"https?://[^\s'\"]+")
-
-
-def pasted_callback(text: str) -> str:
-    """The callback in what was pasted: the URL of a whole ``curl`` command line, else ``text`` as is."""
-    text = text.strip()
-    if not (text.startswith("curl ") or text.startswith("curl\t")):
-        return text
-    try:
-        words = shlex.split(text)
-    except ValueError:  # unbalanced quotes: take the first URL-looking run instead
-        words = _URL_IN_TEXT.findall(text)
-    urls = [word for word in words if word.startswith(("http://", "https://"))]
-    if urls:
-        return urls[0]
-    found = _URL_IN_TEXT.search(text)
-    return found.group(0) if found else text
 
 
 def find_cdk_json(start: Path | None = None) -> Path | None:
@@ -150,46 +139,11 @@ def _config(args: argparse.Namespace) -> tuple[RouterConfig | None, Path | None]
     return load_config(), cdk_json
 
 
-def _any_environment() -> RouterConfig:
-    """Every documented environment accepted: to read a token when there is no config."""
-    return parse_config(
-        {
-            "environments": list(JUNCTION_ENVIRONMENTS),
-            "allow_mixed_environments": True,
-            "max_state_length": STATE_LENGTH_BOUNDS[1],
-        }
-    )
-
-
 def _stage_lines(text: str, provider: str | None, stages: Mapping[str, RouterConfig | str]) -> dict[str, str]:
     return {
         name: config if isinstance(config, str) else verdict(explain(text, config, provider=provider))
         for name, config in sorted(stages.items())
     }
-
-
-def _report_json(found: Explanation, config_given: bool, stages: Mapping[str, str] | None) -> str:
-    document: dict[str, Any] = {
-        "is_link_token": found.is_link_token,
-        "environment": found.environment,
-        "aud": list(found.audiences),
-        "claims": found.claims,
-        "provider": found.provider,
-    }
-    if config_given:
-        document.update(
-            {
-                "accepted_environments": list(found.accepted_environments),
-                "team_accepted": found.team_accepted,
-                "redirects": found.redirects,
-                "decision": found.decision.outcome.value,
-                "reason": found.decision.reason,
-                "location": found.decision.location,
-            }
-        )
-    if stages is not None:
-        document["stages"] = dict(stages)
-    return json.dumps(document, indent=2)  # ensure_ascii: every control character comes out escaped
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -211,16 +165,13 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    found = explain(text, config or _any_environment(), provider=args.provider)
+    found = explain(text, config or any_environment(), provider=args.provider)
     if args.json:
-        print(_report_json(found, config is not None, stages))
+        print(report_json(found, config is not None, stages))
     elif config is not None:
         print(render(found))
     else:
-        lines = render(found).splitlines()
-        # Without a config there is no deployment to decide for: keep the token facts only.
-        keep = ("input:", "provider:", "state:", "environment:", "aud:", "sub:", "team_id:", "user_id:")
-        print("\n".join(line for line in lines if line.startswith(keep)))
+        print(token_facts(found))
         print("config:       none given (--config FILE, --stage NAME or $CALLBACK_ROUTER_CONFIG)")
         if stages is None:
             print("stages:       no cdk.json here or in a parent directory")

@@ -20,11 +20,16 @@ a mistake raises :class:`RouterConfigError` naming the construct and the prop.
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from callback_router import __version__
-from junction_callback_router.cloudfront_function_router import CloudFrontFunctionCallbackRouter
-from junction_callback_router.edge import EdgeCallbackRouter
-from junction_callback_router.options import Fallback, Route, RouterConfigError, RouterOptions
-from junction_callback_router.router import CallbackRouter
+
+if TYPE_CHECKING:
+    from junction_callback_router.cloudfront_function_router import CloudFrontFunctionCallbackRouter
+    from junction_callback_router.edge import EdgeCallbackRouter
+    from junction_callback_router.options import Fallback, Route, RouterConfigError, RouterOptions
+    from junction_callback_router.router import CallbackRouter
 
 __all__ = [
     "CallbackRouter",
@@ -36,3 +41,24 @@ __all__ = [
     "RouterOptions",
     "__version__",
 ]
+
+_HOMES = {
+    "CallbackRouter": "junction_callback_router.router",
+    "CloudFrontFunctionCallbackRouter": "junction_callback_router.cloudfront_function_router",
+    "EdgeCallbackRouter": "junction_callback_router.edge",
+    "Fallback": "junction_callback_router.options",
+    "Route": "junction_callback_router.options",
+    "RouterConfigError": "junction_callback_router.options",
+    "RouterOptions": "junction_callback_router.options",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use (PEP 562): the command line (junction_callback_router.cli) reads
+    # templates as JSON and must not start the CDK's jsii runtime by importing this package.
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value

@@ -30,8 +30,9 @@ from constructs import Construct, IValidation
 
 from callback_router.core.routes import PROVIDER_PLACEHOLDER, Route, match_routes
 from junction_callback_router.cfn import cfn_references
-from junction_callback_router.options import TOKEN_STAND_IN, ConfigDocument
+from junction_callback_router.options import ConfigDocument
 from junction_callback_router.route_conflicts import Conflict
+from junction_callback_router.stand_ins import TOKEN_STAND_IN
 
 EXECUTE_API_HOST = re.compile(r"([a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?")
 """``{api-id}.execute-api.{region}.amazonaws.com`` (``.com.cn`` in the China regions)."""

@@ -31,6 +31,7 @@ from callback_router.core.config import (
     parse_config,
 )
 from callback_router.core.routes import Route
+from junction_callback_router.stand_ins import TOKEN_ARN_STAND_IN, TOKEN_STAND_IN
 
 __all__ = ["ConfigDocument", "Fallback", "Route", "RouterConfigError", "RouterOptions"]
 
@@ -38,10 +39,6 @@ _TOKEN = re.compile(r"\$\{Token\[[^\]]+\]\}")
 """How an unresolved CDK string token looks inside a Python string (``Token.as_string``)."""
 TOKEN_KEYS = ("fallback.url", "fallback.function_arn", "extra_environments.")
 """Where a deploy-time value may stand: URLs, which AWS resolves for us; everything else decides."""
-TOKEN_STAND_IN = "token.deploy-time.value"  # noqa: S105 -- not a secret: a stand-in host name
-"""Put in place of a token for validation: a valid host and a valid path segment."""
-TOKEN_ARN_STAND_IN = "arn:aws:lambda:us-east-1:123456789012:function:deploy-time-value"  # noqa: S105 -- an ARN
-"""Put in place of a function ARN only known at deploy time (a function, alias or version of this app)."""
 DEFAULT_INVOKE_TIMEOUT_SECONDS = 25.0
 """How long the router waits for a company function whose own timeout it cannot see (imported):
 the longest that still lets it answer its own 502 within API Gateway's 29 s."""

@@ -11,20 +11,26 @@ Everything taken from the input (claims, ``aud``, path, provider) is printed esc
 :func:`shown`: the claims are unverified, so a newline in ``sub`` must not forge a
 ``redirected: yes`` line and a terminal escape must not hide the verdict.
 
-Not imported by any handler: it stays out of the cold-start path. Its command line (``cdk.json``
-stages, ``--config``, pasted ``curl`` lines, exit codes) is ``python -m tools.explain``, outside
-the function package: no command-line module ships in a Lambda asset.
+Not imported by any handler: it stays out of the cold-start path. Its command lines are outside
+the function package, so no command-line module ships in a Lambda asset: ``python -m
+tools.explain`` in the checkout (``cdk.json`` stages) and ``junction-callback-router explain``
+installed with the package (a synthesized stack, a deployed function); the parts they share
+(pasted ``curl`` lines, the report without a config, the JSON report) are here.
 """
 
 from __future__ import annotations
 
+import json
+import re
+import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from callback_router.core.config import RouterConfig
+from callback_router.core.config import STATE_LENGTH_BOUNDS, RouterConfig, parse_config
 from callback_router.core.decision import Decision, Outcome, decide
-from callback_router.core.environments import KNOWN_JUNCTION_BASE_URLS
+from callback_router.core.environments import JUNCTION_ENVIRONMENTS, KNOWN_JUNCTION_BASE_URLS
 from callback_router.core.link_token import Claims, audiences, could_be_jwt, read_claims_lean
 from callback_router.core.routes import match_routes
 from callback_router.core.uri import query_values
@@ -84,7 +90,7 @@ def normalise_input(text: str) -> tuple[str, str]:
     """A callback as ``(kind, text)``: ``url`` (a URL, or a path, with its query), ``query``
     (``state=...``, ``?code=1&state=...``) or ``state`` (a bare state value).
 
-    A whole ``curl`` command line is the command line's to take apart (``tools/explain.py``).
+    A whole ``curl`` command line is taken apart first, by :func:`pasted_callback`.
     """
     text = text.strip()
     if text.startswith(("http://", "https://", "/")):
@@ -234,3 +240,71 @@ def render(explanation: Explanation) -> str:
     if decision.location:
         lines.append(f"Location:     {decision.location}")
     return "\n".join(lines)
+
+
+_URL_IN_TEXT = re.compile(r"https?://[^\s'\"]+")
+_TOKEN_LINES = ("input:", "provider:", "state:", "environment:", "aud:", "sub:", "team_id:", "user_id:")
+
+
+def pasted_callback(text: str) -> str:
+    """The callback in what was pasted: the URL of a whole ``curl`` command line, else ``text`` as is."""
+    text = text.strip()
+    if not (text.startswith("curl ") or text.startswith("curl\t")):
+        return text
+    try:
+        words = shlex.split(text)
+    except ValueError:  # unbalanced quotes: take the first URL-looking run instead
+        words = _URL_IN_TEXT.findall(text)
+    urls = [word for word in words if word.startswith(("http://", "https://"))]
+    if urls:
+        return urls[0]
+    found = _URL_IN_TEXT.search(text)
+    return found.group(0) if found else text
+
+
+def any_environment() -> RouterConfig:
+    """Every documented environment accepted: to read a token when there is no config."""
+    return parse_config(
+        {
+            "environments": list(JUNCTION_ENVIRONMENTS),
+            "allow_mixed_environments": True,
+            "max_state_length": STATE_LENGTH_BOUNDS[1],
+        }
+    )
+
+
+def token_facts(explanation: Explanation) -> str:
+    """The report's lines about the token only: without a config there is no deployment to decide for."""
+    return "\n".join(line for line in render(explanation).splitlines() if line.startswith(_TOKEN_LINES))
+
+
+def report_json(
+    found: Explanation,
+    config_given: bool,
+    stages: Mapping[str, str] | None = None,
+    about: Mapping[str, str] | None = None,
+) -> str:
+    """The findings as JSON (``stages``: a verdict per ``cdk.json`` stage; ``about``: where the config came from)."""
+    document: dict[str, Any] = {
+        "is_link_token": found.is_link_token,
+        "environment": found.environment,
+        "aud": list(found.audiences),
+        "claims": found.claims,
+        "provider": found.provider,
+    }
+    if about:
+        document["config_source"] = dict(about)
+    if config_given:
+        document.update(
+            {
+                "accepted_environments": list(found.accepted_environments),
+                "team_accepted": found.team_accepted,
+                "redirects": found.redirects,
+                "decision": found.decision.outcome.value,
+                "reason": found.decision.reason,
+                "location": found.decision.location,
+            }
+        )
+    if stages is not None:
+        document["stages"] = dict(stages)
+    return json.dumps(document, indent=2)  # ensure_ascii: every control character comes out escaped

@@ -1,4 +1,4 @@
-"""What `make test` and `make test-fast` do, read from make's own dry run of a fresh clone."""
+"""What `make test` and `make test-fast` do, read from make's own dry run of a fresh clone; `make explain`, run."""
 
 from __future__ import annotations
 
@@ -72,3 +72,33 @@ def test_unit_and_functional_tests_need_neither_the_cdk_nor_a_browser() -> None:
         if any(slow.search(line) for line in path.read_text(encoding="utf-8").splitlines())
     ]
     assert offenders == []
+
+
+def make_explain(state: str) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if key not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
+    env["STATE"] = state
+    return subprocess.run(
+        ["make", "--no-print-directory", "explain", "STAGE=sandbox"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_make_explain_of_a_company_callback_is_an_answer_not_a_failure() -> None:
+    result = make_explain("/oauth_callback/fitbit?code=1&state=company-csrf-value")
+    assert result.returncode == 0, result.stderr
+    assert "redirected:   no: state is not a JWT" in result.stdout
+    assert result.stdout.rstrip().endswith(
+        "verdict: not redirected to Junction (stage sandbox); python -m tools.explain exits 1 for this, make explain 0"
+    )
+    assert "Error" not in result.stderr
+
+
+def test_make_explain_still_fails_on_a_usage_error() -> None:
+    result = make_explain(" ")
+    assert result.returncode == 2
+    assert "error: give a state value" in result.stderr

@@ -9,6 +9,7 @@ file, so no download is needed), then, from a directory outside the checkout:
 
 * synthesizes a user's CDK app that puts the router on an HTTP API of the same app, bundling the
   Lambda code from site-packages (not from the checkout), and reads both packages' versions;
+* runs the installed console script, ``junction-callback-router explain --template``, on it;
 * type-checks that app with ``mypy --strict`` against the installed package.
 """
 
@@ -255,6 +256,21 @@ def test_user_app_synthesizes_from_the_installed_package(installed: Path, tmp_pa
     assert (asset / "callback_router" / "config.json").is_file()
     assert (asset / "h11").is_dir()  # the function's one runtime requirement
     assert not (asset / "jwt").exists() and not (asset / "aws_lambda_powertools").exists()
+    # The console script installed with the package reads that app's synthesized stack.
+    script = str(installed.with_name("junction-callback-router"))
+    company = "/oauth_callback/fitbit?code=1&state=company-csrf-value"
+    result = subprocess.run(
+        [script, "explain", "--template", str(template_path), company],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr  # not redirected: the documented exit status
+    assert "fallback:     invoke <deploy-time: CompanyCallback.Arn>" in result.stdout
+    assert "redirected:   no: state is not a JWT" in result.stdout
 
 
 def test_user_app_passes_mypy_strict_against_the_installed_package(installed: Path, tmp_path: Path) -> None:

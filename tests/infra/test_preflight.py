@@ -4,6 +4,7 @@ before the CDK CLI runs (and so before anything reaches AWS)."""
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -17,11 +18,14 @@ from tests.infra.conftest import CONTEXT, ROOT, offline_environment
 STAGES = CONTEXT["stages"]
 
 
-def preflight(*arguments: str, cdk_json: Path | None = None) -> subprocess.CompletedProcess[str]:
+def preflight(
+    *arguments: str, cdk_json: Path | None = None, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "tools.preflight", *arguments]
     if cdk_json is not None:
         command += ["--cdk-json", str(cdk_json)]
     env = {**offline_environment(), "PYTHONPATH": ":".join(str(ROOT / part) for part in ("lambda", "infra", "."))}
+    env.update(extra_env or {})
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
@@ -76,3 +80,31 @@ def test_unknown_stage_is_one_clear_line() -> None:
     result = preflight("--stage", "nope")
     assert result.returncode == 1
     assert result.stderr.startswith("error: stage 'nope': key 'stage': no such stage in cdk.json")
+
+
+def closed_loopback_port() -> int:
+    """A loopback port nothing listens on (bound, then released): connecting to it is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def test_when_sts_cannot_be_reached_it_says_the_network_not_the_credentials(tmp_path: Path) -> None:
+    # Well-formed (fake) credentials, and STS at a loopback port where nothing listens: the
+    # request never reaches AWS, so the credentials were never judged.
+    stage = {"shape": "http_api", "environments": ["sandbox-us"], "region": "eu-west-1", "fallback": {"mode": "reject"}}
+    cdk_json = tmp_path / "cdk.json"
+    cdk_json.write_text(json.dumps({"context": {"stages": {"real": stage}}}), encoding="utf-8")
+    endpoint = f"http://127.0.0.1:{closed_loopback_port()}"
+    fake = {
+        "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "fake",
+        "AWS_ENDPOINT_URL_STS": endpoint,
+    }
+    result = preflight("--stage", "real", cdk_json=cdk_json, extra_env=fake)
+    assert result.returncode == 1
+    assert "no usable AWS credentials" not in result.stderr
+    assert f"AWS STS could not be reached at {endpoint} (EndpointConnectionError)" in result.stderr
+    assert "the network or the endpoint, not the credentials" in result.stderr
+    assert "Traceback" not in result.stderr
