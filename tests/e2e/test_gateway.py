@@ -195,3 +195,23 @@ def test_command_line_prints_token_and_curls_and_stops_on_sigterm(fallback):
         rest, _ = process.communicate(timeout=20)
     assert process.returncode == 0
     assert "local gateway stopped" in rest
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/oauth_callback/fitbit?state=%ZZ&state=eyJ.eyJ.x&=&&=x&code",
+        "/oauth_callback/fitbit?",
+        "/oauth_callback/%00..%2F?state=" + "eyJ" * 2000,
+        "/oauth_callback/fitbit?state=%E2%9C%93&constructor=1&__proto__=x&hasOwnProperty=2",
+    ],
+)
+def test_hostile_requests_on_the_cloudfront_function_front_reach_the_origin(target, gateway: LocalGateway):
+    # Whatever the query, cookies and headers hold, the function passes the request on: no 5xx.
+    invoked = gateway.invocations["cloudfront_function"]
+    headers = {"Cookie": ";;=;__proto__=1; a", "X-Weird": "é\tx", "Constructor": "y"}
+    status, answer, _ = request(gateway.cff_url, "GET", target, headers=headers)
+    assert status == 200
+    # A bare '?' is not kept, as on the Lambda@Edge front: the origin request is rebuilt from parts.
+    assert header_values(answer, "X-Stand-In-Target") == [target.removesuffix("?")]
+    assert gateway.invocations["cloudfront_function"] == invoked + 1
