@@ -11,6 +11,7 @@ STAGE ?= sandbox
 PORT ?= 3000
 EDGE_PORT ?= 3001
 ALB_PORT ?= 3002
+CFF_PORT ?= 3003
 FALLBACK ?= stage
 CDK := node_modules/.bin/cdk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -39,11 +40,11 @@ chromium:
 
 setup: $(VENV)/.installed node_modules/.installed
 
-## make run [STAGE=sandbox PORT=3000 EDGE_PORT=3001 ALB_PORT=3002 FALLBACK=stage|proxy|invoke]: synth the stage,
+## make run [STAGE=sandbox PORT=3000 EDGE_PORT=3001 ALB_PORT=3002 CFF_PORT=3003 FALLBACK=stage|proxy|invoke]: synth the stage,
 ## serve it on 127.0.0.1 (FALLBACK=invoke: the company's callback as a Lambda function, through Fallback.invoke)
 run: setup
 	$(MAKE) --no-print-directory synth STAGE=$(STAGE)
-	PYTHONPATH=lambda:infra:. $(PY) -m tools.local_gateway --stage $(STAGE) --port $(PORT) --edge-port $(EDGE_PORT) --alb-port $(ALB_PORT) --fallback $(FALLBACK)
+	PYTHONPATH=lambda:infra:. $(PY) -m tools.local_gateway --stage $(STAGE) --port $(PORT) --edge-port $(EDGE_PORT) --alb-port $(ALB_PORT) --cff-port $(CFF_PORT) --fallback $(FALLBACK)
 
 ## make test: lint, format check, types, every test (several minutes; what CI runs)
 # test-notice comes first so that the plan is printed before anything is installed.

@@ -35,7 +35,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from benchmarks import lambda_model
+from benchmarks import cloudfront_function, lambda_model
 from benchmarks.baselines import EDGE_BOUND_HANDLER, NAIVE_HANDLER
 from benchmarks.invoke_client import FUNCTION_ARN, client_variants, render_clients
 from benchmarks.lambda_model import ModelResult, ModelVariant, cpu_share, measure_model
@@ -529,6 +529,10 @@ def render(results: dict[str, Any]) -> str:
             f"| {decision} | {row['guide approach (correct)']:.1f} | {naive:.1f} | {row['cloudfront']:.1f} | "
             f"{row['http_api']:.1f} | {row['rest_api']:.1f} | {row['alb']:.1f} | {ratio(row['cloudfront'], naive)} |"
         )
+    edge_model = {
+        first: results["model"][model_key("edge viewer-request", first, EDGE_MEMORY_MB)] for first in FIRST_EVENTS
+    }
+    lines += ["", *cloudfront_function.render(results["cloudfront_function"], warm, edge_model, EDGE_MEMORY_MB)]
     lines += ["", "### Growth (median µs per event)", "", "| state length (B) | edge | HTTP API |", "|---:|---:|---:|"]
     lines += [
         f"| {size} | {row['cloudfront']:.1f} | {row['http_api']:.1f} |" for size, row in warm["state_growth"].items()
@@ -842,6 +846,8 @@ def main(argv: list[str] | None = None) -> int:
         shipped_profile = shipped_edge_profile(assets["edge+pyc"], scratch)
         step("warm per-event costs")
         warm = measure_warm(assets["naive"], scratch)
+    step("CloudFront Function in Node")
+    cff = cloudfront_function.measure_cloudfront_function()
     load = {}
     if args.load_requests:
         step("load on loopback")
@@ -860,6 +866,7 @@ def main(argv: list[str] | None = None) -> int:
         "model_runs": args.model_runs,
         "slow_runs": args.slow_runs,
         "warm": warm,
+        "cloudfront_function": cff,
         "sizes": sizes,
         "load": load,
     }

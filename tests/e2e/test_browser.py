@@ -1,7 +1,8 @@
 """The whole OAuth dance in headless Chromium, on loopback, through the real handlers.
 
 consent page (provider stand-in) -> click Allow/Deny -> provider's 303/302 to the callback with
-``#_=_`` -> local gateway (HTTP API, CloudFront or ALB front) -> the real handler -> 307 ->
+``#_=_`` -> local gateway (HTTP API, CloudFront with Lambda@Edge, CloudFront with the CloudFront
+Function, or ALB front) -> the real handler (the CloudFront Function: the generated code, in Node) -> 307 ->
 Junction stand-in ``/v2/link/connect/{provider}``; or, for the company's own flow and for tokens
 of an environment the stage does not accept, the company's callback stand-in. On the ALB front
 the company's own flow (no JWT-shaped state) never reaches the function, and a foreign token
@@ -21,7 +22,7 @@ from tools.local_gateway import LocalGateway, RecordedRequest, mint_link_token
 
 pytestmark = pytest.mark.e2e
 
-FRONTS = ["http_api", "edge", "alb"]
+FRONTS = ["http_api", "edge", "cloudfront_function", "alb"]
 PRODUCTION_US = "https://api.tryvital.io/v2/link"
 # Provider query values that need care: '+', '%2F', '%20', '=' inside a value, '~', an empty
 # value, repeated keys. All are URI characters, so they must arrive byte for byte.
@@ -30,7 +31,8 @@ _codes = itertools.count(1)
 
 
 def front_url(gateway: LocalGateway, front: str) -> str:
-    return {"http_api": gateway.http_api_url, "edge": gateway.edge_url, "alb": gateway.alb_url}[front]
+    urls = {"http_api": gateway.http_api_url, "edge": gateway.edge_url, "alb": gateway.alb_url}
+    return {**urls, "cloudfront_function": gateway.cff_url}[front]
 
 
 def unique_code() -> str:
@@ -118,7 +120,7 @@ def test_company_flow_reaches_the_company_callback_with_its_cookies(front, gatew
     invoked = gateway.invocations["alb"]
     dance(page, provider, Flow(callback, query, "error=access_denied"), "#allow", callback)
 
-    # The HTTP API front proxies, the CloudFront front passes on, the ALB front's default action
+    # The HTTP API front proxies, the CloudFront fronts pass on, the ALB front's default action
     # forwards (the function is never invoked): the URL stays the callback's.
     assert page.url == f"{callback}?{query}#_=_"
     assert page.text_content("h1") == "Company callback stand-in"

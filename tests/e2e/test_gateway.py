@@ -41,9 +41,13 @@ def header_values(headers: list[tuple[str, str]], name: str) -> list[str]:
     return [value for key, value in headers if key.lower() == name.lower()]
 
 
-@pytest.mark.parametrize("front", ["http_api", "edge"])
+def front_url(gateway: LocalGateway, front: str) -> str:
+    return {"http_api": gateway.http_api_url, "edge": gateway.edge_url, "cloudfront_function": gateway.cff_url}[front]
+
+
+@pytest.mark.parametrize("front", ["http_api", "edge", "cloudfront_function"])
 def test_binary_post_body_and_repeated_set_cookie_pass_through(front, gateway: LocalGateway):
-    base = gateway.http_api_url if front == "http_api" else gateway.edge_url
+    base = front_url(gateway, front)
     body = bytes(range(256))
     target = f"/oauth_callback/polar?code=post-{front}&state=own"
     status, headers, _ = request(base, "POST", target, body, {"Content-Type": "application/octet-stream"})
@@ -54,9 +58,9 @@ def test_binary_post_body_and_repeated_set_cookie_pass_through(front, gateway: L
     assert header_values(headers, "Set-Cookie") == ["company_seen=1; Path=/", "company_theme=dark; Path=/; HttpOnly"]
 
 
-@pytest.mark.parametrize("front", ["http_api", "edge"])
+@pytest.mark.parametrize("front", ["http_api", "edge", "cloudfront_function"])
 def test_head_junction_callback_is_redirected(front, gateway: LocalGateway, junction):
-    base = gateway.http_api_url if front == "http_api" else gateway.edge_url
+    base = front_url(gateway, front)
     query = f"code=head&state={mint_link_token(f'{junction.url}/v2/link')}"
     status, headers, body = request(base, "HEAD", f"/oauth_callback/fitbit?{query}")
     assert (status, body) == (307, b"")
@@ -142,6 +146,8 @@ def test_command_line_prints_token_and_curls_and_stops_on_sigterm(fallback):
             "0",
             "--alb-port",
             "0",
+            "--cff-port",
+            "0",
             "--fallback",
             fallback,
         ],
@@ -160,9 +166,11 @@ def test_command_line_prints_token_and_curls_and_stops_on_sigterm(fallback):
                 break
         banner = "".join(lines)
         curls = re.findall(r"curl -i (?:-H '[^']*' )?'(http://127\.0\.0\.1:\d+[^']*)'", banner)
-        assert len(curls) == 7, banner  # per front: Junction and company callbacks; plus the ALB no-loop one
-        # The HTTP API front's pair, the ALB front's pair, and the ALB front's JWT-shaped company state.
-        for junction_url, own_url in ((curls[0], curls[1]), (curls[4], curls[5])):
+        assert len(curls) == 9, banner  # per front: Junction and company callbacks; plus the ALB no-loop one
+        # The HTTP API front's pair, the CloudFront Function front's (CloudFront has no fallback: its
+        # origin is the HTTP stand-in), the ALB front's pair, and the ALB front's JWT-shaped company state.
+        pairs = ((curls[0], curls[1], company), (curls[4], curls[5], "Company callback stand-in"))
+        for junction_url, own_url, own_company in (*pairs, (curls[6], curls[7], company)):
             base, target = junction_url.split("/oauth_callback", 1)
             status, headers, _ = request(base, "GET", "/oauth_callback" + target)
             assert status == 307
@@ -175,8 +183,8 @@ def test_command_line_prints_token_and_curls_and_stops_on_sigterm(fallback):
             )
             assert status == 200
             assert header_values(headers, "X-Stand-In-Target") == ["/oauth_callback" + target]
-            assert header_values(headers, "X-Stand-In") == [company]
-        base, target = curls[6].split("/oauth_callback", 1)
+            assert header_values(headers, "X-Stand-In") == [own_company]
+        base, target = curls[8].split("/oauth_callback", 1)
         status, headers, _ = request(base, "GET", "/oauth_callback" + target)
         assert status == 200
         assert header_values(headers, "X-Stand-In-Target") == ["/oauth_callback" + target]
@@ -187,3 +195,23 @@ def test_command_line_prints_token_and_curls_and_stops_on_sigterm(fallback):
         rest, _ = process.communicate(timeout=20)
     assert process.returncode == 0
     assert "local gateway stopped" in rest
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/oauth_callback/fitbit?state=%ZZ&state=eyJ.eyJ.x&=&&=x&code",
+        "/oauth_callback/fitbit?",
+        "/oauth_callback/%00..%2F?state=" + "eyJ" * 2000,
+        "/oauth_callback/fitbit?state=%E2%9C%93&constructor=1&__proto__=x&hasOwnProperty=2",
+    ],
+)
+def test_hostile_requests_on_the_cloudfront_function_front_reach_the_origin(target, gateway: LocalGateway):
+    # Whatever the query, cookies and headers hold, the function passes the request on: no 5xx.
+    invoked = gateway.invocations["cloudfront_function"]
+    headers = {"Cookie": ";;=;__proto__=1; a", "X-Weird": "é\tx", "Constructor": "y"}
+    status, answer, _ = request(gateway.cff_url, "GET", target, headers=headers)
+    assert status == 200
+    # A bare '?' is not kept, as on the Lambda@Edge front: the origin request is rebuilt from parts.
+    assert header_values(answer, "X-Stand-In-Target") == [target.removesuffix("?")]
+    assert gateway.invocations["cloudfront_function"] == invoked + 1

@@ -52,6 +52,46 @@ def test_the_cloudfront_front_runs_the_function_only_on_the_callback_behaviours(
         assert (status, running.invocations["edge"]) == (307, 1)
 
 
+def test_the_cloudfront_function_front_runs_the_generated_code_only_on_the_callback_behaviours(
+    junction: StandInServer,
+) -> None:
+    with start_gateway(e2e_stage(junction.url), log_level="ERROR", emf=False) as running:
+        assert "shape cloudfront_function" in running.fronts.sources["cloudfront_function"]
+        status, headers, _ = request(running.cff_url, "GET", "/account/settings?tab=2")
+        assert (status, header_values(headers, "X-Stand-In-Target")) == (200, ["/account/settings?tab=2"])
+        assert running.invocations["cloudfront_function"] == 0  # the default behaviour has no function
+        query = f"state={mint_link_token(f'{junction.url}/v2/link')}&code=a%2Fb+c&scope=x&scope=y"
+        status, headers, _ = request(running.cff_url, "GET", f"/auth/strava/callback?{query}")
+        assert (status, running.invocations["cloudfront_function"]) == (307, 1)
+        assert header_values(headers, "location") == [f"{junction.url}/v2/link/connect/strava?{query}"]
+        assert header_values(headers, "cache-control") == ["no-store"]
+        assert running.invocations["edge"] == running.invocations["http_api"] == 0  # no Python handler ran
+        status, headers, _ = request(running.cff_url, "GET", "/oauth_callback/fitbit?code=c&state=own")
+        assert (status, header_values(headers, "X-Stand-In-Target")) == (
+            200,
+            ["/oauth_callback/fitbit?code=c&state=own"],
+        )
+        assert running.invocations["cloudfront_function"] == 2
+
+
+def test_a_cloudfront_function_stage_serves_both_edge_fronts() -> None:
+    # The stage's distribution runs the CloudFront Function; the Lambda@Edge front comes from a
+    # companion synth of the same stage (it must still invoke viewer_request_handler).
+    stage = load_stage("edge-cloudfront-function")
+    with start_gateway(stage, log_level="ERROR", emf=False) as running:
+        sources = running.fronts.sources
+        assert (
+            sources["cloudfront_function"]
+            == "stack JunctionCallbackRouter-edge-cloudfront-function, synthesized in-process"
+        )
+        assert "shape edge" in sources["edge"]
+        query = f"code=c&state={mint_link_token('https://api.tryvital.io/v2/link')}"
+        for front, url in (("edge", running.edge_url), ("cloudfront_function", running.cff_url)):
+            status, headers, _ = request(url, "GET", f"/oauth_callback/oura?{query}")
+            assert (status, running.invocations[front]) == (307, 1), front
+            assert header_values(headers, "location") == [f"https://api.tryvital.io/v2/link/connect/oura?{query}"]
+
+
 def test_each_shape_gets_its_routing_from_its_own_template_or_a_companion() -> None:
     rest = synthesized_fronts(load_stage("rest-attach"))
     assert [route.key for route in rest.rest_routes] == ["ANY /oauth_callback/{provider}"]

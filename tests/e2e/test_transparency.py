@@ -4,7 +4,8 @@ A real company login app (``tests/e2e/company_app.py``: state cookie, session co
 ``redirect_uri`` built from the request's host and scheme) sits behind each front of the local
 gateway. The same login (``/login`` -> provider consent -> callback) runs twice in a fresh browser
 context: once **without the router** (``gateway.without_router``: the company's service on the
-public host, CloudFront with no viewer-request function, the ALB's default action), once
+public host, CloudFront with no viewer-request function (Lambda@Edge or CloudFront Function), the
+ALB's default action), once
 **with it**. The browser and the company's callback handler must see the same thing both times:
 status, ``Location``, every ``Set-Cookie``, the cookie jar after the flow, the cookies the
 handler parsed, the host and scheme it derived, and its verdict ("signed in").
@@ -40,7 +41,7 @@ from tools.local_gateway import LocalGateway, start_gateway
 
 pytestmark = pytest.mark.e2e
 
-FRONTS = ["http_api", "edge", "alb"]
+FRONTS = ["http_api", "edge", "cloudfront_function", "alb"]
 METHODS = ["GET", "HEAD", "POST"]
 CALLBACK = "/oauth_callback/"
 INVOKE_FALLBACK = {
@@ -83,7 +84,7 @@ class Deployment:
         """The public address the browser uses for ``front``."""
         gateway = self.gateway
         urls = {"http_api": gateway.http_api_url, "edge": gateway.edge_url, "alb": gateway.alb_url}
-        return urls[front]
+        return {**urls, "cloudfront_function": gateway.cff_url}[front]
 
 
 @pytest.fixture(scope="module", params=FALLBACKS)
@@ -199,7 +200,7 @@ def run_login(browser: Browser, deployment: Deployment, front: str, method: str)
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("front", FRONTS)
 def test_company_login_sees_the_same_with_the_router_as_without(browser, deployment, front, method):
-    if deployment.fallback == "invoke" and front == "edge":
+    if deployment.fallback == "invoke" and front in ("edge", "cloudfront_function"):
         pytest.skip("CloudFront has no fallback: the viewer-request function returns the request to the origin")
     gateway = deployment.gateway
     service = gateway.lambda_service

@@ -99,6 +99,23 @@ DISTRIBUTION_TEMPLATE = {
         )
     }
 }
+FUNCTION_DISTRIBUTION_TEMPLATE = {
+    "Resources": {
+        "Distribution": resource(
+            "AWS::CloudFront::Distribution",
+            DistributionConfig={
+                "CacheBehaviors": [
+                    {
+                        "PathPattern": "/oauth_callback/*",
+                        "FunctionAssociations": [{"EventType": "viewer-request", "FunctionARN": "arn"}],
+                    }
+                ],
+                "DefaultCacheBehavior": {"TargetOriginId": "origin"},
+            },
+        )
+    }
+}
+"""What ``CloudFrontFunctionCallbackRouter`` on ``edge_distribution`` synthesizes (cut down)."""
 REST_TEMPLATE = {
     "Resources": {
         "Cb": resource("AWS::ApiGateway::Resource", ParentId="r00tr3s0uc", PathPart="oauth_callback"),
@@ -318,9 +335,17 @@ def test_alb_event_reaches_the_real_handler(configure: Configure) -> None:
 
 def test_each_front_reads_the_stage_template_first_then_its_companion() -> None:
     stage = {"Resources": {**HTTP_API_TEMPLATE["Resources"]}}
-    assert missing_fronts(stage) == ["alb", "edge"]
-    fronts = fronts_from_templates({"stage": stage, "alb": alb_template(), "edge": DISTRIBUTION_TEMPLATE})
-    assert fronts.sources == {"http_api": "stage", "alb": "alb", "edge": "edge"}
+    assert missing_fronts(stage) == ["alb", "edge", "cloudfront_function"]
+    function = FUNCTION_DISTRIBUTION_TEMPLATE
+    fronts = fronts_from_templates(
+        {"stage": stage, "alb": alb_template(), "edge": DISTRIBUTION_TEMPLATE, "cloudfront_function": function}
+    )
+    assert fronts.sources == {
+        "http_api": "stage",
+        "alb": "alb",
+        "edge": "edge",
+        "cloudfront_function": "cloudfront_function",
+    }
     assert [route.key for route in fronts.http_routes] == [
         "ANY /oauth_callback/{provider}",
         "ANY /auth/strava/callback",
@@ -328,7 +353,13 @@ def test_each_front_reads_the_stage_template_first_then_its_companion() -> None:
     assert [rule.priority for rule in fronts.alb_rules] == [10, 11]
     companion_routes = {"Resources": {"R": resource("AWS::ApiGatewayV2::Route", RouteKey="ANY /other/{provider}")}}
     both = fronts_from_templates(
-        {"stage": stage, "http_api": companion_routes, "alb": alb_template(), "edge": DISTRIBUTION_TEMPLATE}
+        {
+            "stage": stage,
+            "http_api": companion_routes,
+            "alb": alb_template(),
+            "edge": DISTRIBUTION_TEMPLATE,
+            "cloudfront_function": function,
+        }
     )
     assert both.http_routes[0].key == "ANY /oauth_callback/{provider}"  # the stage's own
     with pytest.raises(ValueError, match="edge front"):
@@ -345,7 +376,12 @@ def test_each_front_reads_the_stage_template_first_then_its_companion() -> None:
     ],
 )
 def test_a_template_the_fronts_cannot_read_is_a_clear_error(broken: dict[str, Any]) -> None:
-    companions = {"http_api": HTTP_API_TEMPLATE, "alb": alb_template(), "edge": DISTRIBUTION_TEMPLATE}
+    companions = {
+        "http_api": HTTP_API_TEMPLATE,
+        "alb": alb_template(),
+        "edge": DISTRIBUTION_TEMPLATE,
+        "cloudfront_function": FUNCTION_DISTRIBUTION_TEMPLATE,
+    }
     with pytest.raises(ValueError, match=r"local fronts can read|not emulated"):
         fronts_from_templates({"stage": broken, **companions})
     with pytest.raises(ValueError, match=r"local fronts can read|not emulated"):

@@ -1,7 +1,7 @@
 """The router on 127.0.0.1, through the same handler functions that deploy.
 
-``python -m tools.local_gateway --stage sandbox --port 3000 --edge-port 3001 --alb-port 3002 [--fallback invoke]``
-(``make run``) starts four stdlib HTTP servers, all bound to 127.0.0.1:
+``python -m tools.local_gateway --stage sandbox --port 3000 --edge-port 3001 --alb-port 3002 --cff-port 3003
+[--fallback invoke]`` (``make run``) starts five stdlib HTTP servers, all bound to 127.0.0.1:
 
 * the **HTTP API front** (``--port``): each request becomes an API Gateway HTTP API payload 2.0
   event (``rawPath``, ``rawQueryString`` exactly as received, lowercased headers plus the
@@ -15,6 +15,15 @@
   viewer-request event and goes to ``callback_router.handlers.viewer_request_handler``; a
   generated response is sent back, a returned request is forwarded to the origin, like CloudFront
   would; any other request goes straight to the origin;
+* the **CloudFront Function front** (``--cff-port``): the same, for a distribution whose callback
+  behaviours run the router as a CloudFront Function (:mod:`~tools.local_gateway.cloudfront_function`):
+  the request becomes a CloudFront Functions event (``event.request`` with ``method``, ``uri``,
+  ``querystring`` object, ``headers``, ``cookies`` and ``rawQueryString()``) and runs through the
+  JavaScript the construct generates from the stage's runtime config
+  (``junction_callback_router.cloudfront_function.function_code``), in one long-lived ``node``
+  process (:class:`tools.cloudfront_function.NodeFunctionRunner`, a ``vm`` context like the
+  runtime's); a returned request goes on to the origin, a returned response is written out, an
+  exception is CloudFront's ``503``; its ``console.log`` lines are printed like the handlers' logs;
 * the **ALB front** (``--alb-port``): an Application Load Balancer listener with the rules
   ``CallbackRouter.add_to_alb`` creates (read from its synthesized template), evaluated in
   priority order with ALB's matching rules (:func:`match_alb_rule`): "bypass" (callback path
@@ -69,7 +78,8 @@ first and the gateway reads ``cdk.out/<stack>.template.json`` (``--cdk-out``); w
 start the gateway from a stage object) the stage's stack is synthesized in-process. A front the
 stage does not deploy (every stage's ALB, the HTTP API of an edge stage, ...) takes its routing
 from a companion stack synthesized in-process from the same stage the way the app or the
-construct builds it (``add_stage_stack`` for the stage as shape ``http_api`` or ``edge``; a stack
+construct builds it (``add_stage_stack`` for the stage as shape ``http_api``, ``edge`` or
+``cloudfront_function``; a stack
 where the stage's ``CallbackRouter`` calls ``add_to_alb``). That is the simplest robust choice:
 one reading of templates for every front, the constructs' own code writing every rule, no copy to
 drift; asset bundling is skipped (routes do not depend on the code) and the templates are cached
@@ -104,6 +114,7 @@ from tools.local_gateway.alb import (
 )
 from tools.local_gateway.cli import banner, main, mint_link_token, sample_provider
 from tools.local_gateway.cloudfront import Behaviour, generated_answer, select_behaviour, viewer_request_event
+from tools.local_gateway.cloudfront_function import function_outcome, function_request
 from tools.local_gateway.http_api import HttpRoute, http_api_answer, http_api_event, select_route
 from tools.local_gateway.rest_api import rest_api_answer, rest_api_event
 from tools.local_gateway.runtime import (
@@ -151,6 +162,8 @@ __all__ = [
     "banner",
     "forward_to_origin",
     "forward_to_target",
+    "function_outcome",
+    "function_request",
     "generated_answer",
     "http_api_answer",
     "http_api_event",

@@ -60,7 +60,7 @@ def mint_link_token(
 
 
 def _expected_fallback(gateway: LocalGateway, front: str) -> str:
-    if front == "edge":
+    if front in ("edge", "cloudfront_function"):
         return "passed on to the origin (the company stand-in), 200"
     if front == "alb":
         company = "the company function stand-in (the ALB invokes it)" if gateway.invokes else "the company stand-in"
@@ -107,7 +107,9 @@ def banner(gateway: LocalGateway) -> str:
     lines = [
         f"Junction callback router, stage {gateway.stage.name!r} (shape {gateway.stage.shape}), on 127.0.0.1",
         f"  HTTP API front (payload 2.0 -> http_api_handler):   {gateway.http_api_url}",
-        f"  CloudFront front (viewer-request -> viewer_request_handler): {gateway.edge_url}",
+        f"  CloudFront front, Lambda@Edge (viewer-request -> viewer_request_handler): {gateway.edge_url}",
+        f"  CloudFront front, CloudFront Function (viewer-request -> the generated JavaScript, in Node): "
+        f"{gateway.cff_url}",
         f"  ALB front (listener rules -> alb_handler, multi-value): {gateway.alb_url}",
         f"  company callback stand-in (fallback / origin / ALB default): {gateway.company_url}",
         _company_function_line(gateway),
@@ -123,18 +125,28 @@ def banner(gateway: LocalGateway) -> str:
     lines += [
         "Routing read from the synthesized templates:",
         f"  HTTP API routes ({fronts.sources['http_api']}): {', '.join(route.key for route in fronts.http_routes)}",
-        f"  CloudFront behaviours ({fronts.sources['edge']}): "
+        f"  CloudFront behaviours, Lambda@Edge ({fronts.sources['edge']}): "
         + ", ".join(
             f"{item.path_pattern} -> {'viewer_request_handler' if item.viewer_request else 'origin'}"
             for item in fronts.behaviours
+        ),
+        f"  CloudFront behaviours, CloudFront Function ({fronts.sources['cloudfront_function']}): "
+        + ", ".join(
+            f"{item.path_pattern} -> {'the CloudFront Function' if item.viewer_function else 'origin'}"
+            for item in fronts.function_behaviours
         ),
         f"  ALB listener rules ({fronts.sources['alb']}), in priority order:",
         *(alb_rule_line(rule, company) for rule in fronts.alb_rules),
         f"  default -> {company}",
         "",
     ]
-    bases = (("HTTP API", "http_api", gateway.http_api_url), ("CloudFront", "edge", gateway.edge_url))
-    for front, kind, base in (*bases, ("ALB", "alb", gateway.alb_url)):
+    bases = (
+        ("HTTP API", "http_api", gateway.http_api_url),
+        ("CloudFront (Lambda@Edge)", "edge", gateway.edge_url),
+        ("CloudFront Function", "cloudfront_function", gateway.cff_url),
+        ("ALB", "alb", gateway.alb_url),
+    )
+    for front, kind, base in bases:
         lines += [
             f"{front} front, Junction callback -> 307 to {audience}/connect/{provider}?...:",
             f"  curl -i {shlex.quote(f'{base}{path}?{query}')}",
@@ -153,7 +165,8 @@ def banner(gateway: LocalGateway) -> str:
         f"{through}, once:",
         f"  curl -i {shlex.quote(f'{gateway.alb_url}{path}?code=demo-code&state={company_token}')}",
         "",
-        "Handler log lines (Powertools, JSON) and EMF metrics follow. Ctrl-C stops everything.",
+        "Handler log lines (Powertools, JSON), EMF metrics and the CloudFront Function's console.log lines "
+        "follow. Ctrl-C stops everything.",
     ]
     return "\n".join(lines)
 
@@ -163,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.local_gateway", description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--stage", default="sandbox", help="stage name in cdk.json context.stages (default: sandbox)")
     parser.add_argument("--port", type=int, default=3000, help="HTTP API front port (default 3000)")
-    parser.add_argument("--edge-port", type=int, default=3001, help="CloudFront front port (default 3001)")
+    parser.add_argument("--edge-port", type=int, default=3001, help="CloudFront Lambda@Edge front port (default 3001)")
+    parser.add_argument("--cff-port", type=int, default=3003, help="CloudFront Function front port (default 3003)")
     parser.add_argument("--alb-port", type=int, default=3002, help="ALB front port (default 3002)")
     parser.add_argument("--company-port", type=int, default=0, help="company stand-in port (default: any free)")
     parser.add_argument(
@@ -215,7 +229,11 @@ def main(argv: list[str] | None = None) -> int:
             log_level=args.log_level,
             fallback=args.fallback,
             template_dir=args.cdk_out,
+            cff_port=args.cff_port,
         )
+    except FileNotFoundError as error:  # no node: the CloudFront Function front runs the JavaScript in it
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     except OSError as error:
         print(f"error: cannot listen on 127.0.0.1: {error}", file=sys.stderr)
         return 2

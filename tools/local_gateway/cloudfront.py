@@ -1,7 +1,9 @@
 """The CloudFront front, pure: cache behaviours read from a template, viewer-request events, generated answers.
 
 No sockets: :func:`behaviours_from_template` reads the distribution's cache behaviours (path
-pattern, and whether a viewer-request function is associated), :func:`select_behaviour` picks the
+pattern, and whether a Lambda@Edge or a CloudFront Function runs at viewer request; each front
+reads the distributions that hold its kind: :func:`edge_behaviours`, :func:`function_behaviours`),
+:func:`select_behaviour` picks the
 one CloudFront would for a path, :func:`viewer_request_event` builds the Lambda@Edge event and
 :func:`generated_answer` checks a generated response as CloudFront does.
 """
@@ -46,15 +48,19 @@ CF_MAX_GENERATED_BODY = 40 * 1024
 
 @dataclass(frozen=True)
 class Behaviour:
-    """One cache behaviour: its path pattern (``*`` for the default) and whether it runs the viewer-request function."""
+    """One cache behaviour: its path pattern (``*`` for the default) and what runs at viewer request."""
 
     path_pattern: str
     viewer_request: bool
+    """A Lambda@Edge function is associated at viewer request."""
+    viewer_function: bool = False
+    """A CloudFront Function is associated at viewer request."""
 
 
 def _behaviour(config: Mapping[str, Any], pattern: str) -> Behaviour:
     events = [item.get("EventType") for item in config.get("LambdaFunctionAssociations") or []]
-    return Behaviour(pattern, "viewer-request" in events)
+    functions = [item.get("EventType") for item in config.get("FunctionAssociations") or []]
+    return Behaviour(pattern, "viewer-request" in events, "viewer-request" in functions)
 
 
 def behaviours_from_template(template: Mapping[str, Any]) -> tuple[Behaviour, ...]:
@@ -68,6 +74,18 @@ def behaviours_from_template(template: Mapping[str, Any]) -> tuple[Behaviour, ..
             listed = [_behaviour(item, str(item["PathPattern"])) for item in config.get("CacheBehaviors") or []]
             return (*listed, _behaviour(config.get("DefaultCacheBehavior") or {}, "*"))
     return ()
+
+
+def edge_behaviours(template: Mapping[str, Any]) -> tuple[Behaviour, ...]:
+    """The behaviours of the template's distribution if one of them runs Lambda@Edge at viewer request, else none."""
+    behaviours = behaviours_from_template(template)
+    return behaviours if any(item.viewer_request for item in behaviours) else ()
+
+
+def function_behaviours(template: Mapping[str, Any]) -> tuple[Behaviour, ...]:
+    """The behaviours of the template's distribution if one of them runs a CloudFront Function at viewer request."""
+    behaviours = behaviours_from_template(template)
+    return behaviours if any(item.viewer_function for item in behaviours) else ()
 
 
 def select_behaviour(behaviours: Sequence[Behaviour], uri: str) -> Behaviour | None:

@@ -1,10 +1,11 @@
-"""The local gateway's servers: the three fronts and the company stand-in on 127.0.0.1, started together.
+"""The local gateway's servers: the four fronts and the company stand-in on 127.0.0.1, started together.
 
 Each front server turns a request into its event with the front's pure emulator
 (:mod:`~tools.local_gateway.http_api`, :mod:`~tools.local_gateway.cloudfront`,
-:mod:`~tools.local_gateway.alb`), routed by what the synthesized template holds
-(:mod:`~tools.local_gateway.synthesized`), calls the very handler functions that deploy, and
-writes the handler's answer back as the front would. See the package docstring for the whole.
+:mod:`~tools.local_gateway.cloudfront_function`, :mod:`~tools.local_gateway.alb`), routed by what
+the synthesized template holds (:mod:`~tools.local_gateway.synthesized`), calls the very handler
+functions that deploy (the CloudFront Function front: the generated JavaScript, in Node), and
+writes the answer back as the front would. See the package docstring for the whole.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from tools.local_gateway.alb import AlbRule, alb_answer, alb_event, alb_request_headers, match_alb_rule
 from tools.local_gateway.cloudfront import generated_answer, select_behaviour, viewer_request_event
+from tools.local_gateway.cloudfront_function import function_outcome, function_request
 from tools.local_gateway.http_api import NOT_FOUND_BODY, http_api_answer, http_api_event
 from tools.local_gateway.runtime import FALLBACK_CHOICES, alb_runtime_config, local_runtime_config
 from tools.local_gateway.standins import (
@@ -43,6 +45,7 @@ from tools.local_gateway.upstream import forward_to_origin, forward_to_target
 if TYPE_CHECKING:
     from callback_router.core.config import RouterConfig
     from callback_router_app.stages import Stage
+    from tools.cloudfront_function import NodeFunctionRunner
     from tools.local_lambda import LocalLambda
 
 CONFIG_ENV_VAR = "CALLBACK_ROUTER_CONFIG"
@@ -111,6 +114,15 @@ def _call_function(handler: Handler, event: dict[str, Any]) -> Any:
         return front_error(event)
 
 
+def _json_field(line: str, name: str) -> str | None:
+    """``name`` of a JSON log line, if the line is a JSON object holding it as a string."""
+    try:
+        value = json.loads(line).get(name)
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
 class _FrontHandler(QuietHandler):
     server: FrontServer
 
@@ -146,6 +158,8 @@ class _FrontHandler(QuietHandler):
                     status, out_headers, out_body = http_api_answer(result)
             elif self.server.kind == "alb":
                 status, out_headers, out_body, reason = self._serve_alb(headers, body, client_ip)
+            elif self.server.kind == "cloudfront_function":
+                status, out_headers, out_body, reason = self._serve_function(headers, body, client_ip)
             else:
                 status, out_headers, out_body, reason = self._serve_edge(headers, body, client_ip)
         except Exception as error:  # noqa: BLE001 -- a handler crash is a 500/502 answer, as in AWS
@@ -169,6 +183,25 @@ class _FrontHandler(QuietHandler):
             return generated_answer(result)
         return (*self._to_origin(result, body), None)
 
+    def _serve_function(
+        self, headers: list[tuple[str, str]], body: bytes, client_ip: str
+    ) -> tuple[int, list[tuple[str, str]], bytes, str | None]:
+        """A behaviour with the CloudFront Function runs the generated code; the rest go to the origin."""
+        gateway = self.server.gateway
+        domain = f"{HOST}:{self.server.server_address[1]}"
+        event = viewer_request_event(self.command, self.path, headers, client_ip, domain)
+        viewer = event["Records"][0]["cf"]["request"]
+        behaviour = select_behaviour(gateway.fronts.function_behaviours, self.path.partition("?")[0])
+        if behaviour is None or not behaviour.viewer_function:
+            return (*self._to_origin(viewer, body), None)
+        request_id = event["Records"][0]["cf"]["config"]["requestId"]
+        result = gateway.run_function(function_request(self.command, self.path, headers, request_id))
+        gateway.count_invocation("cloudfront_function")
+        outcome = function_outcome(result, viewer)
+        if isinstance(outcome, dict):
+            return (*self._to_origin(outcome, body), None)
+        return outcome
+
     def _to_origin(self, request: dict[str, Any], body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
         # A company service builds its URLs from the Host it gets: its distribution must forward
         # the viewer's (the stand-in shows what CloudFront does by default).
@@ -180,7 +213,7 @@ class _FrontHandler(QuietHandler):
     ) -> tuple[int, list[tuple[str, str]], bytes, str | None]:
         """What the front does with no router deployed: every request goes to the company."""
         gateway = self.server.gateway
-        if self.server.kind == "edge":  # no viewer-request function: the request goes to the origin as is
+        if self.server.kind in ("edge", "cloudfront_function"):  # no viewer-request function: to the origin as is
             domain = f"{HOST}:{self.server.server_address[1]}"
             event = viewer_request_event(self.command, self.path, headers, client_ip, domain)
             return (*self._to_origin(event["Records"][0]["cf"]["request"], body), None)
@@ -224,7 +257,7 @@ class _FrontHandler(QuietHandler):
 
 
 class FrontServer(ThreadingHTTPServer):
-    """One front of the gateway: ``kind`` is ``http_api``, ``edge`` or ``alb``."""
+    """One front of the gateway: ``kind`` is ``http_api``, ``edge``, ``cloudfront_function`` or ``alb``."""
 
     daemon_threads = True
     request_queue_size = 128
@@ -241,7 +274,7 @@ class FrontServer(ThreadingHTTPServer):
 
 
 class LocalGateway:
-    """The three fronts and the company stand-in (with an ``invoke`` fallback, the local Lambda
+    """The four fronts and the company stand-in (with an ``invoke`` fallback, the local Lambda
     Invoke API and the company function too), started and stopped together.
 
     Use :func:`start_gateway`, or ``with LocalGateway(stage).start() as gateway: ...``.
@@ -261,6 +294,7 @@ class LocalGateway:
         fallback: str = "stage",
         company_function: Handler | None = None,
         template_dir: Path | None = None,
+        cff_port: int = 0,
     ) -> None:
         if fallback not in FALLBACK_CHOICES:
             raise ValueError(f"fallback must be one of {', '.join(FALLBACK_CHOICES)}, not {fallback!r}")
@@ -292,18 +326,23 @@ class LocalGateway:
         service on the public host; with an ``invoke`` fallback, its function, invoked with the
         front's event), the CloudFront front to the origin, the ALB front by its default action.
         The handlers are not called. May be switched while running."""
-        self._ports = (port, edge_port, company_port, alb_port)
+        self._ports = (port, edge_port, company_port, alb_port, cff_port)
         self.company: StandInServer
         self.http_api: FrontServer
         self.edge: FrontServer
         self.alb: FrontServer
+        self.cloudfront_function: FrontServer
+        self.function_code = ""
+        """The CloudFront Function's JavaScript: what the construct generates from the stage's runtime config."""
+        self._node: NodeFunctionRunner | None = None
+        self._node_lock = threading.Lock()
         self.runtime: dict[str, Any] = {}
         self.alb_runtime: dict[str, Any] = {}
         """The ALB front function's config: the stage's, with the fallback proxying to the ALB front."""
         self.alb_rules: tuple[AlbRule, ...] = ()
         """The ALB front's listener rules by priority (``fronts.alb_rules``)."""
         self.invocations: Counter[str] = Counter()
-        """Handler invocations so far, per front (``http_api``, ``edge``, ``alb``)."""
+        """Handler invocations so far, per front (``http_api``, ``edge``, ``cloudfront_function``, ``alb``)."""
         self._invocations_lock = threading.Lock()
         self.notes: list[str] = []
         self._threads: list[threading.Thread] = []
@@ -313,7 +352,7 @@ class LocalGateway:
         self._service = ""
         self._router: RouterConfig | None = None
 
-    # URLs of the three servers (valid after start()).
+    # URLs of the front servers (valid after start()).
     @property
     def http_api_url(self) -> str:
         """The HTTP API front, ``http://127.0.0.1:PORT``."""
@@ -323,6 +362,11 @@ class LocalGateway:
     def edge_url(self) -> str:
         """The CloudFront front, ``http://127.0.0.1:PORT``."""
         return self.edge.url
+
+    @property
+    def cff_url(self) -> str:
+        """The CloudFront Function front, ``http://127.0.0.1:PORT``."""
+        return self.cloudfront_function.url
 
     @property
     def alb_url(self) -> str:
@@ -345,6 +389,24 @@ class LocalGateway:
             self._router = parse_config(self.runtime)
         return self._router
 
+    def run_function(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Run the CloudFront Function on one request (the runner's request shape) and print its log lines.
+
+        One ``node`` process serves the gateway; its pipe carries one request at a time.
+        """
+        if self._node is None:
+            raise RuntimeError("the gateway is not running")
+        with self._node_lock:
+            results: list[dict[str, Any]] = self._node.evaluate(self.function_code, [request])["results"]
+        [result] = results
+        threshold = logging.getLevelName(self.log_level.upper())
+        for line in result.get("logs") or []:
+            # CloudWatch Logs gets every console.log line; here the gateway's log level filters them.
+            level = logging.getLevelName(_json_field(line, "level") or "INFO")
+            if not isinstance(level, int) or not isinstance(threshold, int) or level >= threshold:
+                print(line, flush=True)
+        return result
+
     def count_invocation(self, front: str) -> None:
         """Count one handler invocation on ``front`` (thread-safe)."""
         with self._invocations_lock:
@@ -358,7 +420,7 @@ class LocalGateway:
             OSError: if a port is taken (nothing is left running then).
         """
         global _active
-        port, edge_port, company_port, alb_port = self._ports
+        port, edge_port, company_port, alb_port, cff_port = self._ports
         with _ACTIVE_LOCK:
             if _active is not None:
                 raise RuntimeError("a local gateway is already running in this process; stop() it first")
@@ -375,15 +437,23 @@ class LocalGateway:
                 self._load_handlers()
                 opened: list[FrontServer] = []
                 try:
-                    for kind, kind_port in (("http_api", port), ("edge", edge_port), ("alb", alb_port)):
+                    fronts = (
+                        ("http_api", port),
+                        ("edge", edge_port),
+                        ("alb", alb_port),
+                        ("cloudfront_function", cff_port),
+                    )
+                    for kind, kind_port in fronts:
                         opened.append(FrontServer(self, kind, kind_port))
-                    self.http_api, self.edge, self.alb = opened
+                    self.http_api, self.edge, self.alb, self.cloudfront_function = opened
                     self._load_alb_handler()
+                    self._start_node()
                 except BaseException:
                     for front in opened:
                         front.server_close()
                     raise
             except BaseException:
+                self._stop_node()
                 self.company.server_close()
                 if self.company_service is not None:
                     self.company_service.server_close()
@@ -399,7 +469,7 @@ class LocalGateway:
         return self
 
     def _servers(self) -> list[HTTPServer]:
-        servers: list[HTTPServer] = [self.company, self.http_api, self.edge, self.alb]
+        servers: list[HTTPServer] = [self.company, self.http_api, self.edge, self.alb, self.cloudfront_function]
         return servers if self.company_service is None else [*servers, self.company_service]
 
     @property
@@ -431,6 +501,20 @@ class LocalGateway:
         environ = self.lambda_service.environ()
         self._saved_env.update({name: os.environ.get(name) for name in environ})
         os.environ.update(environ)
+
+    def _start_node(self) -> None:
+        # The function's configuration is the handlers' (the stage's runtime config): the code the
+        # construct generates for it, run by one long-lived node process.
+        from junction_callback_router.cloudfront_function import function_code
+        from tools.cloudfront_function import NodeFunctionRunner
+
+        self.function_code = function_code(self.router)
+        self._node = NodeFunctionRunner()
+
+    def _stop_node(self) -> None:
+        if self._node is not None:
+            self._node.close()
+            self._node = None
 
     def _stop_lambda_service(self) -> None:
         if self.lambda_service is not None:
@@ -499,6 +583,7 @@ class LocalGateway:
             server.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
+        self._stop_node()
         self._stop_lambda_service()
         self._restore()
         with _ACTIVE_LOCK:
@@ -525,10 +610,11 @@ def start_gateway(
     fallback: str = "stage",
     company_function: Handler | None = None,
     template_dir: Path | None = None,
+    cff_port: int = 0,
 ) -> LocalGateway:
     """Start the gateway for ``stage`` on 127.0.0.1 (port 0 = ephemeral) and return it running.
 
-    ``gateway.http_api_url``, ``gateway.edge_url``, ``gateway.alb_url`` and ``gateway.company_url``
+    ``gateway.http_api_url``, ``gateway.edge_url``, ``gateway.cff_url``, ``gateway.alb_url`` and ``gateway.company_url``
     are the bound addresses; ``gateway.company.received()`` what the company stand-in got;
     ``gateway.invocations`` the handler calls per front; ``gateway.stop()`` stops everything.
     ``log_level="ERROR"`` and ``emf=False`` quieten the handlers (tests, load): their log lines
@@ -547,4 +633,5 @@ def start_gateway(
         fallback=fallback,
         company_function=company_function,
         template_dir=template_dir,
+        cff_port=cff_port,
     ).start()

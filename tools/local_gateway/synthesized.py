@@ -11,7 +11,8 @@ Each front's routing comes from a template the project's own CDK code wrote:
    stage does not deploy is synthesized in-process, the way the app and the construct would
    build it for this stage: HTTP API routes from the stage as shape ``http_api``
    (``add_to_http_api``), CloudFront behaviours from the stage as shape ``edge``
-   (``edge_distribution``; origin: a local placeholder), ALB listener rules from a small stack
+   (``edge_distribution``; origin: a local placeholder), the behaviours that run the CloudFront
+   Function from the stage as shape ``cloudfront_function``, ALB listener rules from a small stack
    where ``CallbackRouter`` with the stage's props calls ``add_to_alb`` on an imported listener,
    with an imported company target group (no stage shape has an ALB).
 
@@ -57,7 +58,8 @@ ALB_STACK = "JunctionCallbackRouterLocalAlb"
 READERS: dict[str, Callable[[Mapping[str, Any]], tuple[Any, ...]]] = {
     "http_api": http_api.routes_from_template,
     "alb": alb.rules_from_template,
-    "edge": cloudfront.behaviours_from_template,
+    "edge": cloudfront.edge_behaviours,
+    "cloudfront_function": cloudfront.function_behaviours,
 }
 """Each front's reader of a template: its routing, empty when the template has none."""
 _CACHE: dict[str, dict[str, Template]] = {}
@@ -77,14 +79,16 @@ class Fronts:
     rest_routes: tuple[http_api.HttpRoute, ...] = ()
     """REST API methods (``AWS::ApiGateway::Method``), when the stage's template has them."""
     sources: dict[str, str] = field(default_factory=dict)
-    """For each front (``http_api``, ``alb``, ``edge``), the template it was read from."""
+    """For each front (``http_api``, ``alb``, ``edge``, ``cloudfront_function``), the template it was read from."""
+    function_behaviours: tuple[cloudfront.Behaviour, ...] = ()
+    """CloudFront cache behaviours of the distribution that runs the CloudFront Function."""
 
 
 def fronts_from_templates(templates: Mapping[str, Template]) -> Fronts:
     """The fronts' routing from named templates: ``"stage"`` first, then a companion per missing front.
 
-    ``templates`` maps ``"stage"`` and optionally ``"http_api"``, ``"edge"``, ``"alb"`` (companions)
-    to templates; a front takes the stage's template when it holds that front's resources.
+    ``templates`` maps ``"stage"`` and optionally ``"http_api"``, ``"edge"``, ``"cloudfront_function"``,
+    ``"alb"`` (companions) to templates; a front takes the stage's template when it holds that front's resources.
 
     Raises:
         ValueError: no template holds a front's routing, or a rule cannot be emulated.
@@ -106,6 +110,7 @@ def fronts_from_templates(templates: Mapping[str, Template]) -> Fronts:
         behaviours=found["edge"],
         rest_routes=rest_routes,
         sources=sources,
+        function_behaviours=found["cloudfront_function"],
     )
 
 
@@ -160,6 +165,7 @@ def synthesized_fronts(stage: Stage, template_dir: Path | None = None) -> Fronts
 _COMPANION_TEXT = {
     "http_api": "shape http_api (add_to_http_api), synthesized in-process",
     "edge": "shape edge (edge_distribution), synthesized in-process",
+    "cloudfront_function": "shape cloudfront_function (edge_distribution), synthesized in-process",
     "alb": "add_to_alb on an imported listener, synthesized in-process",
 }
 
@@ -231,10 +237,14 @@ def _synth_companions(stage: Stage, fronts: list[str], priority: int = alb.ALB_B
         if "http_api" in fronts:
             as_http_api = dataclasses.replace(stage, name=f"{stage.name}-local-http-api", shape="http_api")
             stacks["http_api"] = add_stage_stack(app, as_http_api, environ={})
+        infra = {**stage.infra, "origin_domain_name": LOCAL_ORIGIN, "region": "us-east-1"}
         if "edge" in fronts:
-            infra = {**stage.infra, "origin_domain_name": LOCAL_ORIGIN, "region": "us-east-1"}
             as_edge = dataclasses.replace(stage, name=f"{stage.name}-local-edge", shape="edge", infra=infra)
             stacks["edge"] = add_stage_stack(app, as_edge, environ={})
+        if "cloudfront_function" in fronts:
+            name = f"{stage.name}-local-cloudfront-function"
+            as_function = dataclasses.replace(stage, name=name, shape="cloudfront_function", infra=infra)
+            stacks["cloudfront_function"] = add_stage_stack(app, as_function, environ={})
         if "alb" in fronts:
             stacks["alb"] = _alb_stack(app, stage, priority)
         return stacks
