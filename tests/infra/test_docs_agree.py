@@ -58,10 +58,12 @@ def cloudfront_function(teams: list[str] | None) -> set[str]:
 @pytest.fixture(scope="module")
 def templates() -> dict[str, set[str]]:
     return {
-        "proxy+teams": regional(Fallback.proxy("https://auth.company.com/cb"), ["0f6a3c4e-team"]),
+        "proxy+teams": regional(
+            Fallback.proxy("https://auth.company.com/cb"), ["0c8b9e3a-1111-4222-8333-444455556666"]
+        ),
         "reject": regional(Fallback.reject(), None),
         "edge": edge(),
-        "cloudfront_function+teams": cloudfront_function(["0f6a3c4e-team"]),
+        "cloudfront_function+teams": cloudfront_function(["0c8b9e3a-1111-4222-8333-444455556666"]),
         "cloudfront_function": cloudfront_function(None),
     }
 
