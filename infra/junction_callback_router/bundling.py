@@ -22,8 +22,9 @@ What goes into an asset:
    stray ``config.json`` or its ``requirements.txt``.
 3. ``callback_router/config.json``: the runtime config document, so one definition (construct
    props or a ``cdk.json`` stage) drives both the infrastructure and the function.
-4. ``.pyc`` files, when the Python that bundles has the Lambda runtime's minor version (see
-   :func:`compile_bytecode` for why they are hash-based).
+4. ``.pyc`` files, written by an interpreter of the Lambda runtime's minor version: the Python that
+   bundles, or the one :func:`~junction_callback_router.interpreters.find_interpreter` finds (see
+   :func:`~junction_callback_router.pyc.compile_tree` for why they are hash-based).
 
 The edge asset leaves out what the viewer-request handler never imports (PyJWT, the Powertools
 event handler with its Swagger UI bundle, most utilities, ...): Lambda@Edge caps a viewer-request
@@ -33,9 +34,7 @@ package at 1 MB zipped and the full install is about 1.13 MB; the issue's target
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
-import py_compile
 import shutil
 import subprocess
 import sys
@@ -48,7 +47,9 @@ import jsii
 from aws_cdk import DockerImage, ILocalBundling
 
 import callback_router
-from junction_callback_router.runtimes import DEFAULT_PYTHON_VERSION, LAMBDA_PYTHON_RUNTIMES, bytecode_matches
+from junction_callback_router import pyc
+from junction_callback_router.interpreters import Interpreter, find_interpreter
+from junction_callback_router.runtimes import DEFAULT_PYTHON_VERSION, LAMBDA_PYTHON_RUNTIMES
 
 AssetKind = Literal["api", "edge"]
 
@@ -209,36 +210,31 @@ def _copy_package(out_dir: Path) -> None:
     shutil.copytree(PACKAGE_DIR, out_dir / "callback_router", ignore=ignore)
 
 
-def compile_bytecode(out_dir: Path, *, sourceless_libraries: bool = False) -> None:
-    """Write hash-based ``.pyc`` files for every module in ``out_dir``.
+def compile_bytecode(
+    out_dir: Path, *, sourceless_libraries: bool = False, interpreter: Interpreter | None = None
+) -> None:
+    """Write the ``.pyc`` files of ``out_dir`` (:func:`~junction_callback_router.pyc.compile_tree`).
 
-    Why hash-based (``UNCHECKED_HASH``): a default (timestamp) ``.pyc`` records the source's mtime
-    and size and is ignored when they differ. CDK normalises file times when it zips an asset, and
-    Lambda's ``/var/task`` is read-only, so such a ``.pyc`` would be rejected and every cold start
-    would compile every imported module again. An unchecked-hash ``.pyc`` is loaded without looking
-    at the source at all (PEP 552), which is safe here because the asset is immutable once built.
-    ``dfile`` (``/var/task/...``) keeps the bytecode independent of the temporary build path, so
-    builds are reproducible.
-
-    ``sourceless_libraries`` (the edge asset): third-party modules ship as ``module.pyc`` in place
-    of ``module.py`` (CPython's sourceless import), because source plus bytecode of the trimmed
-    Powertools would not fit the 350 KB budget (measured: 515 KB zipped, 202 KB source only). The
-    router's own package keeps its source next to ``__pycache__`` so that tracebacks show it.
+    ``interpreter`` (default: this one) writes them: another Python runs ``pyc.py`` as a script,
+    isolated from the environment (``-I``), so its bytecode is for its own version.
     """
-    own_package = out_dir / "callback_router"
-    for source in sorted(out_dir.rglob("*.py")):
-        relative = source.relative_to(out_dir).as_posix()
-        sourceless = sourceless_libraries and not source.is_relative_to(own_package)
-        target = source.with_suffix(".pyc") if sourceless else Path(importlib.util.cache_from_source(str(source)))
-        py_compile.compile(
-            str(source),
-            cfile=str(target),
-            dfile=f"/var/task/{relative}",
-            doraise=True,
-            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+    if interpreter is None or interpreter.is_running:
+        pyc.compile_tree(out_dir, sourceless_libraries=sourceless_libraries)
+        return
+    command = [interpreter.executable, "-I", str(Path(pyc.__file__).resolve()), str(out_dir)]
+    if sourceless_libraries:
+        command.append("--sourceless-libraries")
+    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 -- fixed argv
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"Python {interpreter.version} ({interpreter.executable}) could not compile the asset's bytecode:\n"
+            f"{result.stderr[-2000:]}"
         )
-        if sourceless:
-            source.unlink()
+
+
+def bytecode_interpreter(python_version: str) -> Interpreter | None:
+    """The interpreter that writes the asset's ``.pyc`` for ``python_version``; ``None``: no bytecode ships."""
+    return find_interpreter(python_version).interpreter
 
 
 def _config_text(config: str | HasRuntimeJson) -> str:
@@ -261,8 +257,8 @@ def build_asset(
         config: the runtime config document (JSON text, or a stage), written as
             ``callback_router/config.json``.
         out_dir: where to write the asset (the Lambda code root, i.e. what ``/var/task`` will hold).
-        compile_pyc: ship ``.pyc`` files. Ignored (no ``.pyc``) when this interpreter's version is
-            not the Lambda runtime's, since the runtime would not load them.
+        compile_pyc: ship ``.pyc`` files. Ignored (no ``.pyc``) when no interpreter of the Lambda
+            runtime's version is found (:func:`bytecode_interpreter`): the runtime loads no other.
         python_version: the Lambda runtime's ``major.minor`` (default: :func:`lambda_python_version`).
 
     Returns:
@@ -278,8 +274,9 @@ def build_asset(
     _copy_requirements(install_requirements(python_version), out_dir, kind)
     _copy_package(out_dir)
     (out_dir / "callback_router" / "config.json").write_text(_config_text(config), encoding="utf-8")
-    if compile_pyc and bytecode_matches(python_version):
-        compile_bytecode(out_dir, sourceless_libraries=kind == "edge")
+    interpreter = bytecode_interpreter(python_version) if compile_pyc else None
+    if interpreter is not None:
+        compile_bytecode(out_dir, sourceless_libraries=kind == "edge", interpreter=interpreter)
     return out_dir
 
 
@@ -301,14 +298,17 @@ def asset_hash(kind: AssetKind, config: str | HasRuntimeJson, python_version: st
     config in ``cdk.json`` or to ``requirements.txt`` would not produce a new asset.
     """
     python_version = python_version or lambda_python_version()
+    interpreter = bytecode_interpreter(python_version)
     digest = hashlib.sha256()
     parts: list[bytes] = [
         BUNDLER_VERSION.encode(),
         kind.encode(),
         _config_text(config).encode(),
         requirements_key(python_version).encode(),
-        str(bytecode_matches(python_version)).encode(),
+        # The bytecode's format (its magic number), or none: what the asset's .pyc files depend on.
+        (interpreter.magic if interpreter is not None else "no bytecode").encode(),
         Path(__file__).read_bytes(),
+        Path(pyc.__file__).read_bytes(),
     ]
     for path in _source_files():
         parts += [path.relative_to(PACKAGE_DIR).as_posix().encode(), path.read_bytes()]

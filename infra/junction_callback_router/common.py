@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import re
 import sys
+import weakref
 from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import cast
@@ -30,7 +31,7 @@ from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from callback_router.core.config import RouterConfig
 from callback_router.core.decision import Outcome
@@ -48,8 +49,9 @@ from junction_callback_router.bundling import (
     LocalBundler,
     asset_hash,
 )
+from junction_callback_router.interpreters import find_interpreter, fix_hint
 from junction_callback_router.options import RouterConfigError
-from junction_callback_router.runtimes import DEFAULT_PYTHON_VERSION, bytecode_matches, check_python_runtime
+from junction_callback_router.runtimes import DEFAULT_PYTHON_VERSION, check_python_runtime
 
 DEFAULT_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 DEFAULT_API_MEMORY_MB = 128
@@ -273,15 +275,32 @@ def lambda_runtime(scope: Construct, version: str, *, edge: bool) -> lambda_.Run
     choice = check_python_runtime(version, edge=edge, today=date.today())
     for warning in choice.warnings:
         Annotations.of(scope).add_warning_v2("junction-callback-router:python-runtime", warning)
-    if not bytecode_matches(choice.version):
-        here = f"{sys.version_info.major}.{sys.version_info.minor}"
-        Annotations.of(scope).add_warning_v2(
-            NO_BYTECODE_WARNING,
-            f"python_runtime is {choice.version} but this synth runs Python {here}: no .pyc ships, so every cold "
-            "start compiles the code (about 2.3x the init of the API function, BENCHMARKS.md). Synthesize with "
-            f"Python {choice.version}, or set python_runtime='{here}' if Lambda supports it.",
-        )
+    lookup = find_interpreter(choice.version)
+    if lookup.interpreter is None:
+        warn_no_bytecode_once(scope, choice.version, lookup.skipped)
     return choice.runtime
+
+
+_WARNED_NO_BYTECODE: weakref.WeakKeyDictionary[IConstruct, set[str]] = weakref.WeakKeyDictionary()
+"""Per app (its root construct): the runtimes already warned about. One warning a synth, not one a
+construct: the fix is the same for every router of the app."""
+
+
+def warn_no_bytecode_once(scope: Construct, version: str, skipped: Sequence[str] = ()) -> None:
+    """Warn, on the first construct of its app that needs it, that no ``.pyc`` ships for ``version``."""
+    warned = _WARNED_NO_BYTECODE.setdefault(scope.node.root, set())
+    if version in warned:
+        return
+    warned.add(version)
+    here = f"{sys.version_info.major}.{sys.version_info.minor}"
+    tried = f" ({'; '.join(skipped)})" if skipped else ""
+    Annotations.of(scope).add_warning_v2(
+        NO_BYTECODE_WARNING,
+        f"python_runtime is {version} but this synth runs Python {here} and found no Python {version}{tried}: no "
+        ".pyc ships, so every cold start compiles the code (about 2.3x the init of the API function, "
+        f"BENCHMARKS.md). Fix: {fix_hint(version)} (then synth again), or set python_runtime='{here}' if Lambda "
+        "supports it.",
+    )
 
 
 def cfn_references(value: object) -> Iterator[str]:
