@@ -1,8 +1,10 @@
 """The alarm tables in README.md and docs/DEPLOY.md say exactly what the templates create (the
-CloudFront Function's own table included), and the README's edge comparison names both constructs."""
+CloudFront Function's own table included), every alarm has its on-call entry, the README's edge
+comparison names both constructs, and its tables of base URLs and config keys are the code's."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from aws_cdk.assertions import Template
 
 from junction_callback_router import CallbackRouter, CloudFrontFunctionCallbackRouter, EdgeCallbackRouter, Fallback
 from junction_callback_router.cloudfront_function import MAX_CODE_BYTES
+from junction_callback_router.common import alarm_descriptions
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -102,3 +105,19 @@ def test_readme_compares_the_two_edge_options_with_the_real_limit() -> None:
         assert f"\n| {row} |" in section, row
     assert f"{MAX_CODE_BYTES // 1024} KB of code" in section
     assert "$0.10" in section and "$0.60" in section and "$0.00005001" in section
+
+
+def on_call_entries() -> dict[str, str]:
+    """``alarm -> its text`` of docs/DEPLOY.md's on-call section (one ``### `Name``` per alarm)."""
+    deploy = (ROOT / "docs" / "DEPLOY.md").read_text(encoding="utf-8")
+    section = deploy.split("\n## On call: when an alarm fires\n", 1)[1].split("\n## ", 1)[0]
+    entries = re.split(r"^### `([A-Za-z]+)`$", section, flags=re.MULTILINE)[1:]
+    return {name: text.strip() for name, text in zip(entries[::2], entries[1::2], strict=True)}
+
+
+def test_every_alarm_has_an_on_call_entry(templates: dict[str, set[str]]) -> None:
+    entries = on_call_entries()
+    every_alarm = templates["proxy+teams"] | templates["edge"] | templates["cloudfront_function+teams"]
+    assert set(entries) == every_alarm | set(alarm_descriptions(proxy=True, teams=True))
+    for name, text in entries.items():
+        assert len(text.split()) >= 25, f"{name}: say what it means, what to look at and what to do"
