@@ -11,6 +11,7 @@ import pytest
 from aws_cdk import App, Environment, Stack
 from aws_cdk.assertions import Template
 
+from callback_router.core.environments import JUNCTION_ENVIRONMENTS, KNOWN_JUNCTION_BASE_URLS
 from junction_callback_router import CallbackRouter, CloudFrontFunctionCallbackRouter, EdgeCallbackRouter, Fallback
 from junction_callback_router.cloudfront_function import MAX_CODE_BYTES
 from junction_callback_router.common import alarm_descriptions
@@ -121,3 +122,30 @@ def test_every_alarm_has_an_on_call_entry(templates: dict[str, set[str]]) -> Non
     assert set(entries) == every_alarm | set(alarm_descriptions(proxy=True, teams=True))
     for name, text in entries.items():
         assert len(text.split()) >= 25, f"{name}: say what it means, what to look at and what to do"
+
+
+def markdown_table(text: str, header: str) -> list[list[str]]:
+    """The cells of the Markdown table whose header row is ``header``, one list per row."""
+    lines = text.splitlines()
+    start = lines.index(header)
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+    return rows
+
+
+def test_readme_lists_every_base_url_of_every_environment() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = markdown_table(readme, "| environment | tryvital.io base URL | junction.com base URL |")
+    listed = {name.strip("`"): (tryvital.strip("`"), junction.strip("`")) for name, tryvital, junction in rows}
+    assert len(listed) == len(rows)
+    assert listed == {
+        name: (
+            next(url for url in urls if ".tryvital.io/" in url),
+            next(url for url in urls if ".junction.com/" in url),
+        )
+        for name, urls in JUNCTION_ENVIRONMENTS.items()
+    }
+    assert {url for pair in listed.values() for url in pair} == set(KNOWN_JUNCTION_BASE_URLS)
