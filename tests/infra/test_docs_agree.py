@@ -4,6 +4,8 @@ comparison names both constructs, and its tables of base URLs and config keys ar
 
 from __future__ import annotations
 
+import inspect
+import json
 import re
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 from aws_cdk import App, Environment, Stack
 from aws_cdk.assertions import Template
 
+from callback_router.core.config import CONFIG_KEYS, ConfigError, parse_config
 from callback_router.core.environments import JUNCTION_ENVIRONMENTS, KNOWN_JUNCTION_BASE_URLS
 from junction_callback_router import CallbackRouter, CloudFrontFunctionCallbackRouter, EdgeCallbackRouter, Fallback
 from junction_callback_router.cloudfront_function import MAX_CODE_BYTES
@@ -149,3 +152,64 @@ def test_readme_lists_every_base_url_of_every_environment() -> None:
         for name, urls in JUNCTION_ENVIRONMENTS.items()
     }
     assert {url for pair in listed.values() for url in pair} == set(KNOWN_JUNCTION_BASE_URLS)
+
+
+CONSTRUCTS = (CallbackRouter, EdgeCallbackRouter, CloudFrontFunctionCallbackRouter)
+
+
+def keyword_props(construct: type) -> dict[str, inspect.Parameter]:
+    return {
+        name: parameter
+        for name, parameter in inspect.signature(vars(construct)["__init__"]).parameters.items()
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+    }
+
+
+def documented_default(cell: str) -> object:
+    """A default cell's value: JSON (or a bare word) in backticks; anything else is "not set"."""
+    if not cell.startswith("`"):
+        return None
+    text = cell.strip("`")
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def test_readme_config_table_matches_the_parser_and_the_construct_signatures() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = markdown_table(readme, "| key | default in a stage | construct prop | meaning |")
+    documented: dict[str, tuple[str, str]] = {}
+    for key_cell, default_cell, prop_cell, _ in rows:
+        keys = [key.strip("` ") for key in key_cell.split(",")]
+        defaults = [part.strip() for part in default_cell.split(",")] if len(keys) > 1 else [default_cell]
+        for key, default in zip(keys, defaults, strict=True):
+            documented[key] = (default, prop_cell)
+    assert set(documented) == CONFIG_KEYS
+    base = {"environments": ["sandbox-us"]}
+    for key, (default, prop_cell) in documented.items():
+        # The stage default: what the parser does without the key.
+        if default == "(required)":
+            with pytest.raises(ConfigError):
+                parse_config({name: value for name, value in base.items() if name != key})
+        elif (value := documented_default(default)) is not None:
+            assert parse_config({**base, key: value}) == parse_config(base), key
+        else:
+            assert getattr(parse_config(base), key) is None, key
+        # The construct prop: same name, "required" exactly when the regional construct has no default.
+        assert f"`{key}=`" in prop_cell, key
+        regional = keyword_props(CallbackRouter)[key]
+        assert ("**required**" in prop_cell) == (regional.default is inspect.Parameter.empty), key
+        for edge_construct in CONSTRUCTS[1:]:
+            on_edge = keyword_props(edge_construct).get(key)
+            if "none on the edge constructs" in prop_cell:
+                assert on_edge is None, (edge_construct.__name__, key)
+            else:
+                assert on_edge is not None and on_edge.default == regional.default, (edge_construct.__name__, key)
+
+
+def test_readme_mentions_every_prop_of_every_construct() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for construct in CONSTRUCTS:
+        for name in keyword_props(construct):
+            assert f"`{name}" in readme, (construct.__name__, name)
