@@ -7,6 +7,7 @@ from __future__ import annotations
 import inspect
 import json
 import re
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -213,3 +214,21 @@ def test_readme_mentions_every_prop_of_every_construct() -> None:
     for construct in CONSTRUCTS:
         for name in keyword_props(construct):
             assert f"`{name}" in readme, (construct.__name__, name)
+
+
+def behaviour_loop(example: str) -> str:
+    """The ``for pattern in ...path_patterns: distribution.add_behavior(...)`` loop of an example, dedented."""
+    source = (ROOT / "examples" / example).read_text(encoding="utf-8")
+    match = re.search(r"^( *)for pattern in \w+\.path_patterns:.*?\n\1    \)\n", source, flags=re.MULTILINE | re.DOTALL)
+    assert match is not None, example
+    return textwrap.dedent(match.group(0))
+
+
+@pytest.mark.parametrize("example", ["cloudfront_edge.py", "cloudfront_function.py"])
+def test_readme_shows_the_full_add_behavior_call_of_the_synthesized_example(example: str) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### CloudFront: the callback behaviours", 1)[1].split("\n### ", 1)[0]
+    loop = behaviour_loop(example)
+    assert "cache_policy=" in loop and "origin_request_policy=" in loop
+    assert loop in section, f"README differs from examples/{example}:\n{loop}"
+    assert f"(examples/{example})" in section
