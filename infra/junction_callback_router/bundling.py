@@ -210,6 +210,10 @@ def _copy_package(out_dir: Path) -> None:
     shutil.copytree(PACKAGE_DIR, out_dir / "callback_router", ignore=ignore)
 
 
+COMPILE_TIMEOUT_SECONDS = 600
+"""Far above the few seconds an asset takes: a hung interpreter must not hang ``cdk synth``."""
+
+
 def compile_bytecode(
     out_dir: Path, *, sourceless_libraries: bool = False, interpreter: Interpreter | None = None
 ) -> None:
@@ -224,7 +228,15 @@ def compile_bytecode(
     command = [interpreter.executable, "-I", str(Path(pyc.__file__).resolve()), str(out_dir)]
     if sourceless_libraries:
         command.append("--sourceless-libraries")
-    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 -- fixed argv
+    try:
+        result = subprocess.run(  # noqa: S603 -- fixed argv
+            command, capture_output=True, text=True, timeout=COMPILE_TIMEOUT_SECONDS, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(
+            f"Python {interpreter.version} ({interpreter.executable}) did not compile the asset's bytecode "
+            f"within {COMPILE_TIMEOUT_SECONDS} s"
+        ) from None
     if result.returncode != 0:
         raise RuntimeError(
             f"Python {interpreter.version} ({interpreter.executable}) could not compile the asset's bytecode:\n"

@@ -14,8 +14,8 @@ interpreters would deploy different runtimes (and assets). Here the runtime is a
 and refused when Lambda no longer creates functions with it, warned about when its deprecation
 is less than six months away.
 
-Bytecode: a ``.pyc`` is only valid for the interpreter version that wrote it, so bundling may ship
-bytecode only when :func:`bytecode_matches` says the bundling interpreter is the runtime's version.
+Bytecode: a ``.pyc`` is only valid for the interpreter version that wrote it (:func:`bytecode_matches`),
+so bundling has it written by an interpreter of the runtime's version (``interpreters.py``).
 """
 
 from __future__ import annotations
