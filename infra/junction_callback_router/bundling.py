@@ -22,8 +22,9 @@ What goes into an asset:
    stray ``config.json`` or its ``requirements.txt``.
 3. ``callback_router/config.json``: the runtime config document, so one definition (construct
    props or a ``cdk.json`` stage) drives both the infrastructure and the function.
-4. ``.pyc`` files, when the Python that bundles has the Lambda runtime's minor version (see
-   :func:`compile_bytecode` for why they are hash-based).
+4. ``.pyc`` files, written by an interpreter of the Lambda runtime's minor version: the Python that
+   bundles, or the one :func:`~junction_callback_router.interpreters.find_interpreter` finds (see
+   :func:`~junction_callback_router.pyc.compile_tree` for why they are hash-based).
 
 The edge asset leaves out what the viewer-request handler never imports (``h11``, the proxy
 fallback's client): Lambda@Edge caps a viewer-request package at 1 MB zipped.
@@ -32,9 +33,7 @@ fallback's client): Lambda@Edge caps a viewer-request package at 1 MB zipped.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
-import py_compile
 import shutil
 import subprocess
 import sys
@@ -48,7 +47,9 @@ from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 
 import callback_router
-from junction_callback_router.runtimes import DEFAULT_PYTHON_VERSION, LAMBDA_PYTHON_RUNTIMES, bytecode_matches
+from junction_callback_router import pyc
+from junction_callback_router.interpreters import Interpreter, find_interpreter
+from junction_callback_router.runtimes import DEFAULT_PYTHON_VERSION, LAMBDA_PYTHON_RUNTIMES
 
 AssetKind = Literal["api", "edge"]
 
@@ -188,26 +189,39 @@ def _copy_package(out_dir: Path) -> None:
     shutil.copytree(PACKAGE_DIR, out_dir / "callback_router", ignore=ignore)
 
 
-def compile_bytecode(out_dir: Path) -> None:
-    """Write hash-based ``.pyc`` files for every module in ``out_dir``.
+COMPILE_TIMEOUT_SECONDS = 600
+"""Far above the few seconds an asset takes: a hung interpreter must not hang ``cdk synth``."""
 
-    Why hash-based (``UNCHECKED_HASH``): a default (timestamp) ``.pyc`` records the source's mtime
-    and size and is ignored when they differ. CDK normalises file times when it zips an asset, and
-    Lambda's ``/var/task`` is read-only, so such a ``.pyc`` would be rejected and every cold start
-    would compile every imported module again. An unchecked-hash ``.pyc`` is loaded without looking
-    at the source at all (PEP 552), which is safe here because the asset is immutable once built.
-    ``dfile`` (``/var/task/...``) keeps the bytecode independent of the temporary build path, so
-    builds are reproducible. Every module keeps its source next to ``__pycache__``, so that
-    tracebacks show it.
+
+def compile_bytecode(out_dir: Path, *, interpreter: Interpreter | None = None) -> None:
+    """Write the ``.pyc`` files of ``out_dir`` (:func:`~junction_callback_router.pyc.compile_tree`).
+
+    ``interpreter`` (default: this one) writes them: another Python runs ``pyc.py`` as a script,
+    isolated from the environment (``-I``), so its bytecode is for its own version.
     """
-    for source in sorted(out_dir.rglob("*.py")):
-        py_compile.compile(
-            str(source),
-            cfile=importlib.util.cache_from_source(str(source)),
-            dfile=f"/var/task/{source.relative_to(out_dir).as_posix()}",
-            doraise=True,
-            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+    if interpreter is None or interpreter.is_running:
+        pyc.compile_tree(out_dir)
+        return
+    command = [interpreter.executable, "-I", str(Path(pyc.__file__).resolve()), str(out_dir)]
+    try:
+        result = subprocess.run(  # noqa: S603 -- fixed argv
+            command, capture_output=True, text=True, timeout=COMPILE_TIMEOUT_SECONDS, check=False
         )
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(
+            f"Python {interpreter.version} ({interpreter.executable}) did not compile the asset's bytecode "
+            f"within {COMPILE_TIMEOUT_SECONDS} s"
+        ) from None
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"Python {interpreter.version} ({interpreter.executable}) could not compile the asset's bytecode:\n"
+            f"{result.stderr[-2000:]}"
+        )
+
+
+def bytecode_interpreter(python_version: str) -> Interpreter | None:
+    """The interpreter that writes the asset's ``.pyc`` for ``python_version``; ``None``: no bytecode ships."""
+    return find_interpreter(python_version).interpreter
 
 
 def _config_text(config: str | HasRuntimeJson) -> str:
@@ -230,8 +244,8 @@ def build_asset(
         config: the runtime config document (JSON text, or a stage), written as
             ``callback_router/config.json``.
         out_dir: where to write the asset (the Lambda code root, i.e. what ``/var/task`` will hold).
-        compile_pyc: ship ``.pyc`` files. Ignored (no ``.pyc``) when this interpreter's version is
-            not the Lambda runtime's, since the runtime would not load them.
+        compile_pyc: ship ``.pyc`` files. Ignored (no ``.pyc``) when no interpreter of the Lambda
+            runtime's version is found (:func:`bytecode_interpreter`): the runtime loads no other.
         python_version: the Lambda runtime's ``major.minor`` (default: :func:`lambda_python_version`).
 
     Returns:
@@ -247,8 +261,9 @@ def build_asset(
     _copy_requirements(install_requirements(python_version), out_dir, kind)
     _copy_package(out_dir)
     (out_dir / "callback_router" / "config.json").write_text(_config_text(config), encoding="utf-8")
-    if compile_pyc and bytecode_matches(python_version):
-        compile_bytecode(out_dir)
+    interpreter = bytecode_interpreter(python_version) if compile_pyc else None
+    if interpreter is not None:
+        compile_bytecode(out_dir, interpreter=interpreter)
     return out_dir
 
 
@@ -270,14 +285,17 @@ def asset_hash(kind: AssetKind, config: str | HasRuntimeJson, python_version: st
     config in ``cdk.json`` or to ``requirements.txt`` would not produce a new asset.
     """
     python_version = python_version or lambda_python_version()
+    interpreter = bytecode_interpreter(python_version)
     digest = hashlib.sha256()
     parts: list[bytes] = [
         BUNDLER_VERSION.encode(),
         kind.encode(),
         _config_text(config).encode(),
         requirements_key(python_version).encode(),
-        str(bytecode_matches(python_version)).encode(),
+        # The bytecode's format (its magic number), or none: what the asset's .pyc files depend on.
+        (interpreter.magic if interpreter is not None else "no bytecode").encode(),
         Path(__file__).read_bytes(),
+        Path(pyc.__file__).read_bytes(),
     ]
     for path in _source_files():
         parts += [path.relative_to(PACKAGE_DIR).as_posix().encode(), path.read_bytes()]

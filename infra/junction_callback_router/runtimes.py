@@ -14,21 +14,24 @@ interpreters would deploy different runtimes (and assets). Here the runtime is a
 and refused when Lambda no longer creates functions with it, warned about when its deprecation
 is less than six months away.
 
-Bytecode: a ``.pyc`` is only valid for the interpreter version that wrote it, so bundling may ship
-bytecode only when :func:`bytecode_matches` says the bundling interpreter is the runtime's version.
+Bytecode: a ``.pyc`` is only valid for the interpreter version that wrote it (:func:`bytecode_matches`),
+so bundling has it written by an interpreter of the runtime's version (``interpreters.py``).
 """
 
 from __future__ import annotations
 
 import re
 import sys
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from aws_cdk import Annotations
 from aws_cdk import aws_lambda as lambda_
-from constructs import Construct
+from constructs import Construct, IConstruct
+
+from junction_callback_router.interpreters import find_interpreter, fix_hint
 
 __all__ = [
     "DEFAULT_PYTHON_VERSION",
@@ -219,12 +222,29 @@ def lambda_runtime(scope: Construct, version: str, *, edge: bool) -> lambda_.Run
     choice = check_python_runtime(version, edge=edge, today=date.today())
     for warning in choice.warnings:
         Annotations.of(scope).add_warning_v2("junction-callback-router:python-runtime", warning)
-    if not bytecode_matches(choice.version):
-        here = f"{sys.version_info.major}.{sys.version_info.minor}"
-        Annotations.of(scope).add_warning_v2(
-            NO_BYTECODE_WARNING,
-            f"python_runtime is {choice.version} but this synth runs Python {here}: no .pyc ships, so every cold "
-            "start compiles the code (about 2.3x the init of the API function, BENCHMARKS.md). Synthesize with "
-            f"Python {choice.version}, or set python_runtime='{here}' if Lambda supports it.",
-        )
+    lookup = find_interpreter(choice.version)
+    if lookup.interpreter is None:
+        warn_no_bytecode_once(scope, choice.version, lookup.skipped)
     return choice.runtime
+
+
+_WARNED_NO_BYTECODE: weakref.WeakKeyDictionary[IConstruct, set[str]] = weakref.WeakKeyDictionary()
+"""Per app (its root construct): the runtimes already warned about. One warning a synth, not one a
+construct: the fix is the same for every router of the app."""
+
+
+def warn_no_bytecode_once(scope: Construct, version: str, skipped: Sequence[str] = ()) -> None:
+    """Warn, on the first construct of its app that needs it, that no ``.pyc`` ships for ``version``."""
+    warned = _WARNED_NO_BYTECODE.setdefault(scope.node.root, set())
+    if version in warned:
+        return
+    warned.add(version)
+    here = f"{sys.version_info.major}.{sys.version_info.minor}"
+    tried = f" ({'; '.join(skipped)})" if skipped else ""
+    Annotations.of(scope).add_warning_v2(
+        NO_BYTECODE_WARNING,
+        f"python_runtime is {version} but this synth runs Python {here} and found no Python {version}{tried}: no "
+        ".pyc ships, so every cold start compiles the code (about 2.3x the init of the API function, "
+        f"BENCHMARKS.md). Fix: {fix_hint(version)} (then synth again), or set python_runtime='{here}' if Lambda "
+        "supports it.",
+    )

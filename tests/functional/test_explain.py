@@ -283,7 +283,7 @@ def write_cdk_json(directory: Path) -> None:
     stages = {
         "sandbox": {"shape": "http_api", "environments": ["sandbox-us"], "fallback": {"mode": "reject"}},
         "prod-edge": {"shape": "edge", "origin_domain_name": "auth.example.com", "environments": ["production-us"]},
-        "only-team-9": {"environments": ["sandbox-us"], "teams": ["team-9"]},
+        "only-team-9": {"environments": ["sandbox-us"], "teams": ["9f1d2c3b-9999-4aaa-8bbb-cccccccccccc"]},
         "broken": {"shape": "edge", "environments": ["sandbox-us"]},
     }
     (directory / "cdk.json").write_text(json.dumps({"app": "x", "context": {"stages": stages}}), encoding="utf-8")
@@ -343,7 +343,7 @@ def test_stage_option_reads_one_stage_of_cdk_json_deployment_keys_and_all(capsys
     assert f"Location:     {PRODUCTION_US}/connect/oura?state=" in out
     code, out, _ = run(capsys, "--stage", "only-team-9", f"state={mint_token(SANDBOX_US)}")
     assert code == 1
-    assert "team:         NOT accepted (teams: team-9)" in out
+    assert "team:         NOT accepted (teams: 9f1d2c3b-9999-4aaa-8bbb-cccccccccccc)" in out
     assert "decision:     ForeignTeam (team_not_accepted)" in out
     code, _, err = run(capsys, "--stage", "nope", "x")
     assert code == 2 and "has no stage 'nope'; stages: broken, only-team-9, prod-edge, sandbox" in err
@@ -357,7 +357,7 @@ def test_a_team_id_that_is_not_a_string_is_never_shown_as_accepted(team: object)
     from callback_router.core.config import parse_config
     from callback_router.explain import explain, render
 
-    config = parse_config({"environments": ["sandbox-us"], "teams": ["123", "0c8b9e3a"]})
+    config = parse_config({"environments": ["sandbox-us"], "teams": ["0c8b9e3a-1111-4222-8333-444455556666"]})
     token = mint_token(team_id=team)
     text = render(explain(token, config))
     assert "team:         NOT accepted" in text

@@ -8,7 +8,8 @@ from tests.conftest import SANDBOX_US, mint_token
 from tests.functional.sources import ALL_SOURCES, CLOUDFRONT, Source
 
 ids = [source.name for source in ALL_SOURCES]
-TEAMS_CONFIG = {"environments": ["sandbox-us"], "teams": ["team-1"], "fallback": {"mode": "reject"}}
+TEAM = "0c8b9e3a-1111-4222-8333-444455556666"
+TEAMS_CONFIG = {"environments": ["sandbox-us"], "teams": [TEAM], "fallback": {"mode": "reject"}}
 
 
 @pytest.mark.parametrize("source", ALL_SOURCES, ids=ids)
@@ -32,7 +33,7 @@ def test_a_token_of_another_team_is_passed_on_logged_at_warning_and_counted(conf
 @pytest.mark.parametrize("source", ALL_SOURCES, ids=ids)
 def test_the_listed_team_is_redirected(configure, output, source: Source):
     router = configure(TEAMS_CONFIG)
-    token = mint_token(SANDBOX_US, team_id="team-1")
+    token = mint_token(SANDBOX_US, team_id=TEAM)
     result = source.send(router, raw_query=f"state={token}")
     assert result.status == 307
     assert result.location == f"{SANDBOX_US}/connect/fitbit?state={token}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -248,9 +249,14 @@ def test_http_api_asset_runs_isolated(api_asset: Path, tmp_path: Path) -> None:
     assert report["loaded_by_events"] == []
 
 
-def test_no_bytecode_ships_for_a_runtime_other_than_the_bundling_python(tmp_path: Path) -> None:
+def test_no_bytecode_ships_when_no_python_of_the_runtime_is_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # A .pyc of another minor version is ignored next to its source: none ships, every module keeps its source.
     other = "3.12" if sys.version_info[:2] != (3, 12) else "3.13"
+    monkeypatch.setenv("PATH", str(tmp_path))  # no python3.12 there, and no variable names one
+    for name in [name for name in os.environ if name.startswith("JUNCTION_CALLBACK_ROUTER_PYTHON")]:
+        monkeypatch.delenv(name)
     stage = parse_stage("other-runtime", {"shape": "edge_function", "environments": ["sandbox-us"]})
     asset = build_asset("edge", stage, tmp_path / "edge", python_version=other)
     assert not list(asset.rglob("*.pyc"))

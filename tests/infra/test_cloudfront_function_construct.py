@@ -114,7 +114,9 @@ def _props(document: dict[str, Any]) -> dict[str, Any]:
 
 def test_alarms_watch_the_router_counts_and_cloudfront_function_metrics() -> None:
     _, stack = new_stack()
-    CloudFrontFunctionCallbackRouter(stack, "EdgeFn", environments=["sandbox-us"], teams=["team-1"], alarms=True)
+    CloudFrontFunctionCallbackRouter(
+        stack, "EdgeFn", environments=["sandbox-us"], teams=["0c8b9e3a-1111-4222-8333-444455556666"], alarms=True
+    )
     template = synth(stack)
     alarms = {
         alarm["Properties"]["MetricName"]: alarm["Properties"]

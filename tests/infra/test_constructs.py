@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -400,17 +399,6 @@ def test_a_fallback_onto_a_callback_path_warns_of_a_loop() -> None:
     )
     proxied.add_function_url()
     Annotations.from_stack(stack).has_warning("/Company/Proxied", Match.string_like_regexp("answered 502"))
-
-
-def test_synth_warns_when_no_bytecode_can_ship_for_the_runtime() -> None:
-    here = f"{sys.version_info.major}.{sys.version_info.minor}"
-    other = "3.13" if here != "3.13" else "3.12"
-    _, stack = new_stack()
-    CallbackRouter(stack, "Mismatch", environments=["sandbox-us"], fallback=PROXY, python_runtime=other)
-    CallbackRouter(stack, "Matching", environments=["sandbox-us"], fallback=PROXY, python_runtime=here)
-    annotations = Annotations.from_stack(stack)
-    annotations.has_warning("/Company/Mismatch", Match.string_like_regexp(f"no .pyc ships.*Python {other}"))
-    annotations.has_no_warning("/Company/Matching", Match.string_like_regexp("no .pyc ships"))
 
 
 # -- issue 14: the company's own routes on a callback path, and fallbacks that lead back -------------

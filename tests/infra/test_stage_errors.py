@@ -219,7 +219,7 @@ USER_MISTAKES = [
     pytest.param(
         with_changes(routes=[{"path": "/oauth_callback/:provider"}]),
         "routes[0].path",
-        ["':provider' is not a placeholder here", "written '{provider}'", "'/oauth_callback/{provider}'"],
+        ["':provider' is not a placeholder here", "use '{provider}'", "'/oauth_callback/{provider}'"],
         id="Express-style placeholder",
     ),
     pytest.param(

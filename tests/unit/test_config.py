@@ -123,6 +123,24 @@ def test_teams_are_optional_and_kept_as_a_set():
     assert config.teams == frozenset({"0c8b9e3a-1111-4222-8333-444455556666"})
 
 
+@pytest.mark.parametrize(
+    ("team", "words"),
+    [
+        ("my-team", "'my-team' is not a Junction team id: a team id is a UUID such as '0c8b9e3a-"),
+        ("0c8b9e3a", "is not a Junction team id"),
+        ("0c8b9e3a-1111-4222-8333-44445555666", "is not a Junction team id"),  # one digit short
+        ("{0c8b9e3a-1111-4222-8333-444455556666}", "is not a Junction team id"),
+        ("0C8B9E3A-1111-4222-8333-444455556666", "in lower case, as UUIDs are written (RFC 4122): '0c8b9e3a-1111-"),
+    ],
+)
+def test_a_team_that_is_not_a_junction_team_id_is_refused_with_what_to_write(team, words):
+    # A team name or a shortened id would never equal a token's team_id: every Junction callback
+    # would silently go to the company's fallback.
+    with pytest.raises(ConfigError, match=r"'teams\[1\]'") as raised:
+        parse_config({"environments": ["sandbox-us"], "teams": ["0c8b9e3a-1111-4222-8333-444455556666", team]})
+    assert words in str(raised.value)
+
+
 INVOKE_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:company-callback"
 
 

@@ -177,18 +177,19 @@ def test_raw_query_of_uri_characters_is_forwarded_byte_for_byte(noise, audience)
     assert decision.location.split("?", 1)[1] == query
 
 
-TEAMS_CONFIG = parse_config({"environments": ["sandbox-us"], "teams": ["team-1", "team-2"]})
+TEAM_1, TEAM_2 = "0c8b9e3a-1111-4222-8333-444455556666", "0c8b9e3a-2222-4222-8333-444455556666"
+TEAMS_CONFIG = parse_config({"environments": ["sandbox-us"], "teams": [TEAM_1, TEAM_2]})
 
 
 @pytest.mark.parametrize(
     ("claims", "outcome", "team"),
     [
-        ({"team_id": "team-1"}, Outcome.JUNCTION_REDIRECT, None),
-        ({"team_id": "team-2"}, Outcome.JUNCTION_REDIRECT, None),
+        ({"team_id": TEAM_1}, Outcome.JUNCTION_REDIRECT, None),
+        ({"team_id": TEAM_2}, Outcome.JUNCTION_REDIRECT, None),
         ({"team_id": "team-3"}, Outcome.FOREIGN_TEAM, "team-3"),
-        ({"team_id": "TEAM-1"}, Outcome.FOREIGN_TEAM, "TEAM-1"),
+        ({"team_id": TEAM_1.upper()}, Outcome.FOREIGN_TEAM, TEAM_1.upper()),
         ({"team_id": None}, Outcome.FOREIGN_TEAM, None),
-        ({"team_id": ["team-1"]}, Outcome.FOREIGN_TEAM, None),
+        ({"team_id": [TEAM_1]}, Outcome.FOREIGN_TEAM, None),
         ({"team_id": 1}, Outcome.FOREIGN_TEAM, None),
     ],
 )

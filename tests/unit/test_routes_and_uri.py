@@ -82,7 +82,12 @@ def test_query_values():
     [
         ("/auth/strava(v2)/callback", "contains '()'"),
         ("/auth/strava+v2/callback", "contains '+'"),
-        ("/oauth_callback/*", "the provider placeholder is written '{provider}'"),
+        ("/oauth_callback/*", "use '{provider}', the one placeholder a route takes"),
+        ("/oauth_callback/{name}", "use '{provider}', the one placeholder a route takes"),
+        ("/oauth_callback/{name}", "e.g. '/oauth_callback/{provider}'"),
+        ("/oauth_callback/{proxy+}", "e.g. '/oauth_callback/{provider}'"),
+        ("/oauth_callback/${slug}", "e.g. '/oauth_callback/{provider}'"),
+        ("/cb/{provider}/{state}", "use '{provider}', the one placeholder a route takes"),
         ("/auth/*/callback", "'/auth/{provider}/callback'"),
         ("/auth/cb?x", "contains '?'"),
         ("/auth/$cb", "contains '$'"),

@@ -58,7 +58,9 @@ CONFIG_KEYS = frozenset(
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 _METRICS_NAMESPACE = re.compile(r"[A-Za-z0-9._/#:-]{1,255}")
 TEAM_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
-"""A Junction team id as the Link Token's ``team_id`` claim carries it (Junction uses UUIDs)."""
+"""What may be logged of a token's ``team_id`` claim (Junction uses UUIDs; the claim is untrusted)."""
+TEAM_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+"""A Junction team id in ``teams``: a UUID, in lower case (RFC 4122's output form; compared exactly)."""
 
 
 class ConfigError(ValueError):
@@ -305,11 +307,18 @@ def _teams(data: Mapping[str, Any]) -> frozenset[str] | None:
     if not teams:
         raise ConfigError("teams", "must not be empty (leave it out to accept Link Tokens of any Junction team)")
     for index, team in enumerate(teams):
-        if not TEAM_ID.fullmatch(team):
+        if TEAM_UUID.fullmatch(team.lower()) and team != team.lower():
+            # team_id is compared exactly: an upper-case copy would never match and no token would redirect.
             raise ConfigError(
                 f"teams[{index}]",
-                f"{team!r} is not a Junction team id: copy it from the Junction dashboard (a UUID such as "
-                "'0c8b9e3a-...'); `python -m tools.explain <token>` shows a token's team_id",
+                f"write the team id in lower case, as UUIDs are written (RFC 4122): {team.lower()!r}",
+            )
+        if not TEAM_UUID.fullmatch(team):
+            raise ConfigError(
+                f"teams[{index}]",
+                f"{team!r} is not a Junction team id: a team id is a UUID such as "
+                "'0c8b9e3a-1111-4222-8333-444455556666' (the Junction dashboard shows it; "
+                "`python -m tools.explain <token>` shows a token's team_id)",
             )
     return frozenset(teams)
 

@@ -19,6 +19,9 @@ at config validation (and so at ``cdk synth``) by :func:`route_path_problem`."""
 
 _PATH_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
 _PLACEHOLDER_LOOKALIKES = (":provider", "<provider>", "{{provider}}", "${provider}", "*")
+# A whole segment written as another framework's placeholder ({name}, {proxy+}, :slug, <id>,
+# ${x}, {{x}}): the user meant a placeholder, so the advice is the one placeholder a route takes.
+_PLACEHOLDER_SHAPE = re.compile(r"\{\{?\$?\w*\+?\}\}?|\$\{\w*\}|:\w+|<\w+>|\*+")
 
 
 def is_valid_slug(slug: str) -> bool:
@@ -51,10 +54,15 @@ def route_path_problem(path: str) -> str | None:
                 f"{path!r} has an empty segment ('//' or a lone '/'): write a path such as "
                 "'/oauth_callback/{provider}'"
             )
-        if segment in _PLACEHOLDER_LOOKALIKES:
+        if segment in _PLACEHOLDER_LOOKALIKES or _PLACEHOLDER_SHAPE.fullmatch(segment):
+            example = (
+                f"e.g. {path.replace(segment, PROVIDER_PLACEHOLDER, 1)!r}"
+                if PROVIDER_PLACEHOLDER not in path
+                else "and every other segment literal"
+            )
             return (
-                f"{path!r}: {segment!r} is not a placeholder here; the provider placeholder is written "
-                f"'{{provider}}', e.g. {path.replace(segment, PROVIDER_PLACEHOLDER)!r}"
+                f"{path!r}: {segment!r} is not a placeholder here; use '{{provider}}', the one placeholder a "
+                f"route takes (the provider's slug), {example}"
             )
         if PROVIDER_PLACEHOLDER in segment:
             return (
