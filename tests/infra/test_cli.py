@@ -344,3 +344,26 @@ def test_preflight_reads_the_stacks_of_a_stage_s_nested_assembly(tmp_path: Path,
         "error: stack ProdAuth still points at placeholders; nothing was deployed:\n"
         "  - CallbackRouter 'Router': key 'fallback.url': placeholder\n"
     )
+
+
+def test_preflight_reads_each_assembly_once_however_the_manifests_point_at_each_other(tmp_path: Path, capsys) -> None:
+    # A hand-edited manifest naming its own folder (or two naming each other) as a nested
+    # assembly: each folder is read once, so a stack is listed once and the walk ends.
+    rule = {"Assertions": [{"AssertDescription": "CallbackRouter 'Router': key 'fallback.url': placeholder"}]}
+    template = {"Resources": {}, "Rules": {"RouterRefusePlaceholderDeployment1A2B3C4D": rule}}
+    (tmp_path / "Auth.template.json").write_text(json.dumps(template), encoding="utf-8")
+    (tmp_path / "other").mkdir()
+    stack = {"type": "aws:cloudformation:stack", "properties": {"templateFile": "Auth.template.json"}}
+    loops = {
+        f"Self{index}": {"type": "cdk:cloud-assembly", "properties": {"directoryName": folder}}
+        for index, folder in enumerate([".", "other"])
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps({"artifacts": {"Auth": stack, **loops}}), encoding="utf-8")
+    back = {"Back": {"type": "cdk:cloud-assembly", "properties": {"directoryName": ".."}}}
+    (tmp_path / "other" / "manifest.json").write_text(json.dumps({"artifacts": back}), encoding="utf-8")
+    code, out, err = run(capsys, "preflight", "--cdk-out", str(tmp_path))
+    assert (code, out) == (1, "")
+    assert err == (
+        "error: stack Auth still points at placeholders; nothing was deployed:\n"
+        "  - CallbackRouter 'Router': key 'fallback.url': placeholder\n"
+    )
