@@ -367,3 +367,30 @@ def test_preflight_reads_each_assembly_once_however_the_manifests_point_at_each_
         "error: stack Auth still points at placeholders; nothing was deployed:\n"
         "  - CallbackRouter 'Router': key 'fallback.url': placeholder\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("region", "message"),
+    [
+        (
+            None,
+            "error: no Lambda API client (NoRegionError: You must specify a region.); "
+            "give --region or set AWS_REGION\n",
+        ),
+        ("bad/region", "error: no Lambda API client (InvalidRegionError: Provided region_name 'bad/region' doesn't"),
+    ],
+)
+def test_explain_function_without_a_usable_region_is_one_clear_line(
+    capsys, monkeypatch, tmp_path: Path, region: str | None, message: str
+) -> None:
+    # botocore refuses a missing or malformed region when the client is made, before any call.
+    for key in list(os.environ):
+        if key.startswith("AWS_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    code, out, err = run(
+        capsys, "explain", "--function", "router", *(["--region", region] if region else []), COMPANY_STATE
+    )
+    assert (code, out) == (2, "")
+    assert err.startswith(message) and err.count("\n") == 1
