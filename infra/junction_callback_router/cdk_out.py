@@ -135,10 +135,9 @@ def _stood_in(value: Any, key: str | None = None) -> Any:
 
 def read_json(path: Path) -> Any:
     """A JSON file, or a :class:`ConfigError` that names it."""
+    text = _read_text(path)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError("(document)", f"{path} unreadable: {error.strerror}") from None
+        return json.loads(text)
     except (ValueError, RecursionError) as error:
         raise ConfigError("(document)", f"{path} is not valid JSON ({error or 'nested too deeply'})") from None
 
@@ -198,10 +197,15 @@ def _router_function(template_path: Path, logical_id: str, resource: Mapping[str
 
 
 def _read_text(path: Path) -> str:
+    """A text file, or a :class:`ConfigError` that names it."""
     try:
         return path.read_text(encoding="utf-8")
     except OSError as error:
         raise ConfigError("(document)", f"{path} unreadable: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError("(document)", f"{path} is not UTF-8 text ({error.reason})") from None
+    except ValueError:  # a NUL in a path the template names: no file can have it
+        raise ConfigError("(document)", f"{str(path)!r} unreadable: a file name cannot hold a NUL") from None
 
 
 def router_functions(template_path: Path) -> list[RouterFunction]:

@@ -189,6 +189,11 @@ def test_asset_path_metadata_finds_the_bundled_config(tmp_path: Path, capsys) ->
             '{"Resources": {"F": {"Type": "AWS::Lambda::Function", "Properties": {"Handler": "callback_router.x"}}}}',
             "F: no $CALLBACK_ROUTER_CONFIG and its asset folder is not known",
         ),
+        (  # a NUL in the asset path a hand-edited template names
+            '{"Resources": {"F": {"Type": "AWS::Lambda::Function", "Metadata": {"aws:asset:path": "a\\u0000b"},'
+            ' "Properties": {"Handler": "callback_router.x"}}}}',
+            "/callback_router/config.json' unreadable: a file name cannot hold a NUL",
+        ),
     ],
 )
 def test_a_template_that_is_not_what_it_should_be_is_one_clear_line(tmp_path: Path, capsys, content, message) -> None:
@@ -394,3 +399,16 @@ def test_explain_function_without_a_usable_region_is_one_clear_line(
     )
     assert (code, out) == (2, "")
     assert err.startswith(message) and err.count("\n") == 1
+
+
+def test_a_bundled_config_that_is_not_utf8_is_one_clear_line(tmp_path: Path, capsys) -> None:
+    (tmp_path / "asset.x" / "callback_router").mkdir(parents=True)
+    bundled = tmp_path / "asset.x" / "callback_router" / "config.json"
+    bundled.write_bytes(b'{"environments": ["sandbox-us\xff"]}')
+    resource = {"Type": "AWS::Lambda::Function", "Metadata": {"aws:asset:path": "asset.x"}}
+    resource["Properties"] = {"Handler": "callback_router.edge_handler.handler"}
+    template = tmp_path / "Edge.template.json"
+    template.write_text(json.dumps({"Resources": {"F": resource}}), encoding="utf-8")
+    code, out, err = run(capsys, "explain", "--template", str(template), COMPANY_STATE)
+    assert (code, out) == (2, "")
+    assert err == f"error: {bundled} is not UTF-8 text (invalid start byte)\n"
