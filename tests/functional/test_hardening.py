@@ -93,3 +93,16 @@ def test_a_lone_surrogate_in_a_logged_field_still_gets_its_utf8_log_line(configu
     assert router.alb_handler(event, LambdaContext())["statusCode"] == 404
     [line] = [json.loads(text) for text in log_stream.getvalue().encode("utf-8").decode().splitlines()]
     assert (line["decision"], line["request_id"]) == ("NotJunction", "Root=\ud800")
+
+
+def test_a_malformed_alb_event_with_multi_value_headers_gets_its_400_in_multi_value_headers(configure: Configure):
+    # A target group with multi-value headers reads only multiValueHeaders in the answer: the
+    # 400's Content-Type and no-store must be there, as on every other ALB answer.
+    router = configure()
+    event = alb_event(raw_query="state=own", multi_value=True)
+    del event["httpMethod"]
+    response = router.alb_handler(event, LambdaContext())
+    assert (response["statusCode"], response["statusDescription"]) == (400, "400 Bad Request")
+    assert "headers" not in response
+    assert response["multiValueHeaders"]["Content-Type"] == ["text/plain; charset=utf-8"]
+    assert response["multiValueHeaders"]["Cache-Control"] == ["no-store"]
