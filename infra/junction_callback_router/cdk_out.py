@@ -135,10 +135,9 @@ def _stood_in(value: Any, key: str | None = None) -> Any:
 
 def read_json(path: Path) -> Any:
     """A JSON file, or a :class:`ConfigError` that names it."""
+    text = _read_text(path)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError("(document)", f"{path} unreadable: {error.strerror}") from None
+        return json.loads(text)
     except (ValueError, RecursionError) as error:
         raise ConfigError("(document)", f"{path} is not valid JSON ({error or 'nested too deeply'})") from None
 
@@ -198,10 +197,15 @@ def _router_function(template_path: Path, logical_id: str, resource: Mapping[str
 
 
 def _read_text(path: Path) -> str:
+    """A text file, or a :class:`ConfigError` that names it."""
     try:
         return path.read_text(encoding="utf-8")
     except OSError as error:
         raise ConfigError("(document)", f"{path} unreadable: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError("(document)", f"{path} is not UTF-8 text ({error.reason})") from None
+    except ValueError:  # a NUL in a path the template names: no file can have it
+        raise ConfigError("(document)", f"{str(path)!r} unreadable: a file name cannot hold a NUL") from None
 
 
 def router_functions(template_path: Path) -> list[RouterFunction]:
@@ -259,13 +263,17 @@ class SynthesizedStack:
     """``None`` for an environment-agnostic stack (the region comes from the credentials)."""
 
 
-def assembly_stacks(cdk_out: Path, depth: int = 0) -> list[SynthesizedStack]:
+def assembly_stacks(cdk_out: Path, depth: int = 0, seen: set[Path] | None = None) -> list[SynthesizedStack]:
     """The CloudFormation stacks of ``cdk_out/manifest.json`` with their template and region,
-    those of nested assemblies (a ``cdk.Stage``'s ``assembly-NAME/``) included.
+    those of nested assemblies (a ``cdk.Stage``'s ``assembly-NAME/``) included, each folder once.
 
     Raises:
         ConfigError: no readable cloud assembly there.
     """
+    # A hand-edited manifest may name its own folder, or one that names it back: read each once
+    # (otherwise every stack is listed again per level, and two such entries double the reads).
+    seen = set() if seen is None else seen
+    seen.add(_folder(cdk_out))
     manifest = read_json(cdk_out / "manifest.json")
     artifacts = manifest.get("artifacts") if isinstance(manifest, dict) else None
     stacks = []
@@ -275,7 +283,8 @@ def assembly_stacks(cdk_out: Path, depth: int = 0) -> list[SynthesizedStack]:
         properties = artifact.get("properties")
         nested = properties.get("directoryName") if isinstance(properties, dict) else None
         if artifact.get("type") == "cdk:cloud-assembly" and isinstance(nested, str) and depth < _MAX_DEPTH:
-            stacks += assembly_stacks(cdk_out / nested, depth + 1)
+            if _folder(cdk_out / nested) not in seen:
+                stacks += assembly_stacks(cdk_out / nested, depth + 1, seen)
             continue
         if artifact.get("type") != "aws:cloudformation:stack":
             continue
@@ -290,6 +299,15 @@ def assembly_stacks(cdk_out: Path, depth: int = 0) -> list[SynthesizedStack]:
             )
         )
     return stacks
+
+
+def _folder(path: Path) -> Path:
+    """``path`` resolved, to tell folders apart; as given when it cannot be (a NUL, a symlink loop),
+    where reading its manifest then fails with a clear line."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return path
 
 
 def placeholder_rules(template_path: Path) -> list[str]:

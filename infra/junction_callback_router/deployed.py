@@ -16,12 +16,21 @@ from callback_router.settings import CONFIG_ENV_VAR
 
 
 def lambda_client(region: str | None) -> Any:
-    """A Lambda client for ``region`` (``None``: the environment's), with short timeouts and no retry."""
+    """A Lambda client for ``region`` (``None``: the environment's), with short timeouts and no retry.
+
+    Raises:
+        ConfigError: no client can be made (no region known, or ``region`` is no region name).
+    """
     import boto3  # type: ignore[import-untyped]
     import botocore.config  # type: ignore[import-untyped]
+    import botocore.exceptions  # type: ignore[import-untyped]
 
     config = botocore.config.Config(connect_timeout=5, read_timeout=10, retries={"max_attempts": 1})
-    return boto3.session.Session().client("lambda", region_name=region, config=config)
+    try:
+        return boto3.session.Session().client("lambda", region_name=region, config=config)
+    except botocore.exceptions.BotoCoreError as error:  # raised when the client is made, not when called
+        problem = f"{type(error).__name__}: {error}"
+        raise ConfigError("(document)", f"no Lambda API client ({problem}); give --region or set AWS_REGION") from None
 
 
 def deployed_config_text(client: Any, function: str) -> str:
@@ -30,7 +39,7 @@ def deployed_config_text(client: Any, function: str) -> str:
     Raises:
         ConfigError: the function cannot be read, is not the router, or runs a bundled config.
     """
-    import botocore.exceptions  # type: ignore[import-untyped]
+    import botocore.exceptions
 
     try:
         answer = client.get_function_configuration(FunctionName=function)

@@ -257,8 +257,10 @@ def _resolve(front: Front, event: Any, context: Any) -> Any:
         observability.failure(ROUTER_ERROR_METRIC, "malformed event", error, None)
         if INVOKE is not None:  # the company's handler got it before: it still does
             return _handed_over(event, context, None)
+        # An ALB target group with multi-value headers reads only multiValueHeaders (as ALB_FRONT.write).
+        multi_value = front is ALB_FRONT and isinstance(event, dict) and bool(event.get("multiValueHeaders"))
         return _plain_answer(
-            400, "Bad Request", MALFORMED_EVENT_TEXT, multi_value=False, status_description=status_description
+            400, "Bad Request", MALFORMED_EVENT_TEXT, multi_value=multi_value, status_description=status_description
         )
     if fits(answer, front.response_limit):
         return answer

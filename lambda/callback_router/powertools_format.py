@@ -111,7 +111,13 @@ class LeanJsonFormatter(logging.Formatter):
             line["exception_name"] = record.exc_info[0].__name__
             line["exception"] = self.formatException(record.exc_info)
         add_trace_id(line)
-        return json.dumps(line, default=str, separators=(",", ":"), ensure_ascii=False)
+        text = json.dumps(line, default=str, separators=(",", ":"), ensure_ascii=False)
+        if not text.isascii():
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate from the event: escaped, or the line is lost
+                text = json.dumps(line, default=str, separators=(",", ":"))
+        return text
 
 
 class LeanLogger:

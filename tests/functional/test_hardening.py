@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from callback_router.core.config import ConfigError, parse_config
@@ -9,7 +11,7 @@ from callback_router.fallbacks.proxy import forwarded_headers
 from callback_router.fallbacks.request import target_url
 from tests.conftest import LambdaContext, mint_token
 from tests.functional.conftest import Configure
-from tests.functional.sources import API_SOURCES, CLOUDFRONT, Source
+from tests.functional.sources import API_SOURCES, CLOUDFRONT, Source, alb_event
 
 api_ids = [source.name for source in API_SOURCES]
 REDIRECT_FALLBACK = {
@@ -80,3 +82,27 @@ def test_invalid_provider_text_is_not_logged(configure: Configure, output):
     routed = output().routed
     assert len(routed) == 1
     assert "XXXX" not in str(routed[0])
+
+
+def test_a_lone_surrogate_in_a_logged_field_still_gets_its_utf8_log_line(configure: Configure, log_stream):
+    # ALB logs its trace header as the request id; a hand-made event can hold a lone surrogate
+    # there (JSON "\ud800"), which UTF-8 stdout cannot write: the line was lost to a logging traceback.
+    router = configure()
+    event = alb_event(raw_query="state=own")
+    event["headers"]["x-amzn-trace-id"] = "Root=\ud800"
+    assert router.alb_handler(event, LambdaContext())["statusCode"] == 404
+    [line] = [json.loads(text) for text in log_stream.getvalue().encode("utf-8").decode().splitlines()]
+    assert (line["decision"], line["request_id"]) == ("NotJunction", "Root=\ud800")
+
+
+def test_a_malformed_alb_event_with_multi_value_headers_gets_its_400_in_multi_value_headers(configure: Configure):
+    # A target group with multi-value headers reads only multiValueHeaders in the answer: the
+    # 400's Content-Type and no-store must be there, as on every other ALB answer.
+    router = configure()
+    event = alb_event(raw_query="state=own", multi_value=True)
+    del event["httpMethod"]
+    response = router.alb_handler(event, LambdaContext())
+    assert (response["statusCode"], response["statusDescription"]) == (400, "400 Bad Request")
+    assert "headers" not in response
+    assert response["multiValueHeaders"]["Content-Type"] == ["text/plain; charset=utf-8"]
+    assert response["multiValueHeaders"]["Cache-Control"] == ["no-store"]

@@ -189,6 +189,11 @@ def test_asset_path_metadata_finds_the_bundled_config(tmp_path: Path, capsys) ->
             '{"Resources": {"F": {"Type": "AWS::Lambda::Function", "Properties": {"Handler": "callback_router.x"}}}}',
             "F: no $CALLBACK_ROUTER_CONFIG and its asset folder is not known",
         ),
+        (  # a NUL in the asset path a hand-edited template names
+            '{"Resources": {"F": {"Type": "AWS::Lambda::Function", "Metadata": {"aws:asset:path": "a\\u0000b"},'
+            ' "Properties": {"Handler": "callback_router.x"}}}}',
+            "/callback_router/config.json' unreadable: a file name cannot hold a NUL",
+        ),
     ],
 )
 def test_a_template_that_is_not_what_it_should_be_is_one_clear_line(tmp_path: Path, capsys, content, message) -> None:
@@ -344,3 +349,66 @@ def test_preflight_reads_the_stacks_of_a_stage_s_nested_assembly(tmp_path: Path,
         "error: stack ProdAuth still points at placeholders; nothing was deployed:\n"
         "  - CallbackRouter 'Router': key 'fallback.url': placeholder\n"
     )
+
+
+def test_preflight_reads_each_assembly_once_however_the_manifests_point_at_each_other(tmp_path: Path, capsys) -> None:
+    # A hand-edited manifest naming its own folder (or two naming each other) as a nested
+    # assembly: each folder is read once, so a stack is listed once and the walk ends.
+    rule = {"Assertions": [{"AssertDescription": "CallbackRouter 'Router': key 'fallback.url': placeholder"}]}
+    template = {"Resources": {}, "Rules": {"RouterRefusePlaceholderDeployment1A2B3C4D": rule}}
+    (tmp_path / "Auth.template.json").write_text(json.dumps(template), encoding="utf-8")
+    (tmp_path / "other").mkdir()
+    stack = {"type": "aws:cloudformation:stack", "properties": {"templateFile": "Auth.template.json"}}
+    loops = {
+        f"Self{index}": {"type": "cdk:cloud-assembly", "properties": {"directoryName": folder}}
+        for index, folder in enumerate([".", "other"])
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps({"artifacts": {"Auth": stack, **loops}}), encoding="utf-8")
+    back = {"Back": {"type": "cdk:cloud-assembly", "properties": {"directoryName": ".."}}}
+    (tmp_path / "other" / "manifest.json").write_text(json.dumps({"artifacts": back}), encoding="utf-8")
+    code, out, err = run(capsys, "preflight", "--cdk-out", str(tmp_path))
+    assert (code, out) == (1, "")
+    assert err == (
+        "error: stack Auth still points at placeholders; nothing was deployed:\n"
+        "  - CallbackRouter 'Router': key 'fallback.url': placeholder\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("region", "message"),
+    [
+        (
+            None,
+            "error: no Lambda API client (NoRegionError: You must specify a region.); "
+            "give --region or set AWS_REGION\n",
+        ),
+        ("bad/region", "error: no Lambda API client (InvalidRegionError: Provided region_name 'bad/region' doesn't"),
+    ],
+)
+def test_explain_function_without_a_usable_region_is_one_clear_line(
+    capsys, monkeypatch, tmp_path: Path, region: str | None, message: str
+) -> None:
+    # botocore refuses a missing or malformed region when the client is made, before any call.
+    for key in list(os.environ):
+        if key.startswith("AWS_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    code, out, err = run(
+        capsys, "explain", "--function", "router", *(["--region", region] if region else []), COMPANY_STATE
+    )
+    assert (code, out) == (2, "")
+    assert err.startswith(message) and err.count("\n") == 1
+
+
+def test_a_bundled_config_that_is_not_utf8_is_one_clear_line(tmp_path: Path, capsys) -> None:
+    (tmp_path / "asset.x" / "callback_router").mkdir(parents=True)
+    bundled = tmp_path / "asset.x" / "callback_router" / "config.json"
+    bundled.write_bytes(b'{"environments": ["sandbox-us\xff"]}')
+    resource = {"Type": "AWS::Lambda::Function", "Metadata": {"aws:asset:path": "asset.x"}}
+    resource["Properties"] = {"Handler": "callback_router.edge_handler.handler"}
+    template = tmp_path / "Edge.template.json"
+    template.write_text(json.dumps({"Resources": {"F": resource}}), encoding="utf-8")
+    code, out, err = run(capsys, "explain", "--template", str(template), COMPANY_STATE)
+    assert (code, out) == (2, "")
+    assert err == f"error: {bundled} is not UTF-8 text (invalid start byte)\n"
