@@ -93,8 +93,8 @@ def test_user_info_in_a_fallback_url_is_refused(mode, url):
 @pytest.mark.parametrize(
     "document",
     [
-        {**BASE, 1: "x", "x": 1},  # keys a JSON document cannot have, mixed with text keys
-        {**BASE, 1: "x"},
+        {"environments": ["sandbox-us"], 1: "x", "x": 1},  # keys a JSON document cannot have, mixed with text
+        {"environments": ["sandbox-us"], 1: "x"},
         {"environments": ["sandbox-us"], "extra_environments": {1: "https://link.example.com/v2/link"}},
         {**BASE, "fallback": {"mode": "reject", 1: 2, "x": 3}},
         {**BASE, "routes": [{"path": "/cb/{provider}", 1: 2, "x": 3}]},
