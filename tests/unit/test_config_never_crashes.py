@@ -156,3 +156,11 @@ def test_any_document_is_a_config_or_a_config_error(patch):
         assert str(error).startswith(f"config key '{error.key}': ")
     else:
         assert isinstance(config, RouterConfig)
+
+
+def test_the_documented_timeout_maxima_themselves_are_accepted():
+    proxy = parse_config({**BASE, "fallback": {"mode": "proxy", "url": "https://a.example", "timeout_seconds": 25}})
+    assert proxy.fallback.timeout_seconds == 25.0
+    arn = "arn:aws:lambda:eu-west-1:123456789012:function:company-callback"
+    invoke = parse_config({**BASE, "fallback": {"mode": "invoke", "function_arn": arn, "timeout_seconds": 880}})
+    assert invoke.fallback.timeout_seconds == 880.0
