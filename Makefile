@@ -20,7 +20,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup run test test-fast test-notice lint typecheck unit synth diff deploy destroy bench explain clean chromium
+.PHONY: setup run test test-fast mutation test-notice lint typecheck unit synth diff deploy destroy bench explain clean chromium
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-release.txt lambda/callback_router/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,18 @@ test-fast: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest -q tests/unit tests/functional
+
+## make mutation [MUTANTS='callback_router.core.uri*']: mutmut 3 on lambda/callback_router/core/ with the unit and
+## functional tests (not part of make test; ~30 min on an idle 2-core machine); docs/MUTATION.md
+# mutmut cannot import from a folder named `lambda` (a keyword): src -> lambda, and mutants/lambda -> src so
+# that pytest's pythonpath and the tests' subprocesses load the mutated copy. A stats file left by an earlier
+# run makes the clean run fail (its collect pass binds the logger to a closed stream): removed first.
+mutation: $(VENV)/.installed
+	ln -sfn lambda src
+	mkdir -p mutants && ln -sfn src mutants/lambda
+	rm -f mutants/mutmut-stats.json
+	$(VENV)/bin/mutmut run --max-children 2 $(MUTANTS) > mutants/run.log 2>&1 || { tail -c 4000 mutants/run.log; exit 1; }
+	$(VENV)/bin/mutmut results
 
 ## make synth STAGE=NAME: write cdk.out/ for a stage (offline, no credentials; cdk-nag findings fail it)
 synth: setup

@@ -9,6 +9,7 @@ same ``Location``; an ``InvalidProvider`` is a 400 everywhere. Routes are matche
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from urllib.parse import parse_qsl, urlsplit
 
@@ -68,6 +69,35 @@ def assert_agree(seen: dict[str, tuple[str, str, str | None]]) -> None:
     assert len(set(seen.values())) == 1, seen
 
 
+# What the fronts must agree *on*, written independently of core (whose bug would otherwise pass
+# as long as every front shared it): CONFIG's routes as patterns, the documented slug rule.
+ROUTE_PATTERNS = (re.compile(r"/oauth_callback/([^/]+)"), re.compile(r"/v1/([^/]+)/cb"))
+SLUG = re.compile(r"[a-z0-9][a-z0-9_]{0,63}")
+
+
+def expected_provider(path: str) -> str | None:
+    if path == "/auth/strava.v2/callback":
+        return "strava"
+    for pattern in ROUTE_PATTERNS:
+        matched = pattern.fullmatch(path)
+        if matched:
+            return matched.group(1)
+    return None
+
+
+def expected_answer(path: str, junction: bool, query: str = QUERY, method: str = "GET") -> tuple[str, str, str | None]:
+    """(decision, answer, Location) for a request on CONFIG; ``junction``: the query carries one
+    Link Token of the accepted environment (and no other state)."""
+    provider = expected_provider(path)
+    if provider is None:
+        return ("NotACallback", "passed on", None)
+    if method not in ("GET", "HEAD") or not junction:
+        return ("NotJunction", "passed on", None)
+    if not SLUG.fullmatch(provider):
+        return ("InvalidProvider", "400", None)
+    return ("JunctionRedirect", "307", f"{SANDBOX_US}/connect/{provider}?{query}")
+
+
 @pytest.fixture
 def agreed(
     configure: Configure, output: Callable[[], Output]
@@ -111,7 +141,8 @@ def test_the_redirect_is_the_same_everywhere(agreed) -> None:
 
 @pytest.mark.parametrize("method", ["GET", "HEAD", "POST", "OPTIONS"])
 def test_every_front_takes_the_same_decision_for_each_method(agreed, method: str) -> None:
-    agreed("/oauth_callback/fitbit", method=method)
+    seen = agreed("/oauth_callback/fitbit", method=method)
+    assert set(seen.values()) == {expected_answer("/oauth_callback/fitbit", True, method=method)}
 
 
 PATH_TEXT = st.text(
@@ -133,14 +164,15 @@ HOSTILE_PATHS = st.one_of(
 @example(path="//oauth_callback/fitbit")
 @example(path="/oauth_callback/fitbit\n")
 def test_every_front_agrees_on_hostile_paths(agreed, path: str) -> None:
-    agreed(path)
+    assert set(agreed(path).values()) == {expected_answer(path, True)}
 
 
+FOREIGN_QUERY = f"state={mint_token('https://api.tryvital.io/v2/link')}&code=1"
+JUNCTION_QUERIES = (QUERY, f"code=1&state={mint_token(SANDBOX_US, team_id=None)}&scope=a%20b")
 QUERIES = st.sampled_from(
     [
-        QUERY,
-        f"state={mint_token('https://api.tryvital.io/v2/link')}&code=1",  # foreign environment
-        f"code=1&state={mint_token(SANDBOX_US, team_id=None)}&scope=a%20b",
+        *JUNCTION_QUERIES,
+        FOREIGN_QUERY,  # foreign environment
         "code=1&state=company-state-42",
         "state=success",
         "oauth_token=t&oauth_verifier=v",  # Garmin OAuth 1.0a: no state
@@ -152,7 +184,10 @@ QUERIES = st.sampled_from(
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(path=HOSTILE_PATHS, query=QUERIES, method=st.sampled_from(["GET", "HEAD", "POST", "PUT", "OPTIONS"]))
 def test_every_front_agrees_on_path_query_and_method_together(agreed, path: str, query: str, method: str) -> None:
-    agreed(path, query, method)
+    expected = expected_answer(path, query in JUNCTION_QUERIES, query, method)
+    if query == FOREIGN_QUERY and expected[0] == "NotJunction" and method in ("GET", "HEAD"):
+        expected = ("ForeignEnvironment", "passed on", None)
+    assert set(agreed(path, query, method).values()) == {expected}
 
 
 @pytest.mark.parametrize(
@@ -270,7 +305,18 @@ QUERY_PIECES = st.sampled_from(
 @example(query=f"st%61te={TOKEN}")
 @example(query="state&code=x")
 def test_every_front_agrees_on_hostile_queries(configure, output, query: str) -> None:
-    query_outcomes(configure(CONFIG), output, query)
+    seen = query_outcomes(configure(CONFIG), output, query)
+    # The expected reading, from the standard library's form parser (WHATWG-compatible here).
+    states = [value for key, value in parse_qsl(query, keep_blank_values=True) if key == "state"]
+    if not states:
+        expected = ("NotJunction", "no_state", "passed on")
+    elif len(states) > 1:
+        expected = ("NotJunction", "repeated_state", "passed on")
+    elif states[0] in (TOKEN, OTHER_TOKEN):
+        expected = ("JunctionRedirect", "accepted_audience", "307")
+    else:
+        expected = ("NotJunction", "state_not_a_jwt", "passed on")
+    assert set(seen.values()) == {expected}, query
 
 
 @pytest.mark.parametrize("source", [REST_API, ALB_SINGLE, ALB_MULTI], ids=lambda source: source.name)

@@ -140,6 +140,12 @@ def check_target_url(key: str, url: Any, *, allow_placeholder: bool = False) -> 
     return url
 
 
+def _is_object(value: Any) -> bool:
+    # A JSON object has text keys only; a Python caller (the constructs) can pass any key, and the
+    # checks below match and sort keys as text.
+    return isinstance(value, dict) and all(isinstance(key, str) for key in value)
+
+
 def _string_list(key: str, value: Any) -> list[str]:
     if isinstance(value, str):
         raise ConfigError(key, f"must be a list of strings, e.g. [{value!r}], not a string")
@@ -160,7 +166,7 @@ def _environments(data: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, st
             known = ", ".join(JUNCTION_ENVIRONMENTS)
             raise ConfigError(f"environments[{index}]", f"unknown environment {name!r}; known: {known}")
     extra = data.get("extra_environments", {})
-    if not isinstance(extra, dict):
+    if not _is_object(extra):
         raise ConfigError("extra_environments", "must be a mapping (an object) of name -> Link API base URL")
     accepted: dict[str, str] = {}
     for name in names:
@@ -218,7 +224,7 @@ def _routes(data: Mapping[str, Any], providers: frozenset[str] | None) -> tuple[
     routes: list[Route] = []
     for index, item in enumerate(raw):
         key = f"routes[{index}]"
-        if not isinstance(item, dict) or not isinstance(item.get("path"), str):
+        if not _is_object(item) or not isinstance(item.get("path"), str):
             raise ConfigError(key, "must be an object with a string 'path'")
         unknown = set(item) - {"path", "provider"}
         if unknown:
@@ -249,7 +255,9 @@ def _routes(data: Mapping[str, Any], providers: frozenset[str] | None) -> tuple[
 
 def _timeout(raw: Mapping[str, Any], maximum: float, why: str) -> float:
     timeout = raw.get("timeout_seconds", DEFAULT_PROXY_TIMEOUT_SECONDS)
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not math.isfinite(timeout):
+    # Only a float can be NaN or infinite; math.isfinite would raise OverflowError on a huge int.
+    finite = isinstance(timeout, int) or (isinstance(timeout, float) and math.isfinite(timeout))
+    if isinstance(timeout, bool) or not finite:
         raise ConfigError("fallback.timeout_seconds", "must be a number of seconds")
     if not 0 < timeout <= maximum:
         raise ConfigError("fallback.timeout_seconds", f"must be above 0 and at most {maximum:g} ({why})")
@@ -268,7 +276,7 @@ def _function_arn(value: Any) -> str:
 
 def _fallback(data: Mapping[str, Any]) -> Fallback:
     raw = data.get("fallback", {"mode": "reject"})
-    if not isinstance(raw, dict):
+    if not _is_object(raw):
         raise ConfigError("fallback", "must be an object with a 'mode'")
     mode = raw.get("mode")
     if mode not in ("invoke", "proxy", "redirect", "reject"):
@@ -343,8 +351,8 @@ def parse_config(data: Any) -> RouterConfig:
     Raises:
         ConfigError: naming the first key that is wrong and why.
     """
-    if not isinstance(data, dict):
-        raise ConfigError("(root)", "must be a JSON object")
+    if not _is_object(data):
+        raise ConfigError("(root)", "must be a JSON object (with text keys)")
     unknown = sorted(set(data) - CONFIG_KEYS)
     if unknown:
         raise ConfigError(unknown[0], f"unknown key; known keys: {', '.join(sorted(CONFIG_KEYS))}")
