@@ -6,9 +6,10 @@ import pytest
 
 from callback_router.adapters.fallback import forwarded_headers, target_url
 from callback_router.core.config import ConfigError, parse_config
-from tests.conftest import LambdaContext, mint_token
 from tests.functional.conftest import Configure
 from tests.functional.sources import API_SOURCES, CLOUDFRONT, Source
+from tests.support.contexts import LambdaContext
+from tests.support.tokens import mint_token
 
 api_ids = [source.name for source in API_SOURCES]
 REDIRECT_FALLBACK = {

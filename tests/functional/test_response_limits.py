@@ -31,7 +31,6 @@ from callback_router.core.answers import (
     RESPONSE_TOO_LARGE_TEXT,
     fits,
 )
-from tests.conftest import SANDBOX_US, mint_token
 from tests.functional.conftest import Configure
 from tests.functional.raw_upstream import RawRequest, RawUpstream, answer_bytes, proxy_to, serve_raw
 from tests.functional.sources import (
@@ -46,6 +45,7 @@ from tests.functional.sources import (
     Source,
 )
 from tests.functional.test_proxy_wire import event_for
+from tests.support.tokens import SANDBOX_US, mint_token
 
 BINARY_FRONTS = [HTTP_API, FUNCTION_URL, ALB_SINGLE, ALB_MULTI]
 binary_ids = [source.name for source in BINARY_FRONTS]

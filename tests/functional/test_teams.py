@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import SANDBOX_US, mint_token
 from tests.functional.sources import ALL_SOURCES, CLOUDFRONT, Source
+from tests.support.tokens import SANDBOX_US, mint_token
 
 ids = [source.name for source in ALL_SOURCES]
 TEAMS_CONFIG = {"environments": ["sandbox-us"], "teams": ["team-1"], "fallback": {"mode": "reject"}}
