@@ -19,7 +19,8 @@ import math
 import statistics
 from typing import Any
 
-from benchmarks.scenarios import CONFIG, PATH, QUERIES
+from benchmarks.scenarios import CONFIG, QUERIES
+from tests.support.events import DEFAULT_PATH as PATH
 
 ROUNDS = 15
 REPEAT = 20_000

@@ -73,7 +73,9 @@ for event in events:
 with open(out_file, "w") as f:
     f.write(repr([runtime * 1000, init * 1000] + [t * 1000 for t in times]) + "\\n" + repr(first_response))
 """
-"""Runs in the fresh interpreter; ``eval`` of a literal reads events without importing ``json``."""
+"""Runs in the fresh interpreter; ``eval`` of a literal reads events without importing ``json``.
+Its ``Context`` stays written out (not rendered by ``tests.support.contexts.context_source``, as
+``run.COLD_PROBE``'s is): its memory is the variant's, read from ``argv`` inside the probe."""
 
 
 def cpu_share(memory_mb: int) -> float:

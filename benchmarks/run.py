@@ -43,6 +43,7 @@ from benchmarks.scenarios import CONFIG, HANDLER_OF, QUERIES, event
 from callback_router_app.stages import parse_stage
 from junction_callback_router.bundling import build_asset, compile_bytecode, lambda_python_version
 from junction_callback_router.defaults import DEFAULT_API_MEMORY_MB, EDGE_MEMORY_MB
+from tests.support.contexts import context_source
 from tools.local_lambda import LocalLambda
 from tools.tls import throwaway_certificate
 
@@ -74,12 +75,7 @@ asset, module, attr, event_file, out_file = sys.argv[1:6]
 sys.path.insert(0, asset)
 with open(event_file) as f:
     event = eval(f.read(), {"__builtins__": {}})
-class Context:
-    function_name = "bench"
-    function_version = "$LATEST"
-    memory_limit_in_mb = 128
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
-    aws_request_id = "cold"
+{context}
 start = time.perf_counter()
 import importlib
 handler = getattr(importlib.import_module(module), attr)
@@ -87,7 +83,7 @@ response = handler(event, Context())
 elapsed = time.perf_counter() - start
 with open(out_file, "w") as f:
     f.write(repr(elapsed * 1000) + "\\n" + repr(response))
-"""
+""".replace("{context}", context_source())
 """Runs in the fresh interpreter. ``eval`` of a literal (no builtins) reads the event without
 importing ``json``, so the handler pays for every module it needs."""
 

@@ -21,7 +21,9 @@ from types import ModuleType
 from typing import Any
 
 from benchmarks.baselines import guide_approach
-from benchmarks.scenarios import CONFIG, HANDLER_OF, PATH, QUERIES, event, token, token_of_length
+from benchmarks.scenarios import CONFIG, HANDLER_OF, QUERIES, event
+from tests.support.contexts import LambdaContext
+from tests.support.tokens import mint_token, token_of_length
 
 ROUNDS = 15
 ROUND_SECONDS = 0.02
@@ -29,17 +31,7 @@ ROUND_SECONDS = 0.02
 GROWTH_SOURCES = ("cloudfront", "http_api")
 
 
-class Context:
-    """The Lambda context attributes Powertools reads."""
-
-    function_name = "bench"
-    function_version = "$LATEST"
-    memory_limit_in_mb = 128
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
-    aws_request_id = "bench-request"
-
-
-def invocation(handlers: ModuleType, source: str, raw_query: str, context: Context) -> Callable[[], Any]:
+def invocation(handlers: ModuleType, source: str, raw_query: str, context: LambdaContext) -> Callable[[], Any]:
     """One ready-to-call handler invocation for ``GET /oauth_callback/fitbit?raw_query``."""
     return partial(getattr(handlers, HANDLER_OF[source]), event(source, raw_query), context)
 
@@ -107,8 +99,8 @@ def main(naive_dir: str, out: str) -> None:
         lean.record(redirect, "request-id")
         return event
 
-    context = Context()
-    junction_state = token()
+    context = LambdaContext()
+    junction_state = mint_token()
     scenarios: dict[str, Callable[[], Any]] = {
         "jwt.decode alone": partial(jwt.decode, junction_state, options={"verify_signature": False}),
         "Powertools floor": partial(observability_floor, {}, context),
@@ -132,7 +124,7 @@ def main(naive_dir: str, out: str) -> None:
         for source in GROWTH_SOURCES:
             scenarios[f"query {extra}/{source}"] = invocation(handlers, source, query, context)
     # The measured calls must be the right ones: a Junction callback is redirected.
-    assert handlers.viewer_request_handler(event("cloudfront", QUERIES["junction"], PATH), context)["status"] == "307"
+    assert handlers.viewer_request_handler(event("cloudfront", QUERIES["junction"]), context)["status"] == "307"
 
     timings = measure(scenarios)
     results: dict[str, Any] = {

@@ -15,10 +15,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.conftest import LambdaContext
 from tests.e2e.company_app import AppRequest, CompanyApp, CompanyService, lambda_handler_for
 from tests.e2e.conftest import serving
 from tests.functional import sources
+from tests.support.contexts import LambdaContext
 
 PUBLIC_HOST = "auth.company.example"
 AUTHORIZE = "https://provider.example/oauth/authorize"

@@ -2,7 +2,7 @@
 
 Each JSON file is the documented example event of one source, adapted to an OAuth callback
 ``GET /oauth_callback/fitbit?code=...&state=STATE&scope=...``. Tests replace ``STATE`` (and
-anything else) with :mod:`tests.functional.sources`, which rebuilds the event for a path, a raw
+anything else) with :mod:`tests.support.events`, which rebuilds the event for a path, a raw
 query and a method the way that source would present them.
 
 * ``http_api_v2.json``: API Gateway HTTP API, payload format 2.0

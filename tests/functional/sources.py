@@ -1,22 +1,9 @@
 """The four event sources (six event shapes), seen the same way by the handler tests.
 
 Each :class:`Source` builds an event for a path, a *raw* query string and a method, the way
-that source hands them to Lambda, calls the matching handler, and normalises the answer into
-a :class:`Result`:
-
-* HTTP API 2.0 and Function URL: ``rawQueryString`` is the raw query; the parsed map is decoded
-  and comma-joins repeated keys.
-* REST API 1.0: only decoded keys and values exist (``queryStringParameters`` keeps the last
-  value, ``multiValueQueryStringParameters`` all of them), decoded as a form is: ``+`` is a space
-  and ``%2B`` a ``+`` (recorded against AWS in LocalStack's parity snapshot
-  ``test_apigateway_lambda.snapshot.json``: ``plus=test+alias@gmail.com`` arrives as
-  ``"test alias@gmail.com"``, ``email=test%2Balias@gmail.com`` as ``"test+alias@gmail.com"``).
-  Built here with ``urllib.parse.parse_qsl``, an implementation independent of the router's.
-* ALB: keys and values are *not* decoded; without multi-value headers only the last value of a
-  repeated key is kept. A key sent without ``=`` is taken to arrive with an empty value (AWS does
-  not document it).
-* CloudFront viewer request: ``querystring`` is the raw query; a pass-through returns the request
-  object itself.
+that source hands them to Lambda (the builders of :mod:`tests.support.events`, re-exported here),
+calls the matching handler, and normalises the answer into a :class:`Result`. A CloudFront
+pass-through returns the request object itself.
 """
 
 from __future__ import annotations
@@ -26,136 +13,40 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, unquote
 
-from tests.conftest import LambdaContext
-from tests.events import load_event
+from tests.support.contexts import LambdaContext
+from tests.support.events import (
+    DEFAULT_PATH,
+    alb_event,
+    alb_multi_value_event,
+    alb_single_value_query,
+    cloudfront_event,
+    function_url_event,
+    http_api_event,
+    rest_api_event,
+)
 
-DEFAULT_PATH = "/oauth_callback/fitbit"
-
-
-def split_query(raw_query: str) -> list[tuple[str, str]]:
-    """Raw ``key=value`` pairs, undecoded, in order (blank values kept, empty parts skipped)."""
-    pairs = []
-    for part in raw_query.split("&"):
-        if part:
-            key, _, value = part.partition("=")
-            pairs.append((key, value))
-    return pairs
-
-
-def alb_single_value_query(raw_query: str) -> str:
-    """The query as ALB without multi-value headers hands it over: the last value of each raw key."""
-    return "&".join(f"{key}={value}" for key, value in dict(split_query(raw_query)).items())
-
-
-def _provider_of(path: str) -> str | None:
-    prefix = "/oauth_callback/"
-    rest = path[len(prefix) :] if path.startswith(prefix) else ""
-    return rest if rest and "/" not in rest else None
-
-
-def http_api_event(
-    path: str = DEFAULT_PATH,
-    raw_query: str = "",
-    method: str = "GET",
-    *,
-    template: str = "http_api_v2",
-    headers: dict[str, str] | None = None,
-    cookies: list[str] | None = None,
-    body: str | None = None,
-    is_base64_encoded: bool = False,
-) -> dict[str, Any]:
-    event = load_event(template)
-    event["rawPath"] = path
-    event["rawQueryString"] = raw_query
-    event["requestContext"]["http"]["path"] = path
-    event["requestContext"]["http"]["method"] = method
-    parsed: dict[str, str] = {}
-    for key, value in split_query(raw_query):
-        key, value = unquote(key), unquote(value)
-        parsed[key] = f"{parsed[key]},{value}" if key in parsed else value
-    if parsed:
-        event["queryStringParameters"] = parsed
-    else:
-        event.pop("queryStringParameters", None)
-    if headers is not None:
-        event["headers"] = headers
-    if cookies is not None:
-        event["cookies"] = cookies
-    if body is not None:
-        event["body"] = body
-    event["isBase64Encoded"] = is_base64_encoded
-    return event
-
-
-def rest_api_event(
-    path: str = DEFAULT_PATH,
-    raw_query: str = "",
-    method: str = "GET",
-    *,
-    headers: dict[str, list[str]] | None = None,
-    body: str | None = None,
-    is_base64_encoded: bool = False,
-) -> dict[str, Any]:
-    event = load_event("rest_api_v1")
-    event["path"] = path
-    event["httpMethod"] = method
-    event["requestContext"]["httpMethod"] = method
-    event["requestContext"]["path"] = f"/prod{path}"
-    provider = _provider_of(path)
-    event["pathParameters"] = {"provider": provider} if provider else None
-    event["resource"] = event["requestContext"]["resourcePath"] = "/oauth_callback/{provider}" if provider else path
-    multi: dict[str, list[str]] = {}
-    for key, value in parse_qsl(raw_query, keep_blank_values=True):  # API Gateway decodes keys and values
-        multi.setdefault(key, []).append(value)
-    event["multiValueQueryStringParameters"] = multi or None
-    event["queryStringParameters"] = {key: values[-1] for key, values in multi.items()} or None
-    if headers is not None:
-        event["multiValueHeaders"] = headers
-        event["headers"] = {name: values[-1] for name, values in headers.items()}
-    event["body"] = body
-    event["isBase64Encoded"] = is_base64_encoded
-    return event
-
-
-def alb_event(
-    path: str = DEFAULT_PATH,
-    raw_query: str = "",
-    method: str = "GET",
-    *,
-    multi_value: bool = False,
-    headers: dict[str, list[str]] | None = None,
-    body: str = "",
-    is_base64_encoded: bool = False,
-) -> dict[str, Any]:
-    event = load_event("alb_multi_value" if multi_value else "alb_single_value")
-    event["path"] = path
-    event["httpMethod"] = method
-    pairs = split_query(raw_query)  # ALB does not decode
-    if multi_value:
-        multi: dict[str, list[str]] = {}
-        for key, value in pairs:
-            multi.setdefault(key, []).append(value)
-        event["multiValueQueryStringParameters"] = multi
-        if headers is not None:
-            event["multiValueHeaders"] = headers
-    else:
-        event["queryStringParameters"] = dict(pairs)  # the last value of a repeated key wins
-        if headers is not None:
-            event["headers"] = {name: values[-1] for name, values in headers.items()}
-    event["body"] = body
-    event["isBase64Encoded"] = is_base64_encoded
-    return event
-
-
-def cloudfront_event(path: str = DEFAULT_PATH, raw_query: str = "", method: str = "GET") -> dict[str, Any]:
-    event = load_event("cloudfront_viewer_request")
-    request = event["Records"][0]["cf"]["request"]
-    request["uri"] = path
-    request["querystring"] = raw_query
-    request["method"] = method
-    return event
+__all__ = [  # the builders, re-exported: many tests import them from here
+    "ALB_MULTI",
+    "ALB_SINGLE",
+    "ALL_SOURCES",
+    "API_SOURCES",
+    "CLOUDFRONT",
+    "DEFAULT_PATH",
+    "FUNCTION_URL",
+    "HTTP_API",
+    "RAW_SOURCES",
+    "REST_API",
+    "Result",
+    "Source",
+    "alb_event",
+    "alb_single_value_query",
+    "api_result",
+    "cloudfront_event",
+    "cloudfront_result",
+    "http_api_event",
+    "rest_api_event",
+]
 
 
 @dataclass
@@ -238,19 +129,11 @@ class Source:
         return self.call(router, self.event(path, raw_query, method))
 
 
-def _function_url_event(path: str, raw_query: str, method: str) -> dict[str, Any]:
-    return http_api_event(path, raw_query, method, template="function_url")
-
-
-def _alb_multi_event(path: str, raw_query: str, method: str) -> dict[str, Any]:
-    return alb_event(path, raw_query, method, multi_value=True)
-
-
 HTTP_API = Source("http_api", "http_api_handler", http_api_event, raw_query_kept=True)
-FUNCTION_URL = Source("function_url", "http_api_handler", _function_url_event, raw_query_kept=True)
+FUNCTION_URL = Source("function_url", "http_api_handler", function_url_event, raw_query_kept=True)
 REST_API = Source("rest_api", "rest_api_handler", rest_api_event, raw_query_kept=False)
 ALB_SINGLE = Source("alb_single", "alb_handler", alb_event, raw_query_kept=True)
-ALB_MULTI = Source("alb_multi", "alb_handler", _alb_multi_event, raw_query_kept=True)
+ALB_MULTI = Source("alb_multi", "alb_handler", alb_multi_value_event, raw_query_kept=True)
 CLOUDFRONT = Source("cloudfront", "viewer_request_handler", cloudfront_event, raw_query_kept=True)
 
 ALL_SOURCES = (HTTP_API, FUNCTION_URL, REST_API, ALB_SINGLE, ALB_MULTI, CLOUDFRONT)

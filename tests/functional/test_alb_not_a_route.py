@@ -12,10 +12,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import mint_token
 from tests.functional.conftest import Configure
 from tests.functional.raw_upstream import RawUpstream, serve_raw
 from tests.functional.sources import ALB_MULTI, ALB_SINGLE, HTTP_API, REST_API, Source, alb_event
+from tests.support.tokens import mint_token
 
 ALB_HOST = "lambda-alb-123578498.us-east-2.elb.amazonaws.com"
 """The Host of the ALB sample events."""

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from callback_router import settings
-from tests.conftest import SANDBOX_US, mint_token
 from tests.functional.conftest import SANDBOX_CONFIG, Configure
 from tests.functional.sources import ALL_SOURCES, API_SOURCES, CLOUDFRONT, Source
+from tests.support.tokens import SANDBOX_US, mint_token
 
 ids = [source.name for source in ALL_SOURCES]
 api_ids = [source.name for source in API_SOURCES]

@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 SCRIPT = r"""
 import json, sys
-from tests.conftest import LambdaContext, PRODUCTION_US, mint_token
+from tests.support.contexts import LambdaContext
+from tests.support.tokens import PRODUCTION_US, mint_token
 from tests.functional import sources
 from callback_router import handlers
 
@@ -91,7 +92,7 @@ CONFIGS: dict[str, dict[str, object]] = {
 
 
 def run_handlers(variables: dict[str, str], config: dict[str, object]) -> tuple[str, dict[str, str]]:
-    from tests.conftest import PRODUCTION_US, mint_token
+    from tests.support.tokens import PRODUCTION_US, mint_token
 
     secrets = {
         "token": mint_token(),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PRODUCTION_US, SANDBOX_US, mint_token
+from tests.support.tokens import PRODUCTION_US, SANDBOX_US, mint_token
 from tools.explain import NEEDS_INFRA, main
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,7 +17,6 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import SANDBOX_US, mint_token
 from tests.functional.conftest import Configure, Output, Router
 from tests.functional.sources import (
     ALB_MULTI,
@@ -31,6 +30,7 @@ from tests.functional.sources import (
     Source,
     alb_single_value_query,
 )
+from tests.support.tokens import SANDBOX_US, mint_token
 
 CONFIG = {
     "environments": ["sandbox-us"],

@@ -9,9 +9,10 @@ import pytest
 from callback_router.core.config import ConfigError, parse_config
 from callback_router.fallbacks.proxy import forwarded_headers
 from callback_router.fallbacks.request import target_url
-from tests.conftest import LambdaContext, mint_token
 from tests.functional.conftest import Configure
 from tests.functional.sources import API_SOURCES, CLOUDFRONT, Source, alb_event
+from tests.support.contexts import LambdaContext
+from tests.support.tokens import mint_token
 
 api_ids = [source.name for source in API_SOURCES]
 REDIRECT_FALLBACK = {

@@ -17,10 +17,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SANDBOX_US, LambdaContext, mint_token
 from tests.functional.conftest import Configure, Output, Router
 from tests.functional.raw_upstream import RawRequest, RawUpstream, answer_bytes, serve_raw
 from tests.functional.sources import API_SOURCES, DEFAULT_PATH, Source
+from tests.support.contexts import LambdaContext
+from tests.support.tokens import SANDBOX_US, mint_token
 from tools.local_lambda import TEST_CREDENTIALS, LocalLambda, RawResult
 from tools.tls import throwaway_certificate
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import LambdaContext
 from tests.functional.conftest import Configure
+from tests.support.contexts import LambdaContext
 from tools.local_gateway import (
     AlbRule,
     Behaviour,

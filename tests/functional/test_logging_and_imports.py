@@ -17,11 +17,12 @@ from aws_lambda_powertools.metrics import Metrics
 
 from callback_router.powertools_format import LeanJsonFormatter, LeanMetrics
 from callback_router.warmup import WarmupContext, prime_handlers
-from tests.conftest import PRODUCTION_US, LambdaContext, mint_token
 from tests.events import load_event
 from tests.functional.conftest import Router
 from tests.functional.sources import ALL_SOURCES, HTTP_API, Source
 from tests.functional.test_proxy_fallback import Upstream, upstream  # noqa: F401 -- the fixture
+from tests.support.contexts import LambdaContext, context_source
+from tests.support.tokens import PRODUCTION_US, mint_token
 
 ids = [source.name for source in ALL_SOURCES]
 CODE = "c0de-value-9f8e7d6c5b4a"
@@ -81,10 +82,7 @@ EDGE_SCRIPT = """
 import json, sys
 from callback_router.handlers import viewer_request_handler
 
-class Context:
-    function_name = "edge"; memory_limit_in_mb = 128; aws_request_id = "r-1"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:edge:1"
-
+{context}
 event = json.loads(sys.argv[1])
 answer = viewer_request_handler(event, Context())
 print(json.dumps({
@@ -93,7 +91,7 @@ print(json.dumps({
     "event_handler": "aws_lambda_powertools.event_handler" in sys.modules,
     "jwt": "jwt" in sys.modules,
 }))
-"""
+""".replace("{context}", context_source())
 
 
 def test_viewer_request_path_imports_neither_the_event_handler_package_nor_pyjwt(monkeypatch, tmp_path: Path):
@@ -180,10 +178,7 @@ handler = getattr(handlers, sys.argv[2])
 at_init = set(sys.modules)
 written_at_init = captured.getvalue()
 
-class Context:
-    function_name = "router"; memory_limit_in_mb = 256; aws_request_id = "first-real-request"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:router:1"
-
+{context}
 answer = handler(json.loads(sys.argv[1]), Context())
 real_stdout.write(json.dumps({
     "written_at_init": written_at_init,
@@ -192,7 +187,7 @@ real_stdout.write(json.dumps({
     "jwt_at_init": "jwt" in at_init,
     "http_client_at_init": "http.client" in at_init,
 }))
-"""
+""".replace("{context}", context_source(aws_request_id="first-real-request"))
 
 
 def first_call(handler: str, event: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
@@ -327,8 +322,7 @@ def test_edge_counts_one_cold_start_and_none_under_provisioned_concurrency() -> 
         "import json, sys, io, contextlib\n"
         "from callback_router.handlers import viewer_request_handler\n"
         "from tests.events import load_event\n"
-        "class C: function_name='us-east-1.edge'; memory_limit_in_mb=128; "
-        "invoked_function_arn='arn:aws:lambda:us-east-1:1:function:edge:1'; aws_request_id='r'\n"
+        "from tests.support.contexts import LambdaContext as C\n"
         "for _ in range(2):\n"
         "    viewer_request_handler(load_event('cloudfront_viewer_request'), C())\n"
         "    print('--- next invocation', flush=True)\n"

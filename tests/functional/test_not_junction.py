@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PRODUCTION_US, SANDBOX_US, mint_token
 from tests.functional.conftest import SANDBOX_CONFIG, Configure, Output, Router
 from tests.functional.sources import ALB_MULTI, ALB_SINGLE, ALL_SOURCES, API_SOURCES, CLOUDFRONT, Result, Source
+from tests.support.tokens import PRODUCTION_US, SANDBOX_US, mint_token, too_long_token
 
 ids = [source.name for source in ALL_SOURCES]
 api_ids = [source.name for source in API_SOURCES]
@@ -26,10 +26,6 @@ def assert_not_redirected(source: Source, result: Result) -> None:
 def routed(output: Output) -> dict[str, Any]:
     [line] = output.routed
     return line
-
-
-def too_long_token() -> str:
-    return mint_token(padding="x" * 5000)
 
 
 NOT_JUNCTION = [

@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SANDBOX_US, mint_token
 from tests.functional.conftest import Configure, Router
 from tests.functional.sources import (
     ALB_MULTI,
@@ -33,6 +32,7 @@ from tests.functional.sources import (
     http_api_event,
     rest_api_event,
 )
+from tests.support.tokens import SANDBOX_US, mint_token
 
 # ALB with multi-value headers off can carry one value per response header; Powertools warns.
 pytestmark = pytest.mark.filterwarnings("ignore:Can't encode more than one header value:UserWarning")

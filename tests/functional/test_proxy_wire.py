@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from callback_router.core.texts import MALFORMED_EVENT_TEXT
-from tests.conftest import SANDBOX_US, mint_token
 from tests.functional.conftest import Configure
 from tests.functional.raw_upstream import RawUpstream, answer_bytes, proxy_to, serve_raw
 from tests.functional.sources import (
@@ -26,6 +25,7 @@ from tests.functional.sources import (
     http_api_event,
     rest_api_event,
 )
+from tests.support.tokens import SANDBOX_US, mint_token
 
 api_ids = [source.name for source in API_SOURCES]
 DEADLINE = 1.0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import SANDBOX_US, SANDBOX_US_JUNCTION, mint_token
 from tests.functional.conftest import SANDBOX_CONFIG, Configure, Router
 from tests.functional.sources import (
     ALB_MULTI,
@@ -17,6 +16,7 @@ from tests.functional.sources import (
     Result,
     Source,
 )
+from tests.support.tokens import SANDBOX_US, SANDBOX_US_JUNCTION, mint_token
 
 ids = [source.name for source in ALL_SOURCES]
 

@@ -25,7 +25,6 @@ import pytest
 
 from callback_router.core.limits import ALB_RESPONSE_LIMIT, EDGE_GENERATED_RESPONSE_LIMIT, LAMBDA_RESPONSE_LIMIT, fits
 from callback_router.core.texts import NOT_TEXT_TEXT, RESPONSE_TOO_LARGE_TEXT
-from tests.conftest import SANDBOX_US, mint_token
 from tests.functional.conftest import Configure
 from tests.functional.raw_upstream import RawRequest, RawUpstream, answer_bytes, proxy_to, serve_raw
 from tests.functional.sources import (
@@ -40,6 +39,7 @@ from tests.functional.sources import (
     Source,
 )
 from tests.functional.test_proxy_wire import event_for
+from tests.support.tokens import SANDBOX_US, mint_token
 
 BINARY_FRONTS = [HTTP_API, FUNCTION_URL, ALB_SINGLE, ALB_MULTI]
 binary_ids = [source.name for source in BINARY_FRONTS]

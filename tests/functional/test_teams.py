@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import SANDBOX_US, mint_token
 from tests.functional.sources import ALL_SOURCES, CLOUDFRONT, Source
+from tests.support.tokens import SANDBOX_US, mint_token
 
 ids = [source.name for source in ALL_SOURCES]
 TEAM = "0c8b9e3a-1111-4222-8333-444455556666"

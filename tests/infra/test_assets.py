@@ -16,16 +16,14 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import jwt
 import pytest
 
 from callback_router_app.stages import parse_stage
 from junction_callback_router.bundling import build_asset, lambda_python_version
+from tests.support.contexts import context_source
+from tests.support.events import DEFAULT_PATH, PROVIDER_ROUTE, cloudfront_event, http_api_event
+from tests.support.tokens import PRODUCTION_US, SANDBOX_US, mint_token
 
-ROOT = Path(__file__).resolve().parents[2]
-EVENTS = ROOT / "tests" / "events"
-SANDBOX_US = "https://api.sandbox.tryvital.io/v2/link"
-PRODUCTION_US = "https://api.tryvital.io/v2/link"
 EDGE_BUDGET = 350 * 1024
 """Issue 5's target for the zipped edge asset (Lambda@Edge's hard limit for viewer request is 1 MB)."""
 QUERY = "code=4d0a6bcf3f8a4a9e&state={state}&scope=activity%20heartrate&x=a%2Fb+c~d"
@@ -38,13 +36,7 @@ assert not any("site-packages" in entry for entry in sys.path), sys.path
 from callback_router import handlers
 handler = getattr(handlers, sys.argv[1])
 
-class Context:
-    function_name = "callback-router"
-    function_version = "1"
-    memory_limit_in_mb = 128
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:callback-router:1"
-    aws_request_id = "c6af9ac6-7b61-11e6-9a41-93e812345678"
-
+{context}
 events = json.load(sys.stdin)
 at_init = set(sys.modules)
 results = [handler(event, Context()) for event in events]
@@ -62,12 +54,7 @@ uncached = sorted(
 print(json.dumps({"results": results, "outside": outside, "sourceless": sourceless, "uncached": uncached,
                   "jwt": "jwt" in sys.modules, "event_handler": "aws_lambda_powertools.event_handler" in sys.modules,
                   "loaded_by_events": loaded_by_events, "http_client_at_init": "http.client" in at_init}))
-"""
-
-
-def token(aud: Any) -> str:
-    claims = {"aud": aud, "sub": "link-session-1", "team_id": "team-1", "user_id": "user-1"}
-    return jwt.encode(claims, "asset-test-signing-key-at-least-32-bytes", algorithm="HS256")
+""".replace("{context}", context_source())
 
 
 def zipped_size(directory: Path, into: Path) -> int:
@@ -186,20 +173,15 @@ def test_pyc_are_hash_based_for_the_lambda_runtime(built_assets: dict[str, Path]
     assert flags == 0b01  # PEP 552: hash-based, unchecked -- valid whatever mtimes the zip gives the source
 
 
-def edge_event(query: str, uri: str = "/oauth_callback/fitbit") -> dict[str, Any]:
-    event: dict[str, Any] = json.loads((EVENTS / "cloudfront_viewer_request.json").read_text(encoding="utf-8"))
-    request = event["Records"][0]["cf"]["request"]
-    request["querystring"], request["uri"] = query, uri
-    return event
-
-
 def test_edge_asset_runs_isolated(built_assets: dict[str, Path], tmp_path: Path) -> None:
     asset = unzip(built_assets["edge"], tmp_path)
-    redirect_query = QUERY.format(state=token(PRODUCTION_US))
-    pass_through = edge_event(QUERY.format(state="my-own-csrf-state"))
-    foreign = edge_event(QUERY.format(state=token(SANDBOX_US)))
+    redirect_query = QUERY.format(state=mint_token(PRODUCTION_US))
+    pass_through = cloudfront_event(DEFAULT_PATH, QUERY.format(state="my-own-csrf-state"))
+    foreign = cloudfront_event(DEFAULT_PATH, QUERY.format(state=mint_token(SANDBOX_US)))
     report = run_isolated(
-        asset, "viewer_request_handler", [edge_event(redirect_query), pass_through, foreign, {"not": "cloudfront"}]
+        asset,
+        "viewer_request_handler",
+        [cloudfront_event(DEFAULT_PATH, redirect_query), pass_through, foreign, {"not": "cloudfront"}],
     )
     redirect, passed, foreign_result, garbage = report["results"]
     assert redirect["status"] == "307"
@@ -216,24 +198,18 @@ def test_edge_asset_runs_isolated(built_assets: dict[str, Path], tmp_path: Path)
     assert report["uncached"] == []  # and every module loaded from the asset had its .pyc
 
 
-def http_api_event(query: str, state: str) -> dict[str, Any]:
-    event: dict[str, Any] = json.loads((EVENTS / "http_api_v2.json").read_text(encoding="utf-8"))
-    event["rawQueryString"] = query
-    event["queryStringParameters"]["state"] = state
-    event["routeKey"] = "ANY /oauth_callback/{provider}"
-    event["pathParameters"] = {"provider": "fitbit"}
-    return event
-
-
 def test_http_api_asset_runs_isolated(api_asset: Path, tmp_path: Path) -> None:
     asset = unzip(api_asset, tmp_path)
-    junction_token = token([SANDBOX_US])
+    junction_token = mint_token([SANDBOX_US])
     redirect_query = QUERY.format(state=junction_token)
     own_query = QUERY.format(state="my-own-csrf-state")
     report = run_isolated(
         asset,
         "http_api_handler",
-        [http_api_event(redirect_query, junction_token), http_api_event(own_query, "my-own-csrf-state")],
+        [
+            http_api_event(DEFAULT_PATH, query, route_key=f"ANY {PROVIDER_ROUTE}")
+            for query in (redirect_query, own_query)
+        ],
     )
     redirect, fallback = report["results"]
     assert redirect["statusCode"] == 307

@@ -26,9 +26,9 @@ from botocore.stub import Stubber  # type: ignore[import-untyped]
 
 from junction_callback_router import CallbackRouter, Fallback
 from junction_callback_router.cli import main
-from tests.conftest import mint_token
 from tests.infra.conftest import ROOT, offline_environment
 from tests.infra.test_examples import load
+from tests.support.tokens import mint_token
 
 SANDBOX_EU = "https://api.sandbox.eu.tryvital.io/v2/link"
 COMPANY_STATE = "/oauth_callback/fitbit?code=abc&state=company-csrf-value"

@@ -28,7 +28,7 @@ from callback_router.core.link_token import read_claims_lean
 from callback_router.core.routes import is_valid_slug, match_routes
 from callback_router.core.uri import query_values
 from junction_callback_router.cloudfront_function import MAX_CODE_BYTES, code_problem, code_size, function_code
-from tests.conftest import PRODUCTION_US, SANDBOX_EU, SANDBOX_US, SANDBOX_US_JUNCTION, mint_token
+from tests.support.tokens import PRODUCTION_US, SANDBOX_EU, SANDBOX_US, SANDBOX_US_JUNCTION, mint_token
 from tests.vectors.build import CONFIGS, TEAM, VECTORS, raw_token, render
 from tools.cloudfront_function import NodeFunctionRunner
 

@@ -15,7 +15,7 @@ from callback_router.core.environments import JUNCTION_ENVIRONMENTS
 from callback_router.core.link_token import read_claims_lean, read_claims_pyjwt
 from callback_router.core.routes import is_valid_slug
 from callback_router.core.uri import query_values
-from tests.unit.conftest import link_token, mint
+from tests.support.tokens import mint, mint_token
 
 SANDBOX_US = "https://api.sandbox.tryvital.io/v2/link"
 SANDBOX_US_JUNCTION = "https://api.sandbox.us.junction.com/v2/link"
@@ -35,7 +35,7 @@ def route(
     )
 
 
-TOKEN = link_token(SANDBOX_US)
+TOKEN = mint_token(SANDBOX_US)
 
 
 @pytest.mark.parametrize("pyjwt", [True, False], ids=["pyjwt", "lean"])
@@ -60,13 +60,13 @@ TOKEN = link_token(SANDBOX_US)
          "state_not_a_jwt", None),
         ("oauth_token=t&oauth_verifier=v", "GET", "garmin", Outcome.NOT_JUNCTION, "no_state", None),
         (f"code=abc&state={'e' * 5000}", "GET", "fitbit", Outcome.NOT_JUNCTION, "state_too_long", None),
-        (f"code=abc&state={link_token(PRODUCTION_US)}", "GET", "fitbit", Outcome.FOREIGN_ENVIRONMENT,
+        (f"code=abc&state={mint_token(PRODUCTION_US)}", "GET", "fitbit", Outcome.FOREIGN_ENVIRONMENT,
          "environment_not_accepted", None),
-        (f"code=abc&state={link_token('https://auth.example.com')}", "GET", "fitbit", Outcome.NOT_JUNCTION,
+        (f"code=abc&state={mint_token('https://auth.example.com')}", "GET", "fitbit", Outcome.NOT_JUNCTION,
          "audience_not_junction", None),
-        (f"code=abc&state={link_token(SANDBOX_US + '/')}", "GET", "fitbit", Outcome.NOT_JUNCTION,
+        (f"code=abc&state={mint_token(SANDBOX_US + '/')}", "GET", "fitbit", Outcome.NOT_JUNCTION,
          "audience_not_junction", None),
-        (f"code=abc&state={link_token(SANDBOX_US.upper())}", "GET", "fitbit", Outcome.NOT_JUNCTION,
+        (f"code=abc&state={mint_token(SANDBOX_US.upper())}", "GET", "fitbit", Outcome.NOT_JUNCTION,
          "audience_not_junction", None),
         (f"code=abc&state={mint({'sub': 'no-aud'})}", "GET", "fitbit", Outcome.NOT_JUNCTION,
          "audience_not_junction", None),
@@ -78,20 +78,20 @@ def test_decision_table(sandbox_config, query, method, provider, outcome, reason
 
 
 def test_junction_com_audience_redirects_to_the_same_family(sandbox_config):
-    decision = route(sandbox_config, f"state={link_token(SANDBOX_US_JUNCTION)}")
-    assert decision.location == f"{SANDBOX_US_JUNCTION}/connect/fitbit?state={link_token(SANDBOX_US_JUNCTION)}"
+    decision = route(sandbox_config, f"state={mint_token(SANDBOX_US_JUNCTION)}")
+    assert decision.location == f"{SANDBOX_US_JUNCTION}/connect/fitbit?state={mint_token(SANDBOX_US_JUNCTION)}"
     assert decision.environment == "sandbox-us"
 
 
 def test_list_audience_redirects_to_the_first_accepted_entry(sandbox_config):
-    token = link_token(["https://evil.example/v2/link", PRODUCTION_US, SANDBOX_US])
+    token = mint_token(["https://evil.example/v2/link", PRODUCTION_US, SANDBOX_US])
     decision = route(sandbox_config, f"state={token}")
     assert decision.outcome is Outcome.JUNCTION_REDIRECT
     assert decision.location is not None and decision.location.startswith(f"{SANDBOX_US}/connect/fitbit?")
 
 
 def test_foreign_environment_names_the_environment(sandbox_config):
-    decision = route(sandbox_config, f"state={link_token('https://api.eu.junction.com/v2/link')}")
+    decision = route(sandbox_config, f"state={mint_token('https://api.eu.junction.com/v2/link')}")
     assert (decision.outcome, decision.environment) == (Outcome.FOREIGN_ENVIRONMENT, "production-eu")
 
 
@@ -99,13 +99,13 @@ def test_provider_allowlist_and_extra_environments():
     config = parse_config(
         {"environments": [], "extra_environments": {"local": "http://127.0.0.1:9/v2/link"}, "providers": ["oura"]}
     )
-    token = link_token("http://127.0.0.1:9/v2/link")
+    token = mint_token("http://127.0.0.1:9/v2/link")
     assert route(config, f"state={token}", provider="oura").location == (
         f"http://127.0.0.1:9/v2/link/connect/oura?state={token}"
     )
     assert route(config, f"state={token}", provider="fitbit").outcome is Outcome.INVALID_PROVIDER
     # every documented Junction environment is foreign to this deployment
-    assert route(config, f"state={link_token(SANDBOX_US)}", provider="oura").outcome is Outcome.FOREIGN_ENVIRONMENT
+    assert route(config, f"state={mint_token(SANDBOX_US)}", provider="oura").outcome is Outcome.FOREIGN_ENVIRONMENT
 
 
 def test_header_breaking_characters_are_percent_encoded(sandbox_config):
@@ -135,7 +135,7 @@ def callbacks(draw: st.DrawFn) -> tuple[str, str, str | None]:
     """(method, raw query, provider) with a Junction-ish, garbage or absent state."""
     state = draw(
         st.one_of(
-            st.builds(lambda aud: link_token(aud), audience_values),
+            st.builds(lambda aud: mint_token(aud), audience_values),
             st.text(max_size=80),
             st.text(alphabet=URI_QUERY_CHARS, max_size=80),
         )
@@ -171,7 +171,7 @@ def test_never_raises_and_only_redirects_to_an_accepted_base(callback, pyjwt):
 @settings(max_examples=400)
 @given(st.text(alphabet=URI_QUERY_CHARS.replace("&", ""), max_size=200), st.sampled_from(sorted(ACCEPTED)))
 def test_raw_query_of_uri_characters_is_forwarded_byte_for_byte(noise, audience):
-    query = f"code={noise}&state={link_token(audience)}&x={noise}"
+    query = f"code={noise}&state={mint_token(audience)}&x={noise}"
     decision = route(SANDBOX, query)
     assert decision.location is not None
     assert decision.location.split("?", 1)[1] == query
@@ -194,7 +194,7 @@ TEAMS_CONFIG = parse_config({"environments": ["sandbox-us"], "teams": [TEAM_1, T
     ],
 )
 def test_teams_allowlist_redirects_only_the_listed_teams(claims, outcome, team):
-    decision = route(TEAMS_CONFIG, f"code=1&state={link_token(SANDBOX_US, **claims)}")
+    decision = route(TEAMS_CONFIG, f"code=1&state={mint_token(SANDBOX_US, **claims)}")
     assert decision.outcome is outcome
     if outcome is Outcome.FOREIGN_TEAM:
         assert (decision.reason, decision.environment, decision.location, decision.team) == (
@@ -209,15 +209,15 @@ def test_a_token_without_team_id_is_foreign_when_teams_are_listed():
 
 def test_without_teams_any_team_is_redirected_as_before(sandbox_config):
     for claims in ({"team_id": "someone-else"}, {"team_id": None}):
-        assert route(sandbox_config, f"state={link_token(SANDBOX_US, **claims)}").outcome is Outcome.JUNCTION_REDIRECT
+        assert route(sandbox_config, f"state={mint_token(SANDBOX_US, **claims)}").outcome is Outcome.JUNCTION_REDIRECT
 
 
 def test_a_foreign_team_on_a_bad_provider_path_is_passed_on_not_answered_400():
-    decision = route(TEAMS_CONFIG, f"state={link_token(SANDBOX_US, team_id='other')}", provider="Fit bit")
+    decision = route(TEAMS_CONFIG, f"state={mint_token(SANDBOX_US, team_id='other')}", provider="Fit bit")
     assert decision.outcome is Outcome.FOREIGN_TEAM
 
 
 def test_teams_do_not_change_other_outcomes():
-    foreign_env = link_token(PRODUCTION_US, team_id="team-3")
+    foreign_env = mint_token(PRODUCTION_US, team_id="team-3")
     assert route(TEAMS_CONFIG, f"state={foreign_env}").outcome is Outcome.FOREIGN_ENVIRONMENT
     assert route(TEAMS_CONFIG, "state=company-state").outcome is Outcome.NOT_JUNCTION

@@ -13,7 +13,7 @@ from callback_router.core.config import parse_config
 from callback_router.core.decision import Decision, Outcome, decide
 from callback_router.core.link_token import read_claims_lean, read_claims_pyjwt
 from callback_router.core.uri import query_values
-from tests.unit.conftest import link_token, mint
+from tests.support.tokens import mint, mint_token
 
 SANDBOX_US = "https://api.sandbox.tryvital.io/v2/link"
 PRODUCTION_US = "https://api.tryvital.io/v2/link"
@@ -23,7 +23,7 @@ CONFIG = parse_config({"environments": ["sandbox-us"], "teams": [TEAM]})
 
 def token(aud: str = SANDBOX_US, **extra: object) -> str:
     """A Link Token of the accepted team unless ``team_id`` says otherwise."""
-    return link_token(aud, **{"team_id": TEAM, **extra})
+    return mint_token(aud, **{"team_id": TEAM, **extra})
 
 
 def decided(query: str, *, method: str = "GET", provider: str | None = "oura", pyjwt: bool = True) -> Decision:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 
 import pytest
@@ -16,25 +15,17 @@ from callback_router.core.link_token import (
     read_claims_lean,
     read_claims_pyjwt,
 )
-from tests.unit.conftest import link_token, mint
+from tests.support.tokens import b64url, mint, mint_token, raw_token
 
 READERS = [read_claims_pyjwt, read_claims_lean]
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def raw_token(header: bytes, payload: bytes, signature: bytes = b"sig") -> str:
-    return ".".join((b64url(header), b64url(payload), b64url(signature)))
 
 
 @pytest.mark.parametrize("read", READERS)
 @pytest.mark.parametrize(
     ("state", "expected_aud"),
     [
-        (link_token(), "https://api.sandbox.tryvital.io/v2/link"),
-        (link_token(aud=["https://api.tryvital.io/v2/link"]), ["https://api.tryvital.io/v2/link"]),
+        (mint_token(), "https://api.sandbox.tryvital.io/v2/link"),
+        (mint_token(aud=["https://api.tryvital.io/v2/link"]), ["https://api.tryvital.io/v2/link"]),
         (mint({"aud": "x"}, kid="k1"), "x"),
         (raw_token(b'{"alg":"none"}', b'{"aud":"a"}', b""), "a"),  # unsigned JWTs have an empty third part
     ],
@@ -118,7 +109,7 @@ def test_a_segment_with_padding_bits_set_is_refused_like_pyjwt_does(read, remain
 
 def test_seed_sample_bug_does_not_apply():
     """The guide's sample base64-decodes the whole token; we read the payload segment."""
-    state = link_token()
+    state = mint_token()
     assert read_claims_lean(state, DEFAULT_MAX_STATE_LENGTH) == read_claims_pyjwt(state, DEFAULT_MAX_STATE_LENGTH)
     assert read_claims_lean(state, DEFAULT_MAX_STATE_LENGTH) == {
         "aud": "https://api.sandbox.tryvital.io/v2/link",
@@ -129,10 +120,10 @@ def test_seed_sample_bug_does_not_apply():
 
 
 def test_shape_check_refuses_cheaply_before_decoding():
-    assert could_be_jwt(link_token())
+    assert could_be_jwt(mint_token())
     assert not could_be_jwt("success")
     assert not could_be_jwt("eyJ.a.b c")
-    assert not could_be_jwt(link_token(), max_length=10)
+    assert not could_be_jwt(mint_token(), max_length=10)
 
 
 @pytest.mark.parametrize(

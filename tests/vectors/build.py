@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import PRODUCTION_US, SANDBOX_EU, SANDBOX_US, SANDBOX_US_JUNCTION, mint_token
+from tests.support.tokens import PRODUCTION_US, SANDBOX_EU, SANDBOX_US, SANDBOX_US_JUNCTION, mint_token
 
 VECTORS = Path(__file__).with_name("callback_decisions.json")
 PRODUCTION_EU = "https://api.eu.tryvital.io/v2/link"
