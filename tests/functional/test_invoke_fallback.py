@@ -21,6 +21,7 @@ from tests.functional.conftest import Configure, Output, Router
 from tests.functional.raw_upstream import RawRequest, RawUpstream, answer_bytes, serve_raw
 from tests.functional.sources import API_SOURCES, DEFAULT_PATH, Source
 from tests.support.contexts import LambdaContext
+from tests.support.fresh import run_cold
 from tests.support.tokens import SANDBOX_US, mint_token
 from tools.local_lambda import TEST_CREDENTIALS, LocalLambda, RawResult
 from tools.tls import throwaway_certificate
@@ -399,16 +400,7 @@ def test_an_invoke_stage_builds_its_tls_context_at_init() -> None:
         "print(tls_context.cache_info().currsize)\n"
     )
     config = json.dumps(invoke_config())
-    root = Path(__file__).resolve().parents[2]
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env={"PYTHONPATH": str(root / "lambda"), "CALLBACK_ROUTER_CONFIG": config},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
+    result = run_cold(code, config)
     assert result.stdout.split() == ["1"]
 
 

@@ -22,6 +22,7 @@ from tests.functional.conftest import Router
 from tests.functional.sources import ALL_SOURCES, HTTP_API, Source
 from tests.functional.test_proxy_fallback import Upstream, upstream  # noqa: F401 -- the fixture
 from tests.support.contexts import LambdaContext, context_source
+from tests.support.fresh import run_cold
 from tests.support.tokens import PRODUCTION_US, mint_token
 
 ids = [source.name for source in ALL_SOURCES]
@@ -98,20 +99,7 @@ def test_viewer_request_path_imports_neither_the_event_handler_package_nor_pyjwt
     event = load_event("cloudfront_viewer_request")
     token = mint_token()
     event["Records"][0]["cf"]["request"]["querystring"] = f"code=abc&state={token}"
-    root = Path(__file__).resolve().parents[2]
-    completed = subprocess.run(
-        [sys.executable, "-c", EDGE_SCRIPT, json.dumps(event)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-        env={
-            "PYTHONPATH": str(root / "lambda"),
-            "CALLBACK_ROUTER_CONFIG": json.dumps({"environments": ["sandbox-us"]}),
-            "PATH": "/usr/bin:/bin",
-        },
-        check=True,
-    )
+    completed = run_cold(EDGE_SCRIPT, {"environments": ["sandbox-us"]}, json.dumps(event), cwd=tmp_path)
     report = json.loads(completed.stdout.strip().splitlines()[-1])
     assert report["status"] == "307"  # the handler really ran and decided
     assert report["location"] == f"https://api.sandbox.tryvital.io/v2/link/connect/fitbit?code=abc&state={token}"
@@ -150,20 +138,8 @@ def test_the_api_function_imports_only_what_its_fallback_uses(mode: str, tmp_pat
     fallback, expected = FALLBACK_MODULES[mode]
     token = mint_token()
     event = HTTP_API.event("/oauth_callback/fitbit", f"code=abc&state={token}", "GET")
-    root = Path(__file__).resolve().parents[2]
-    completed = subprocess.run(
-        [sys.executable, "-c", API_IMPORTS_SCRIPT, json.dumps(event)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-        env={
-            "PYTHONPATH": str(root / "lambda"),
-            "CALLBACK_ROUTER_CONFIG": json.dumps({"environments": ["sandbox-us"], "fallback": fallback}),
-            "PATH": "/usr/bin:/bin",
-        },
-        check=True,
-    )
+    config = {"environments": ["sandbox-us"], "fallback": fallback}
+    completed = run_cold(API_IMPORTS_SCRIPT, config, json.dumps(event), cwd=tmp_path)
     report = json.loads(completed.stdout.strip().splitlines()[-1])
     assert report["status"] == 307  # the handler really ran and decided
     assert report["loaded"] == expected
@@ -192,20 +168,8 @@ real_stdout.write(json.dumps({
 
 def first_call(handler: str, event: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
     """A fresh process (a cold start): import the handler, serve ``event``, report what happened."""
-    root = Path(__file__).resolve().parents[2]
-    completed = subprocess.run(
-        [sys.executable, "-c", FIRST_CALL_SCRIPT, json.dumps(event), handler],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-        env={
-            "PYTHONPATH": str(root / "lambda"),
-            "CALLBACK_ROUTER_CONFIG": json.dumps({"environments": ["sandbox-us"], "fallback": {"mode": "reject"}}),
-            "PATH": "/usr/bin:/bin",
-        },
-        check=True,
-    )
+    config = {"environments": ["sandbox-us"], "fallback": {"mode": "reject"}}
+    completed = run_cold(FIRST_CALL_SCRIPT, config, json.dumps(event), handler, cwd=tmp_path)
     report: dict[str, Any] = json.loads(completed.stdout)
     return report
 
@@ -403,16 +367,7 @@ def test_a_proxy_stage_builds_its_tls_context_at_init_once() -> None:
         "print(before.currsize, tls_context.cache_info().hits)\n"
     )
     config = '{"environments": ["sandbox-us"], "fallback": {"mode": "proxy", "url": "https://auth.company.com/cb"}}'
-    root = Path(__file__).resolve().parents[2]
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env={"PYTHONPATH": str(root / "lambda"), "CALLBACK_ROUTER_CONFIG": config},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
+    result = run_cold(code, config)
     assert result.stdout.split() == ["1", "1"]  # made during init; the request reuses it
 
 
