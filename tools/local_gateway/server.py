@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import HTTPServer, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec
 
 from tools.local_gateway.alb import AlbRule, alb_answer, alb_event, alb_request_headers, match_alb_rule
 from tools.local_gateway.cloudfront import generated_answer, select_behaviour, viewer_request_event
@@ -57,6 +57,7 @@ _ACTIVE_LOCK = threading.Lock()
 _active: LocalGateway | None = None
 
 Handler = Callable[[dict[str, Any], Any], Any]
+P = ParamSpec("P")
 
 
 @dataclass(frozen=True)
@@ -597,41 +598,22 @@ class LocalGateway:
         self.stop()
 
 
-def start_gateway(
-    stage: Stage,
-    *,
-    port: int = 0,
-    edge_port: int = 0,
-    company_port: int = 0,
-    alb_port: int = 0,
-    log_level: str = "INFO",
-    emf: bool = True,
-    company_service: HTTPServer | None = None,
-    fallback: str = "stage",
-    company_function: Handler | None = None,
-    template_dir: Path | None = None,
-    cff_port: int = 0,
-) -> LocalGateway:
-    """Start the gateway for ``stage`` on 127.0.0.1 (port 0 = ephemeral) and return it running.
+def _started(gateway: Callable[P, LocalGateway]) -> Callable[P, LocalGateway]:
+    """``gateway``'s constructor, with the same typed parameters, returning it already started."""
 
-    ``gateway.http_api_url``, ``gateway.edge_url``, ``gateway.cff_url``, ``gateway.alb_url`` and ``gateway.company_url``
-    are the bound addresses; ``gateway.company.received()`` what the company stand-in got;
-    ``gateway.invocations`` the handler calls per front; ``gateway.stop()`` stops everything.
-    ``log_level="ERROR"`` and ``emf=False`` quieten the handlers (tests, load): their log lines
-    below that level and their EMF metric lines are not printed. ``company_service``,
-    ``fallback``, ``company_function``, ``template_dir``: see :class:`LocalGateway`.
-    """
-    return LocalGateway(
-        stage,
-        port=port,
-        edge_port=edge_port,
-        company_port=company_port,
-        alb_port=alb_port,
-        log_level=log_level,
-        emf=emf,
-        company_service=company_service,
-        fallback=fallback,
-        company_function=company_function,
-        template_dir=template_dir,
-        cff_port=cff_port,
-    ).start()
+    def start(*args: P.args, **kwargs: P.kwargs) -> LocalGateway:
+        return gateway(*args, **kwargs).start()
+
+    return start
+
+
+start_gateway = _started(LocalGateway)
+"""Start the gateway for ``stage`` on 127.0.0.1 (port 0 = ephemeral) and return it running: it takes
+exactly :class:`LocalGateway`'s parameters.
+
+``gateway.http_api_url``, ``gateway.edge_url``, ``gateway.cff_url``, ``gateway.alb_url`` and ``gateway.company_url``
+are the bound addresses; ``gateway.company.received()`` what the company stand-in got;
+``gateway.invocations`` the handler calls per front; ``gateway.stop()`` stops everything.
+``log_level="ERROR"`` and ``emf=False`` quieten the handlers (tests, load): their log lines
+below that level and their EMF metric lines are not printed.
+"""
