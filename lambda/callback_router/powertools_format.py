@@ -199,6 +199,15 @@ class LeanMetrics:
         self.namespace = namespace
         self.service = service
         self.metric_set: dict[str, dict[str, Any]] = {}
+        # The ColdStart line is written once per environment, on the first invoke, which Lambda
+        # runs at the memory's CPU share: its text is rendered here, at init, with only the
+        # timestamp and the function's name left to fill in (cold_start_line).
+        sentinel = json.dumps("\x00")
+        text = json.dumps(self.cold_start_document("\x00", timestamp_ms=0), separators=(",", ":"))
+        head, _, tail = text.partition('"Timestamp":0,')
+        middle, _, end = tail.partition(sentinel)
+        # A service name holding the sentinel itself would make the split ambiguous: no template.
+        self._cold_start_parts = (head + '"Timestamp":', "," + middle, end) if text.count(sentinel) == 1 else None
 
     def add_metric(self, name: str, unit: str, value: float) -> None:
         """Add ``value`` to metric ``name`` (flushed with the document at the end of the call)."""
@@ -241,12 +250,12 @@ class LeanMetrics:
             print(json.dumps(self.serialize_metric_set(), separators=(",", ":")))
         self.clear_metrics()
 
-    def cold_start_document(self, function_name: str) -> dict[str, Any]:
+    def cold_start_document(self, function_name: str, timestamp_ms: int | None = None) -> dict[str, Any]:
         """Powertools' ``ColdStart`` EMF document (``capture_cold_start_metric=True``): its own
-        document with the dimensions ``function_name`` and ``service``."""
+        document with the dimensions ``function_name`` and ``service``, stamped now by default."""
         return {
             "_aws": {
-                "Timestamp": int(time.time() * 1000),
+                "Timestamp": int(time.time() * 1000) if timestamp_ms is None else timestamp_ms,
                 "CloudWatchMetrics": [
                     {
                         "Namespace": self.namespace,
@@ -260,6 +269,15 @@ class LeanMetrics:
             "ColdStart": [1.0],
         }
 
+    def cold_start_line(self, function_name: str, timestamp_ms: int | None = None) -> str:
+        """``cold_start_document(function_name)`` as the JSON line it is printed as, from the text
+        rendered at init: the same characters, without building and encoding the document."""
+        if self._cold_start_parts is None:
+            return json.dumps(self.cold_start_document(function_name, timestamp_ms), separators=(",", ":"))
+        head, middle, end = self._cold_start_parts
+        stamp = int(time.time() * 1000) if timestamp_ms is None else timestamp_ms
+        return f"{head}{stamp}{middle}{json.dumps(function_name)}{end}"
+
     def log_metrics(self, handler: Handler) -> Handler:
         """Decorator: count the cold start (as ``capture_cold_start_metric=True`` does), then
         flush the document after each invocation, whether it returned or raised."""
@@ -269,8 +287,7 @@ class LeanMetrics:
             global is_cold_start_metric
             cold_start, is_cold_start_metric = is_cold_start_metric, False
             if cold_start and not _metrics_disabled():
-                document = self.cold_start_document(str(getattr(context, "function_name", "")))
-                print(json.dumps(document, separators=(",", ":")))
+                print(self.cold_start_line(str(getattr(context, "function_name", ""))))
             try:
                 return handler(event, context)
             finally:
