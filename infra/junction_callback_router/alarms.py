@@ -115,18 +115,30 @@ def count_alarms(
     topic: sns.ITopic | None,
 ) -> list[cloudwatch.Alarm]:
     """One alarm per ``(name, metric, description)``: any count in 5 minutes; no data is fine."""
-    alarms = []
-    for name, metric, description in watched:
-        alarm = metric.create_alarm(
-            scope,
-            f"{name}Alarm",
-            alarm_description=f"Junction callback router ({label}): {description}",
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        )
-        if topic is not None:
-            alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
-        alarms.append(alarm)
-    return alarms
+    return [metric_alarm(scope, name, metric, text, label=label, topic=topic) for name, metric, text in watched]
+
+
+def metric_alarm(
+    scope: Construct,
+    name: str,
+    metric: cloudwatch.Metric,
+    description: str,
+    *,
+    label: str,
+    topic: sns.ITopic | None,
+    threshold: float = 1,
+) -> cloudwatch.Alarm:
+    """The alarm ``{name}Alarm``: ``metric`` at or above ``threshold`` in one period (no data is fine),
+    notifying ``topic``."""
+    alarm = metric.create_alarm(
+        scope,
+        f"{name}Alarm",
+        alarm_description=f"Junction callback router ({label}): {description}",
+        threshold=threshold,
+        evaluation_periods=1,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    )
+    if topic is not None:
+        alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
+    return alarm

@@ -22,7 +22,6 @@ from collections.abc import Mapping, Sequence
 from aws_cdk import Annotations, Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
@@ -30,7 +29,7 @@ from constructs import Construct
 from callback_router.core.decision import Outcome
 from callback_router.core.routes import path_patterns
 from callback_router.observability import ROUTER_ERROR_METRIC
-from junction_callback_router.alarms import ALARM_PERIOD, alarmed_metrics, count_alarms, router_metric
+from junction_callback_router.alarms import ALARM_PERIOD, alarmed_metrics, count_alarms, metric_alarm, router_metric
 from junction_callback_router.base import RouterConstruct
 from junction_callback_router.cloudfront_function import code_problem, function_code
 from junction_callback_router.defaults import DEFAULT_LOG_RETENTION, EDGE_REGION
@@ -218,18 +217,8 @@ class CloudFrontFunctionCallbackRouter(RouterConstruct):
         ]
         alarms = count_alarms(self, watched, label=label, topic=topic)
         for metric, (statistic, threshold, text) in FUNCTION_ALARMS.items():
-            alarm = function_metric(metric, name, statistic).create_alarm(
-                self,
-                f"{metric}Alarm",
-                alarm_description=f"Junction callback router ({label}): {text}",
-                threshold=threshold,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            )
-            if topic is not None:
-                alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
-            alarms.append(alarm)
+            measured = function_metric(metric, name, statistic)
+            alarms.append(metric_alarm(self, metric, measured, text, label=label, topic=topic, threshold=threshold))
         return alarms
 
     def _dashboard(self, name: str) -> cloudwatch.Dashboard:
