@@ -33,6 +33,23 @@ def test_a_refused_route_path_says_exactly_what_to_write(path, message):
     assert route_path_problem(path) == message
 
 
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        # Another framework's placeholder: the advice puts the one placeholder in that segment only.
+        ("/cb/:provider", "'/cb/:provider': ':provider' is not a placeholder here; use '{provider}', the one "
+         "placeholder a route takes (the provider's slug), e.g. '/cb/{provider}'"),
+        ("/{slug}/cb/{slug}", "'/{slug}/cb/{slug}': '{slug}' is not a placeholder here; use '{provider}', the one "
+         "placeholder a route takes (the provider's slug), e.g. '/{provider}/cb/{slug}'"),
+        # The route already has its placeholder: never advise a second one.
+        ("/cb/{provider}/:id", "'/cb/{provider}/:id': ':id' is not a placeholder here; use '{provider}', the one "
+         "placeholder a route takes (the provider's slug), and every other segment literal"),
+    ],
+)  # fmt: skip
+def test_a_placeholder_of_another_framework_gets_advice_with_one_provider(path, message):
+    assert route_path_problem(path) == message
+
+
 def test_alb_and_cloudfront_patterns_put_a_wildcard_where_the_provider_stands():
     routes = (Route("/oauth_callback/{provider}"), Route("/auth/strava/callback", "strava"), Route("/v1/{provider}/cb"))
     assert path_patterns(routes) == ["/oauth_callback/*", "/auth/strava/callback", "/v1/*/cb"]
