@@ -116,6 +116,7 @@ from tools.local_gateway.cli import banner, main, mint_link_token, sample_provid
 from tools.local_gateway.cloudfront import Behaviour, generated_answer, select_behaviour, viewer_request_event
 from tools.local_gateway.cloudfront_function import function_outcome, function_request
 from tools.local_gateway.http_api import HttpRoute, http_api_answer, http_api_event, select_route
+from tools.local_gateway.invocation import FakeLambdaContext
 from tools.local_gateway.rest_api import rest_api_answer, rest_api_event
 from tools.local_gateway.runtime import (
     FALLBACK_CHOICES,
@@ -123,7 +124,7 @@ from tools.local_gateway.runtime import (
     alb_runtime_config,
     local_runtime_config,
 )
-from tools.local_gateway.server import FakeLambdaContext, FrontServer, LocalGateway, start_gateway
+from tools.local_gateway.server import FrontServer, LocalGateway, start_gateway
 from tools.local_gateway.standins import (
     COMPANY_STAND_IN_COOKIES,
     HOST,

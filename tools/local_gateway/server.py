@@ -10,19 +10,15 @@ writes the answer back as the front would. See the package docstring for the who
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import importlib.util
-import io
 import json
 import logging
 import os
 import sys
 import threading
-import uuid
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from http.server import HTTPServer, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec
@@ -31,6 +27,7 @@ from tools.local_gateway.alb import AlbRule, alb_answer, alb_event, alb_request_
 from tools.local_gateway.cloudfront import generated_answer, select_behaviour, viewer_request_event
 from tools.local_gateway.cloudfront_function import function_outcome, function_request
 from tools.local_gateway.http_api import NOT_FOUND_BODY, http_api_answer, http_api_event
+from tools.local_gateway.invocation import Handler, call_company_function, invoke_handler
 from tools.local_gateway.runtime import FALLBACK_CHOICES, alb_runtime_config, local_runtime_config
 from tools.local_gateway.standins import (
     COMPANY_STAND_IN_COOKIES,
@@ -51,68 +48,10 @@ if TYPE_CHECKING:
 CONFIG_ENV_VAR = "CALLBACK_ROUTER_CONFIG"
 HANDLER_MODULES = ("callback_router.api_handlers", "callback_router.edge_handler")
 
-_HANDLER_LOCK = threading.Lock()
-"""Handler calls share module state (Powertools resolver's current event, metric set): one at a time."""
 _ACTIVE_LOCK = threading.Lock()
 _active: LocalGateway | None = None
 
-Handler = Callable[[dict[str, Any], Any], Any]
 P = ParamSpec("P")
-
-
-@dataclass(frozen=True)
-class FakeLambdaContext:
-    """The attributes of the Lambda context object that Powertools' Logger reads."""
-
-    function_name: str
-    aws_request_id: str
-    memory_limit_in_mb: int = 128
-    function_version: str = "$LATEST"
-    log_group_name: str = "/aws/lambda/local"
-    log_stream_name: str = "local"
-
-    @property
-    def invoked_function_arn(self) -> str:
-        """A syntactically valid ARN in a placeholder account."""
-        return f"arn:aws:lambda:us-east-1:123456789012:function:{self.function_name}"
-
-    def get_remaining_time_in_millis(self) -> int:
-        """Time left, as Lambda would report it (constant here: there is no deadline)."""
-        return 5000
-
-
-class _Discard(io.TextIOBase):
-    """A text sink: where EMF metric lines go when the caller does not want them."""
-
-    def write(self, text: str) -> int:
-        return len(text)
-
-
-_DISCARD = _Discard()
-
-
-def _invoke(handler: Handler, event: dict[str, Any], function_name: str, emf: bool) -> Any:
-    context = FakeLambdaContext(function_name=function_name, aws_request_id=str(uuid.uuid4()))
-    with _HANDLER_LOCK:
-        if emf:
-            return handler(event, context)
-        # Powertools prints EMF with print(); POWERTOOLS_METRICS_DISABLED is no help here (3.37
-        # keeps the metric set when disabled and prints it anyway once it reaches 100 entries).
-        with contextlib.redirect_stdout(_DISCARD):
-            return handler(event, context)
-
-
-def _call_function(handler: Handler, event: dict[str, Any]) -> Any:
-    """A front's own invoke of the company's function (no router between): the event and the result
-    cross as JSON, as through Lambda; a function that raises gets the front's own error answer."""
-    from callback_router.fallbacks.invoke import front_error
-
-    context = FakeLambdaContext(function_name="company-callback", aws_request_id=str(uuid.uuid4()))
-    try:
-        return json.loads(json.dumps(handler(json.loads(json.dumps(event)), context)))
-    except Exception as error:  # noqa: BLE001 -- API Gateway and ALB answer 502 for a failed function
-        sys.stderr.write(f"local gateway: the company function raised {type(error).__name__}\n")
-        return front_error(event)
 
 
 def _json_field(line: str, name: str) -> str | None:
@@ -143,7 +82,8 @@ class _FrontHandler(QuietHandler):
                 )
                 if event["routeKey"] == "$default" and gateway.company_function is not None:
                     # The company's own routes on the same API, integrated with its function.
-                    status, out_headers, out_body = http_api_answer(_call_function(gateway.company_handler, event))
+                    answer = call_company_function(gateway.company_handler, event)
+                    status, out_headers, out_body = http_api_answer(answer)
                 elif event["routeKey"] == "$default" and gateway.company_service is not None:
                     # The company's own routes on the same API (its login page, its home page).
                     status, out_headers, out_body = forward_to_target(
@@ -154,7 +94,7 @@ class _FrontHandler(QuietHandler):
                     # Gateway answers every other path itself, without invoking the function.
                     status, out_headers, out_body = 404, [("Content-Type", "application/json")], NOT_FOUND_BODY
                 else:
-                    result = _invoke(gateway.http_api_handler, event, "callback-router-http-api", gateway.emf)
+                    result = invoke_handler(gateway.http_api_handler, event, "callback-router-http-api", gateway.emf)
                     gateway.count_invocation("http_api")
                     status, out_headers, out_body = http_api_answer(result)
             elif self.server.kind == "alb":
@@ -178,7 +118,7 @@ class _FrontHandler(QuietHandler):
         behaviour = select_behaviour(gateway.fronts.behaviours, self.path.partition("?")[0])
         if behaviour is None or not behaviour.viewer_request:  # no function on this behaviour: to the origin
             return (*self._to_origin(event["Records"][0]["cf"]["request"], body), None)
-        result = _invoke(gateway.viewer_request_handler, event, "us-east-1.callback-router-edge", gateway.emf)
+        result = invoke_handler(gateway.viewer_request_handler, event, "us-east-1.callback-router-edge", gateway.emf)
         gateway.count_invocation("edge")
         if isinstance(result, dict) and "status" in result:
             return generated_answer(result)
@@ -223,7 +163,7 @@ class _FrontHandler(QuietHandler):
         if gateway.invokes:  # the company's function on the callback route, as API Gateway invokes it
             port = self.server.server_address[1]
             event = http_api_event(gateway.fronts.http_routes, self.command, self.path, headers, body, client_ip, port)
-            return (*http_api_answer(_call_function(gateway.company_handler, event)), None)
+            return (*http_api_answer(call_company_function(gateway.company_handler, event)), None)
         # HTTP API: the company's service itself on the public host (the browser cannot tell).
         return (*forward_to_target(gateway.company_url, self.command, self.path, headers, body), None)
 
@@ -236,7 +176,7 @@ class _FrontHandler(QuietHandler):
         passed_on = alb_request_headers(headers, client_ip, self.server.server_address[1])
         if gateway.invokes:
             return alb_answer(
-                _call_function(gateway.company_handler, alb_event(self.command, self.path, passed_on, body))
+                call_company_function(gateway.company_handler, alb_event(self.command, self.path, passed_on, body))
             )
         status, out_headers, out_body = forward_to_target(gateway.company_url, self.command, self.path, passed_on, body)
         return status, out_headers, out_body, None
@@ -250,7 +190,7 @@ class _FrontHandler(QuietHandler):
             return self._alb_default_action(headers, body, client_ip)
         passed_on = alb_request_headers(headers, client_ip, self.server.server_address[1])
         event = alb_event(self.command, self.path, passed_on, body)
-        result = _invoke(gateway.alb_handler, event, "callback-router-alb", gateway.emf)
+        result = invoke_handler(gateway.alb_handler, event, "callback-router-alb", gateway.emf)
         gateway.count_invocation("alb")
         return alb_answer(result)
 
