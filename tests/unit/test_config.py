@@ -117,6 +117,16 @@ def test_not_an_object():
         parse_config(["sandbox-us"])
 
 
+def test_an_empty_teams_list_is_refused_with_what_to_do_instead():
+    # An empty allowlist would redirect no Link Token at all: every Junction callback would be lost.
+    with pytest.raises(ConfigError) as raised:
+        parse_config({"environments": ["sandbox-us"], "teams": []})
+    assert (raised.value.key, raised.value.problem) == (
+        "teams",
+        "must not be empty (leave it out to accept Link Tokens of any Junction team)",
+    )
+
+
 def test_teams_are_optional_and_kept_as_a_set():
     assert parse_config({"environments": ["sandbox-us"]}).teams is None
     config = parse_config({"environments": ["sandbox-us"], "teams": ["0c8b9e3a-1111-4222-8333-444455556666"]})
