@@ -1,0 +1,54 @@
+"""What ``cdk synth`` says, word for word, for the fallback and teams mistakes a user makes first.
+
+The same parser runs at synth and at every cold start; its ``problem`` text is printed under the
+prop's name by the constructs and the stage loader. A test that only looked for a word would
+pass a garbled or half-missing explanation, so these are pinned whole.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from callback_router.core.config import ConfigError, parse_config
+
+FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:company-callback"
+MODES = (
+    "say what happens to callbacks that are not Junction's: "
+    '"invoke" (hand the event to "function_arn" and return its result), '
+    '"proxy" (replay them to "url" and return its answer), "redirect" (307 to "url") or '
+    '"reject" (404), e.g. {"mode": "proxy", "url": "https://auth.example.com/oauth_callback/{provider}"}'
+)
+
+
+@pytest.mark.parametrize(
+    ("patch", "key", "problem"),
+    [
+        ({"fallback": "proxy"}, "fallback", "must be an object with a 'mode'"),
+        ({"fallback": {}}, "fallback.mode", f"is missing; {MODES}"),
+        ({"fallback": {"mode": None}}, "fallback.mode", f"is missing; {MODES}"),
+        ({"fallback": {"mode": "forward"}}, "fallback.mode", f"is 'forward'; {MODES}"),
+        (
+            {"fallback": {"mode": "invoke", "function_arn": FUNCTION_ARN, "timeout_seconds": 881}},
+            "fallback.timeout_seconds",
+            "must be above 0 and at most 880 (Lambda stops every function at 900 s)",
+        ),
+        (
+            {"fallback": {"mode": "proxy", "url": "https://auth.example.com/cb", "timeout_seconds": 26}},
+            "fallback.timeout_seconds",
+            "must be above 0 and at most 25 (API Gateway stops waiting at 29 s)",
+        ),
+        (
+            {"teams": ["my-team"]},
+            "teams[0]",
+            "'my-team' is not a Junction team id: a team id is a UUID such as "
+            "'0c8b9e3a-1111-4222-8333-444455556666' (the Junction dashboard shows it; "
+            "`python -m tools.explain <token>` shows a token's team_id)",
+        ),
+    ],
+)
+def test_the_problem_is_said_whole(patch: dict[str, Any], key: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_config({"environments": ["sandbox-us"], **patch})
+    assert (raised.value.key, raised.value.problem) == (key, problem)
