@@ -1,4 +1,4 @@
-"""What ``cdk synth`` says, word for word, for the fallback and teams mistakes a user makes first.
+"""What ``cdk synth`` says, word for word, for the config mistakes a user makes first.
 
 The same parser runs at synth and at every cold start; its ``problem`` text is printed under the
 prop's name by the constructs and the stage loader. A test that only looked for a word would
@@ -38,6 +38,25 @@ MODES = (
             {"fallback": {"mode": "proxy", "url": "https://auth.example.com/cb", "timeout_seconds": 26}},
             "fallback.timeout_seconds",
             "must be above 0 and at most 25 (API Gateway stops waiting at 29 s)",
+        ),
+        ({"environments": 5}, "environments", "must be a list of strings, not int"),
+        ({"environments": ["sandbox-us", 5]}, "environments", "must be a list of strings"),
+        ({"providers": ["fitbit", "oura", "fitbit", "oura"]}, "providers", "lists fitbit, oura more than once"),
+        ({"providers": []}, "providers", "must not be empty (leave it out to allow every provider)"),
+        ({"routes": []}, "routes", "must be a non-empty list of {'path': ...} objects"),
+        ({"routes": [5]}, "routes[0]", "must be an object with a string 'path'"),
+        ({"routes": [{"path": "/a/{provider}", "x": 1}]}, "routes[0].x", "unknown key (allowed: path, provider)"),
+        (
+            {"routes": [{"path": "/a/{provider}", "provider": "fitbit"}]},
+            "routes[0].provider",
+            "a path with {provider} takes the provider from the path",
+        ),
+        (
+            {"routes": [{"path": "/a/b"}]},
+            "routes[0].provider",
+            "path '/a/b' has no {provider} segment, so the route must name its provider: write "
+            '{"path": \'/a/b\', "provider": "fitbit"} (your provider\'s slug), or put \'{provider}\' where the '
+            "provider's name stands in the path",
         ),
         (
             {"teams": ["my-team"]},
