@@ -39,6 +39,36 @@ MODES = (
             "fallback.timeout_seconds",
             "must be above 0 and at most 25 (API Gateway stops waiting at 29 s)",
         ),
+        (
+            {"environments": ["sandbox-mars"]},
+            "environments[0]",
+            "unknown environment 'sandbox-mars'; known: production-us, production-eu, sandbox-us, sandbox-eu",
+        ),
+        ({"environments": []}, "environments", "accept at least one environment (or extra_environments)"),
+        (
+            {"environments": ["sandbox-us", "production-us"]},
+            "environments",
+            "mixes production and sandbox (sandbox-us, production-us); Junction says never to forward sandbox "
+            "traffic to production or the reverse. Set allow_mixed_environments: true if this deployment really "
+            "serves both.",
+        ),
+        ({"allow_mixed_environments": "yes"}, "allow_mixed_environments", "must be true or false"),
+        (
+            {"extra_environments": ["https://link.example.com/v2/link"]},
+            "extra_environments",
+            "must be a mapping (an object) of name -> Link API base URL",
+        ),
+        (
+            {"extra_environments": {"Staging": "https://link.example.com/v2/link"}},
+            "extra_environments.Staging",
+            "name must match ^[a-z0-9][a-z0-9_-]{0,63}$",
+        ),
+        (
+            # The same base URL under two names: which name would a redirect be logged under?
+            {"extra_environments": {"a": "https://link.example.com/v2/link", "b": "https://link.example.com/v2/link"}},
+            "extra_environments.b",
+            "'https://link.example.com/v2/link' is already accepted as 'a'",
+        ),
         ({"environments": 5}, "environments", "must be a list of strings, not int"),
         ({"environments": ["sandbox-us", 5]}, "environments", "must be a list of strings"),
         ({"providers": ["fitbit", "oura", "fitbit", "oura"]}, "providers", "lists fitbit, oura more than once"),
