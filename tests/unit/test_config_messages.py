@@ -101,3 +101,28 @@ def test_the_problem_is_said_whole(patch: dict[str, Any], key: str, problem: str
     with pytest.raises(ConfigError) as raised:
         parse_config({"environments": ["sandbox-us"], **patch})
     assert (raised.value.key, raised.value.problem) == (key, problem)
+
+
+@pytest.mark.parametrize(
+    ("document", "key", "problem"),
+    [
+        ([{"environments": ["sandbox-us"]}], "(root)", "must be a JSON object (with text keys)"),
+        (
+            {"environments": ["sandbox-us"], "colour": "blue"},
+            "colour",
+            "unknown key; known keys: allow_mixed_environments, environments, extra_environments, fallback, "
+            "max_state_length, metrics_namespace, providers, routes, service, teams",
+        ),
+        ({"environments": ["sandbox-us"], "service": "a b"}, "service", "'a b' must match [A-Za-z0-9._-]{1,128}"),
+    ],
+)
+def test_the_document_itself_is_said_whole(document: Any, key: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_config(document)
+    assert (raised.value.key, raised.value.problem) == (key, problem)
+
+
+def test_a_service_name_keeps_its_capitals():
+    # Powertools' service name is free text in the logs and a metric dimension: "CompanyAuth" stays.
+    config = parse_config({"environments": ["sandbox-us"], "service": "Company.Auth_Router-2"})
+    assert config.service == "Company.Auth_Router-2"
