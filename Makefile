@@ -67,7 +67,7 @@ test-fast: setup
 	$(VENV)/bin/pytest -q tests/unit tests/functional
 
 ## make mutation [MUTANTS='callback_router.core.uri*']: mutmut 3 on lambda/callback_router/core/ with the unit and
-## functional tests (not part of make test; ~30 min on an idle 2-core machine); docs/MUTATION.md
+## functional tests (not part of make test; ~40 min on an idle 2-core machine); docs/MUTATION.md
 # mutmut cannot import from a folder named `lambda` (a keyword): src -> lambda, and mutants/lambda -> src so
 # that pytest's pythonpath and the tests' subprocesses load the mutated copy. A stats file left by an earlier
 # run makes the clean run fail (its collect pass binds the logger to a closed stream): removed first.
