@@ -541,19 +541,19 @@ class LocalGateway:
 def _started(gateway: Callable[P, LocalGateway]) -> Callable[P, LocalGateway]:
     """``gateway``'s constructor, with the same typed parameters, returning it already started."""
 
-    def start(*args: P.args, **kwargs: P.kwargs) -> LocalGateway:
+    def start_gateway(*args: P.args, **kwargs: P.kwargs) -> LocalGateway:
+        """Start the gateway for ``stage`` on 127.0.0.1 (port 0 = ephemeral) and return it running: it
+        takes exactly :class:`LocalGateway`'s parameters.
+
+        ``gateway.http_api_url``, ``gateway.edge_url``, ``gateway.cff_url``, ``gateway.alb_url`` and
+        ``gateway.company_url`` are the bound addresses; ``gateway.company.received()`` what the company
+        stand-in got; ``gateway.invocations`` the handler calls per front; ``gateway.stop()`` stops
+        everything. ``log_level="ERROR"`` and ``emf=False`` quieten the handlers (tests, load): their
+        log lines below that level and their EMF metric lines are not printed.
+        """
         return gateway(*args, **kwargs).start()
 
-    return start
+    return start_gateway
 
 
 start_gateway = _started(LocalGateway)
-"""Start the gateway for ``stage`` on 127.0.0.1 (port 0 = ephemeral) and return it running: it takes
-exactly :class:`LocalGateway`'s parameters.
-
-``gateway.http_api_url``, ``gateway.edge_url``, ``gateway.cff_url``, ``gateway.alb_url`` and ``gateway.company_url``
-are the bound addresses; ``gateway.company.received()`` what the company stand-in got;
-``gateway.invocations`` the handler calls per front; ``gateway.stop()`` stops everything.
-``log_level="ERROR"`` and ``emf=False`` quieten the handlers (tests, load): their log lines
-below that level and their EMF metric lines are not printed.
-"""
