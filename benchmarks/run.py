@@ -44,6 +44,7 @@ from benchmarks.scenarios import CONFIG, HANDLER_OF, QUERIES, event
 from callback_router_app.stages import parse_stage
 from junction_callback_router.bundling import build_asset, compile_bytecode, lambda_python_version
 from junction_callback_router.defaults import DEFAULT_API_MEMORY_MB, EDGE_MEMORY_MB
+from junction_callback_router.router import API_HANDLER
 from tests.support.contexts import context_source
 from tools.local_lambda import LocalLambda
 from tools.tls import throwaway_certificate
@@ -67,6 +68,10 @@ MODEL_HANDLERS = ("edge viewer-request", "HTTP API", "REST API", "ALB")
 PROXY_LABEL = "HTTP API, proxy fallback over HTTPS"
 INVOKE_LABEL = "HTTP API, invoke fallback over HTTPS"
 REDIRECT_LABEL = "HTTP API, redirect fallback"
+API_ENTRY = API_HANDLER.rpartition(".")[2]
+"""What the model calls on a regional asset: the entry point ``CallbackRouter`` deploys (its init
+primes every regional handler, as in Lambda, where ``_HANDLER`` names it), which dispatches on the
+event's shape."""
 REDIRECT_URL = "https://auth.company.example/oauth_callback/{provider}"
 COMPANY_PAGE = b"<p>company callback</p>"
 NAIVE_LIBRARIES = ("jwt", "aws_lambda_powertools", "jmespath", "typing_extensions")
@@ -268,7 +273,7 @@ def model_variants(assets: dict[str, Path]) -> list[ModelVariant]:
                     model_key(label, first, memory),
                     assets[asset],
                     "callback_router.handlers",
-                    HANDLER_OF[source],
+                    HANDLER_OF[source] if source == "cloudfront" else API_ENTRY,
                     event(source, QUERIES[first]),
                     memory,
                     redirect if first == "junction" else other,
@@ -310,7 +315,7 @@ def model_variants(assets: dict[str, Path]) -> list[ModelVariant]:
             model_key(REDIRECT_LABEL, "not_junction", API_MEMORY_MB),
             assets["api-redirect+pyc"],
             "callback_router.handlers",
-            "http_api_handler",
+            API_ENTRY,
             proxied_event,
             API_MEMORY_MB,
             "'statusCode': 307",
@@ -323,7 +328,7 @@ def model_variants(assets: dict[str, Path]) -> list[ModelVariant]:
                     model_key(label, "not_junction", memory),
                     assets[asset],
                     "callback_router.handlers",
-                    "http_api_handler",
+                    API_ENTRY,
                     proxied_event,
                     memory,
                     "'statusCode': 200",
@@ -336,7 +341,7 @@ def model_variants(assets: dict[str, Path]) -> list[ModelVariant]:
                     f"HTTP API|junction|{memory}",
                     assets["api+pyc"],
                     "callback_router.handlers",
-                    "http_api_handler",
+                    API_ENTRY,
                     api_event,
                     memory,
                     "'statusCode': 307",
@@ -347,7 +352,7 @@ def model_variants(assets: dict[str, Path]) -> list[ModelVariant]:
                 f"HTTP API, init at the share too|junction|{memory}",
                 assets["api+pyc"],
                 "callback_router.handlers",
-                "http_api_handler",
+                API_ENTRY,
                 api_event,
                 memory,
                 "'statusCode': 307",
@@ -694,7 +699,8 @@ def render_model(results: dict[str, Any]) -> list[str]:
         "and not counted below), then the handler at full CPU (*init*), then moves into a cgroup CPU quota "
         "of memory/1769 of one CPU (`cpu.cfs_quota_us` per 100 ms period) and serves its first event and "
         f"{lambda_model.WARM_INVOKES} more (*warm* = their median), each after a 2 ms wait as the runtime "
-        "blocks on the next invocation. As `awslambdaric` does, `_HANDLER` names the handler, stdout flushes "
+        "blocks on the next invocation. As in Lambda, `_HANDLER` names the deployed entry point (the regional rows "
+        "call `api_handler`, as `CallbackRouter` deploys it), stdout flushes "
         "every write, and each event is decoded from its JSON just before its invoke (only the handler call "
         f"is timed). {results['model_runs']} interleaved fresh processes per row, .pyc assets as shipped."
         + (f" **{results['model_note']}**" if results["model_note"] else ""),
